@@ -1,0 +1,47 @@
+"""Medborgarkontoret: the Flask application."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from frontdesk import config, database
+from frontdesk.extensions import csrf, db, htmx, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app; tests pass their own config (database URL, secret key)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if test_config is None:
+        app.config.from_mapping(config.from_environment(app.instance_path))
+    else:
+        app.config.from_mapping(
+            WTF_CSRF_TIME_LIMIT=None, SESSION_COOKIE_SAMESITE="Lax", **test_config
+        )
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    database.init_app(app)
+
+    from frontdesk import api, auth, counter, errors, mandates, templating
+    from frontdesk.cli import register_commands
+
+    templating.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(counter.bp)
+    app.register_blueprint(mandates.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # the API authenticates each request with a bearer token, not a cookie
+    register_commands(app)
+    return app

@@ -1,0 +1,9 @@
+"""JSON API v1. Every request carries `Authorization: Bearer TOKEN`."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from frontdesk.api import auth, contacts, catalog  # noqa: E402,F401  (routes register on bp)
+
+__all__ = ["bp"]

@@ -1,0 +1,41 @@
+"""Bearer-token authentication for every API request."""
+
+import sqlalchemy as sa
+from flask import g, request
+
+from frontdesk.api import bp
+from frontdesk.api.errors import ApiError, error_response
+from frontdesk.extensions import db
+from frontdesk.models import ApiToken, User
+from frontdesk.models.user import hash_token
+
+
+@bp.before_request
+def authenticate():
+    """Resolve the bearer token to its user, or answer 401."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "Ange en API-nyckel: Authorization: Bearer ...")
+    user = db.session.scalar(
+        sa.select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None))
+    )
+    if user is None or not user.active:
+        raise ApiError(401, "Okänd eller återkallad API-nyckel.")
+    g.user = user
+
+
+def require_role(*roles: str) -> User:
+    if not g.user.has_role(*roles):
+        raise ApiError(403, "Din roll får inte göra detta.")
+    return g.user
+
+
+@bp.errorhandler(ApiError)
+def api_error(error: ApiError):
+    response, status = error_response(error.status, error.message, error.fields)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response, status

@@ -1,0 +1,142 @@
+"""Logging and reading contacts over the API; the same form and routing as the counter page."""
+
+from flask import g, jsonify, url_for
+from werkzeug.datastructures import MultiDict
+
+from frontdesk.api import bp
+from frontdesk.api.auth import require_role
+from frontdesk.api.errors import ApiError, form_errors
+from frontdesk.api.payload import json_object
+from frontdesk.counter.forms import ApiContactForm
+from frontdesk.counter.operations import ContactError, ContactInput, log_contact
+from frontdesk.extensions import db
+from frontdesk.models import Contact
+from frontdesk.timeutil import to_local
+
+CONTACT_FIELDS = {
+    "office",
+    "channel",
+    "case_type",
+    "rosa_level",
+    "note",
+    "duration_seconds",
+    "occurred_at",
+    "outcome",
+    "repeat",
+}
+_FIELD_TYPES = {
+    "office": str,
+    "channel": str,
+    "case_type": str,
+    "rosa_level": int,
+    "note": str,
+    "duration_seconds": int,
+    "occurred_at": str,
+    "outcome": str,
+    "repeat": bool,
+}
+_TYPE_NAMES = {str: "en sträng", int: "ett heltal", bool: "true eller false"}
+
+
+def _as_formdata(payload: dict) -> MultiDict:
+    """JSON values as the form's strings, after checking each JSON type."""
+    fields = {}
+    data = MultiDict()
+    for name, value in payload.items():
+        if value is None:
+            continue
+        expected = _FIELD_TYPES[name]
+        # bool is an int in Python, but true is no ROSA level.
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            fields[name] = f"Ska vara {_TYPE_NAMES[expected]}."
+            continue
+        if expected is bool:
+            if value:
+                data[name] = "y"
+        else:
+            data[name] = str(value)
+    if fields:
+        raise ApiError(422, "Kontakten kunde inte tas emot.", fields)
+    return data
+
+
+def contact_json(contact: Contact) -> dict:
+    referral = contact.referral
+    return {
+        "id": contact.id,
+        "office": contact.office.code,
+        "occurred_at": to_local(contact.occurred_at).isoformat(),
+        "channel": contact.channel,
+        "case_type": contact.case_type.code,
+        "rosa_level": contact.rosa_level,
+        "outcome": contact.outcome,
+        "duration_seconds": contact.duration_seconds,
+        "note": contact.note,
+        "repeat": contact.is_repeat,
+        "staff": contact.staff.username if contact.staff else None,
+        "referral": (
+            None
+            if referral is None
+            else {
+                "id": referral.id,
+                "queue": referral.queue.code,
+                "status": referral.status,
+                "due_at": to_local(referral.due_at).isoformat(),
+            }
+        ),
+    }
+
+
+@bp.post("/contacts")
+def create_contact():
+    """Log a contact; 201 with its outcome and, when referred, the referral and its queue."""
+    user = require_role("vagledare", "chef", "admin")
+    form = ApiContactForm(formdata=_as_formdata(json_object(CONTACT_FIELDS)))
+    if not form.validate():
+        raise ApiError(422, "Kontakten kunde inte tas emot.", form_errors(form))
+    if user.role == "vagledare" and form.office_obj.id != user.office_id:
+        raise ApiError(403, "Du kan bara logga kontakter för ditt eget kontor.")
+    data = ContactInput(
+        office=form.office_obj,
+        channel=form.channel.data,
+        case_type=form.case_type_obj,
+        rosa_level=form.rosa_level.data,
+        note=form.note.data or "",
+        duration_seconds=form.duration_seconds.data,
+        occurred_at=getattr(form, "occurred_at_value", None),
+        put_through=form.outcome.data == "kopplat",
+        is_repeat=form.repeat.data,
+    )
+    try:
+        contact = log_contact(data, user)
+    except ContactError as error:
+        raise ApiError(409, str(error), {"case_type": str(error)}) from error
+    referral = contact.referral
+    body = {
+        "id": contact.id,
+        "outcome": contact.outcome,
+        "referral": None if referral is None else {"id": referral.id, "queue": referral.queue.code},
+    }
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_contact", contact_id=contact.id)
+    return response
+
+
+@bp.get("/contacts/<int:contact_id>")
+def get_contact(contact_id: int):
+    """One contact; a guide sees their office's, a handler those referred to their organisation."""
+    contact = db.session.get(Contact, contact_id)
+    user = g.user
+    visible = contact is not None and (
+        user.has_role("chef", "admin")
+        or (user.role == "vagledare" and contact.office_id == user.office_id)
+        or (
+            user.role == "handlaggare"
+            and contact.referral is not None
+            and contact.referral.queue.organisation_id == user.organisation_id
+        )
+    )
+    if not visible:
+        raise ApiError(404, "Kontakten finns inte.")
+    return jsonify(contact_json(contact))

@@ -1,0 +1,20 @@
+"""The API's error shape: {"error": "...", "fields": {"name": "message"}}."""
+
+from flask import jsonify
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.fields = fields or {}
+
+
+def error_response(status: int, message: str, fields: dict[str, str] | None = None):
+    return jsonify(error=message, fields=fields or {}), status
+
+
+def form_errors(form) -> dict[str, str]:
+    """The first message per field, keyed by the API's field names."""
+    return {name: messages[0] for name, messages in form.errors.items() if messages}

@@ -1,0 +1,18 @@
+"""Reading JSON bodies strictly: malformed JSON and unknown fields are named, not guessed at."""
+
+from flask import request
+
+from frontdesk.api.errors import ApiError
+
+
+def json_object(allowed: set[str]) -> dict:
+    """The request's JSON object; 400 for anything else, 422 naming unknown fields."""
+    payload = request.get_json(silent=True, force=True)
+    if payload is None:
+        raise ApiError(400, "Ogiltig JSON i begäran.")
+    if not isinstance(payload, dict):
+        raise ApiError(400, "Begäran ska vara ett JSON-objekt.")
+    unknown = sorted(set(payload) - allowed)
+    if unknown:
+        raise ApiError(422, "Okända fält.", {name: "Okänt fält." for name in unknown})
+    return payload

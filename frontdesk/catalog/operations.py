@@ -1,0 +1,150 @@
+"""Import (upsert by code, all or nothing) and export of the catalogue."""
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from frontdesk.audit import record
+from frontdesk.catalog.validation import check_catalog
+from frontdesk.extensions import db
+from frontdesk.mandates.operations import set_mandate
+from frontdesk.models import CaseType, Mandate, Office, Organisation, Queue, User
+
+IMPORT_REASON = "Import av katalog"
+
+
+class CatalogError(Exception):
+    """The file has errors; nothing was written. `errors` lists each with its place."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__(f"{len(errors)} fel i katalogen")
+        self.errors = errors
+
+
+def _by_code(model) -> dict[str, Any]:
+    return {obj.code: obj for obj in db.session.scalars(sa.select(model))}
+
+
+def _upsert(existing: dict[str, Any], model, code: str, **values) -> tuple[Any, bool]:
+    obj = existing.get(code)
+    created = obj is None
+    if created:
+        obj = model(code=code)
+        db.session.add(obj)
+        existing[code] = obj
+    for key, value in values.items():
+        setattr(obj, key, value)
+    return obj, created
+
+
+def import_catalog(data: Any, user: User | None = None) -> dict[str, int]:
+    """Check the whole document, then create or update everything by code.
+
+    Raises CatalogError (and writes nothing) when any part is wrong. Returns
+    counts of created and updated rows per section. The caller commits.
+    """
+    organisations = _by_code(Organisation)
+    queues = _by_code(Queue)
+    offices = _by_code(Office)
+    case_types = _by_code(CaseType)
+    known = {
+        "organisations": set(organisations),
+        "queues": set(queues),
+        "offices": set(offices),
+        "case_types": set(case_types),
+    }
+    errors = check_catalog(data, known)
+    if errors:
+        raise CatalogError(errors)
+
+    counts = {"created": 0, "updated": 0, "mandates_changed": 0}
+
+    def count(created: bool) -> None:
+        counts["created" if created else "updated"] += 1
+
+    for item in data.get("organisations", []):
+        organisation, created = _upsert(
+            organisations, Organisation, item["code"], name=item["name"],
+            kind=item.get("kind", "kommun"),
+        )
+        count(created)
+    for item in data.get("queues", []):
+        _, created = _upsert(
+            queues, Queue, item["code"], name=item["name"],
+            organisation=organisations[item["organisation"]],
+        )
+        count(created)
+    db.session.flush()
+    # Every organisation needs somewhere to receive referrals: a queue coded like itself.
+    for organisation in organisations.values():
+        if organisation.code not in queues and not organisation.queues:
+            queues[organisation.code] = Queue(
+                code=organisation.code, name=f"{organisation.name}", organisation=organisation
+            )
+            db.session.add(queues[organisation.code])
+    for item in data.get("offices", []):
+        _, created = _upsert(offices, Office, item["code"], name=item["name"])
+        count(created)
+    for item in data.get("case_types", []):
+        values = {
+            "name": item["name"],
+            "organisation": organisations[item["organisation"]],
+            "queue": queues[item["queue"]] if item.get("queue") else None,
+            "category": item.get("category") or "",
+            "active": item.get("active", True),
+        }
+        # Fields a file leaves out keep their values on re-import.
+        for key in ("guidance", "sla_hours"):
+            if item.get(key) is not None:
+                values[key] = item[key]
+        _, created = _upsert(case_types, CaseType, item["code"], **values)
+        count(created)
+    db.session.flush()
+    for item in data.get("mandates", []):
+        change = set_mandate(
+            offices[item["office"]],
+            case_types[item["case_type"]],
+            item["max_level"],
+            item.get("reason") or IMPORT_REASON,
+            user,
+        )
+        counts["mandates_changed"] += change is not None
+    record("catalog.imported", "catalog", None, user, **counts)
+    db.session.flush()
+    return counts
+
+
+def export_catalog() -> dict[str, list[dict]]:
+    """The catalogue in the import format; importing it again changes nothing."""
+    organisations = db.session.scalars(sa.select(Organisation).order_by(Organisation.code)).all()
+    queues = db.session.scalars(sa.select(Queue).order_by(Queue.code)).all()
+    offices = db.session.scalars(sa.select(Office).order_by(Office.code)).all()
+    case_types = db.session.scalars(sa.select(CaseType).order_by(CaseType.code)).all()
+    mandates = db.session.scalars(
+        sa.select(Mandate).join(Mandate.office).join(Mandate.case_type)
+        .order_by(Office.code, CaseType.code)
+    ).all()
+    return {
+        "organisations": [{"code": o.code, "name": o.name, "kind": o.kind} for o in organisations],
+        "queues": [
+            {"code": q.code, "name": q.name, "organisation": q.organisation.code} for q in queues
+        ],
+        "offices": [{"code": o.code, "name": o.name} for o in offices],
+        "case_types": [
+            {
+                "code": ct.code,
+                "name": ct.name,
+                "organisation": ct.organisation.code,
+                "category": ct.category,
+                "sla_hours": ct.sla_hours,
+                "guidance": ct.guidance,
+                **({"queue": ct.queue.code} if ct.queue else {}),
+                "active": ct.active,
+            }
+            for ct in case_types
+        ],
+        "mandates": [
+            {"office": m.office.code, "case_type": m.case_type.code, "max_level": m.max_level}
+            for m in mandates
+        ],
+    }

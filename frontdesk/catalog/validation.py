@@ -1,0 +1,115 @@
+"""Checking a catalogue file before anything is written: every error, with its place in the file."""
+
+from typing import Any
+
+from frontdesk.models.catalog import ORGANISATION_KINDS
+
+SECTIONS = ("organisations", "queues", "offices", "case_types", "mandates")
+CODE_MAX = {"organisations": 20, "queues": 20, "offices": 20, "case_types": 30}
+
+
+class Checker:
+    """Collects errors as "place: message" lines while walking the file."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def error(self, place: str, message: str) -> None:
+        self.errors.append(f"{place}: {message}")
+
+    def string(self, item: dict, key: str, place: str, *, required=True, max_length=200) -> None:
+        value = item.get(key)
+        if value is None:
+            if required:
+                self.error(f"{place}.{key}", "saknas")
+            return
+        if not isinstance(value, str) or (required and not value.strip()):
+            self.error(f"{place}.{key}", "ska vara en icke-tom sträng")
+        elif len(value) > max_length:
+            self.error(f"{place}.{key}", f"högst {max_length} tecken")
+
+    def integer(self, item: dict, key: str, place: str, low: int, high: int, required: bool) -> None:
+        value = item.get(key)
+        if value is None:
+            if required:
+                self.error(f"{place}.{key}", "saknas")
+            return
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.error(f"{place}.{key}", f"ska vara ett heltal {low}–{high}")
+
+
+def _known(value: Any, codes: set[str]) -> bool:
+    return isinstance(value, str) and value in codes
+
+
+def check_catalog(data: Any, known: dict[str, set[str]]) -> list[str]:
+    """All errors in a catalogue document; `known` holds codes already in the database."""
+    check = Checker()
+    if not isinstance(data, dict):
+        return ["(filen): ska vara ett JSON-objekt med organisations, offices, case_types, mandates"]
+    for key in data:
+        if key not in SECTIONS:
+            check.error(key, f"okänd del (tillåtna: {', '.join(SECTIONS)})")
+    sections: dict[str, list] = {}
+    for section in SECTIONS:
+        items = data.get(section, [])
+        if not isinstance(items, list):
+            check.error(section, "ska vara en lista")
+            items = []
+        sections[section] = items
+
+    codes: dict[str, set[str]] = {}
+    for section in ("organisations", "queues", "offices", "case_types"):
+        seen: set[str] = set()
+        for index, item in enumerate(sections[section]):
+            place = f"{section}[{index}]"
+            if not isinstance(item, dict):
+                check.error(place, "ska vara ett objekt")
+                continue
+            check.string(item, "code", place, max_length=CODE_MAX[section])
+            check.string(item, "name", place)
+            code = item.get("code")
+            if isinstance(code, str):
+                if code in seen:
+                    check.error(f"{place}.code", f"koden {code} förekommer flera gånger")
+                seen.add(code)
+        codes[section] = seen | known.get(section, set())
+
+    for index, item in enumerate(sections["organisations"]):
+        if isinstance(item, dict) and not _known(item.get("kind", "kommun"), set(ORGANISATION_KINDS)):
+            check.error(
+                f"organisations[{index}].kind", f"ska vara en av {', '.join(ORGANISATION_KINDS)}"
+            )
+    for index, item in enumerate(sections["queues"]):
+        if isinstance(item, dict) and not _known(item.get("organisation"), codes["organisations"]):
+            check.error(f"queues[{index}].organisation", f"okänd organisation {item.get('organisation')!r}")
+    for index, item in enumerate(sections["case_types"]):
+        if not isinstance(item, dict):
+            continue
+        place = f"case_types[{index}]"
+        if not _known(item.get("organisation"), codes["organisations"]):
+            check.error(f"{place}.organisation", f"okänd organisation {item.get('organisation')!r}")
+        if item.get("queue") is not None and not _known(item.get("queue"), codes["queues"]):
+            check.error(f"{place}.queue", f"okänd kö {item.get('queue')!r}")
+        check.string(item, "category", place, required=False, max_length=100)
+        check.string(item, "guidance", place, required=False, max_length=20000)
+        check.integer(item, "sla_hours", place, 1, 24 * 365, required=False)
+        if "active" in item and not isinstance(item["active"], bool):
+            check.error(f"{place}.active", "ska vara true eller false")
+    pairs: set[tuple] = set()
+    for index, item in enumerate(sections["mandates"]):
+        place = f"mandates[{index}]"
+        if not isinstance(item, dict):
+            check.error(place, "ska vara ett objekt")
+            continue
+        if not _known(item.get("office"), codes["offices"]):
+            check.error(f"{place}.office", f"okänt kontor {item.get('office')!r}")
+        if not _known(item.get("case_type"), codes["case_types"]):
+            check.error(f"{place}.case_type", f"okänd ärendetyp {item.get('case_type')!r}")
+        check.integer(item, "max_level", place, 1, 8, required=True)
+        check.string(item, "reason", place, required=False, max_length=500)
+        pair = (str(item.get("office")), str(item.get("case_type")))
+        if pair in pairs:
+            check.error(place, f"mandatet för {pair[0]}/{pair[1]} förekommer flera gånger")
+        pairs.add(pair)
+    return check.errors

@@ -1,0 +1,125 @@
+"""Command-line commands: flask --app frontdesk COMMAND."""
+
+import json
+import secrets
+import sys
+import time
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from frontdesk.catalog import CatalogError, export_catalog, import_catalog
+from frontdesk.demo.seed import seed_demo
+from frontdesk.extensions import db
+from frontdesk.models import ROLES, ApiToken, Office, Organisation, User
+from frontdesk.models.user import hash_token
+
+
+@click.command("seed-demo")
+@click.option("--contacts", "contact_count", default=60_000, show_default=True, type=click.IntRange(0))
+def seed_demo_command(contact_count: int) -> None:
+    """Load the demo municipality (idempotent): catalogue, users, 12 months of contacts."""
+    started = time.perf_counter()
+    result = seed_demo(contact_count)
+    db.session.commit()
+    elapsed = time.perf_counter() - started
+    for key, value in result.items():
+        click.echo(f"{key}: {value}")
+    click.echo(f"seconds: {elapsed:.1f}")
+
+
+@click.command("import-catalog")
+@click.argument("file", type=click.File("rb"))
+def import_catalog_command(file) -> None:
+    """Load a municipality's catalogue from JSON; a file with errors changes nothing."""
+    try:
+        data = json.loads(file.read().decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise click.ClickException(f"Filen är inte giltig JSON: {error}") from error
+    try:
+        counts = import_catalog(data)
+    except CatalogError as error:
+        db.session.rollback()
+        for line in error.errors:
+            click.echo(line, err=True)
+        raise click.ClickException(f"{len(error.errors)} fel; ingenting ändrades.") from error
+    db.session.commit()
+    click.echo(
+        f"Skapade {counts['created']}, uppdaterade {counts['updated']}, "
+        f"ändrade mandat {counts['mandates_changed']}."
+    )
+
+
+@click.command("export-catalog")
+@click.argument("file", type=click.File("w", encoding="utf-8"), default="-")
+def export_catalog_command(file) -> None:
+    """Write the catalogue as JSON (to FILE, or standard output)."""
+    json.dump(export_catalog(), file, ensure_ascii=False, indent=2)
+    file.write("\n")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--office", "office_code", help="Kontorets kod (samhällsvägledare).")
+@click.option("--org", "org_code", help="Organisationens kod (handläggare).")
+@click.option("--name", "display_name", default="", help="Namn som visas.")
+@click.option("--password-stdin", is_flag=True, help="Läs lösenordet från standard in.")
+def create_user_command(username, role, office_code, org_code, display_name, password_stdin):
+    """Create a staff account (or reset its password and role if it exists)."""
+    office = organisation = None
+    if office_code:
+        office = db.session.scalar(sa.select(Office).where(Office.code == office_code))
+        if office is None:
+            raise click.BadParameter(f"okänt kontor {office_code}", param_hint="--office")
+    if org_code:
+        organisation = db.session.scalar(sa.select(Organisation).where(Organisation.code == org_code))
+        if organisation is None:
+            raise click.BadParameter(f"okänd organisation {org_code}", param_hint="--org")
+    if role == "vagledare" and office is None:
+        raise click.BadParameter("en samhällsvägledare behöver --office", param_hint="--office")
+    if role == "handlaggare" and organisation is None:
+        raise click.BadParameter("en handläggare behöver --org", param_hint="--org")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Lösenord", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        raise click.BadParameter("minst 8 tecken", param_hint="password")
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        user = User(username=username)
+        db.session.add(user)
+    user.role = role
+    user.office = office
+    user.organisation = organisation
+    user.display_name = display_name or user.display_name or username
+    user.set_password(password)
+    db.session.commit()
+    click.echo(f"Användaren {username} ({role}) är sparad.")
+
+
+@click.command("create-token")
+@click.argument("username")
+@click.option("--label", default="", help="Vad nyckeln används till.")
+def create_token_command(username: str, label: str) -> None:
+    """Print a new API token acting as USERNAME (shown once; only its hash is kept)."""
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise click.BadParameter(f"okänd användare {username}", param_hint="USERNAME")
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, name=label, token_hash=hash_token(token)))
+    db.session.commit()
+    click.echo(token)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (
+        seed_demo_command,
+        import_catalog_command,
+        export_catalog_command,
+        create_user_command,
+        create_token_command,
+    ):
+        app.cli.add_command(command)

@@ -1,0 +1,51 @@
+"""Configuration from the environment.
+
+DATABASE_URL selects the database (PostgreSQL in production); without it the
+app uses a SQLite file in the instance folder. SECRET_KEY comes from the
+environment; only the embedded SQLite set-up (the local demo) may fall back to
+a key generated once and kept in the instance folder.
+"""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'frontdesk.sqlite3'}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def secret_key(instance_path: str, url: str) -> str:
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    if not url.startswith("sqlite"):
+        raise RuntimeError("SECRET_KEY must be set when DATABASE_URL points at a server database")
+    key_file = Path(instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def from_environment(instance_path: str) -> dict:
+    url = database_url(instance_path)
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": secret_key(instance_path, url),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # The counter page stays open all day: tie CSRF tokens to the session, not to the clock.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }

@@ -1,0 +1,99 @@
+"""Read-only queries behind the counter page."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from frontdesk.extensions import db
+from frontdesk.mandates.operations import mandate_levels
+from frontdesk.models import CaseType, Contact, Office, Organisation, Queue, Referral
+from frontdesk.timeutil import local_day_bounds, local_today, utcnow
+from rosa import DEFAULT_MANDATE
+
+# Usage over this window decides the type-ahead's order: recent habits, not last year's.
+USAGE_WINDOW = timedelta(days=90)
+
+
+def usage_counts(office: Office) -> dict[int, int]:
+    """Contacts per case type at this office over the usage window."""
+    since = utcnow() - USAGE_WINDOW
+    rows = db.session.execute(
+        sa.select(Contact.case_type_id, sa.func.count())
+        .where(Contact.office_id == office.id, Contact.occurred_at >= since)
+        .group_by(Contact.case_type_id)
+    )
+    return dict(rows.tuples().all())
+
+
+def catalogue_for(office: Office) -> list[dict]:
+    """Active case types with this office's mandate, most used here first."""
+    case_types = db.session.scalars(
+        sa.select(CaseType)
+        .where(CaseType.active)
+        .options(
+            joinedload(CaseType.organisation).selectinload(Organisation.queues),
+            joinedload(CaseType.queue),
+        )
+    ).all()
+    mandates = mandate_levels(office)
+    uses = usage_counts(office)
+    entries = []
+    for case_type in case_types:
+        queue = case_type.referral_queue()
+        entries.append(
+            {
+                "code": case_type.code,
+                "name": case_type.name,
+                "category": case_type.category,
+                "owner": case_type.organisation.name,
+                "queue": queue.name if queue else "",
+                "mandate": mandates.get(case_type.id, DEFAULT_MANDATE),
+                "uses": uses.get(case_type.id, 0),
+            }
+        )
+    entries.sort(key=lambda e: (-e["uses"], e["name"].lower()))
+    return entries
+
+
+def todays_contacts(office: Office, limit: int = 300) -> list[Contact]:
+    """Today's contacts of the office, newest first."""
+    start, end = local_day_bounds(local_today())
+    return list(
+        db.session.scalars(
+            sa.select(Contact)
+            .where(
+                Contact.office_id == office.id,
+                Contact.occurred_at >= start,
+                Contact.occurred_at < end,
+            )
+            .options(
+                joinedload(Contact.case_type),
+                joinedload(Contact.staff),
+                joinedload(Contact.referral).joinedload(Referral.queue),
+            )
+            .order_by(Contact.occurred_at.desc(), Contact.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def open_referrals_of(organisation_id: int | None, office_id: int | None, limit: int = 200):
+    """Open referrals in an organisation's queues, or created from an office's contacts."""
+    query = (
+        sa.select(Referral)
+        .join(Referral.queue)
+        .join(Referral.contact)
+        .where(Referral.status.in_(("ny", "pagar", "vantar")))
+        .options(
+            selectinload(Referral.contact).joinedload(Contact.case_type),
+            joinedload(Referral.queue),
+        )
+        .order_by(Referral.due_at)
+        .limit(limit)
+    )
+    if organisation_id is not None:
+        query = query.where(Queue.organisation_id == organisation_id)
+    if office_id is not None:
+        query = query.where(Contact.office_id == office_id)
+    return list(db.session.scalars(query))

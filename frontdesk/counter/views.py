@@ -1,0 +1,243 @@
+"""Counter pages. Each view parses a form, calls one operation and renders a template."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_htmx import make_response
+
+from frontdesk.auth import login_required, roles_required
+from frontdesk.counter import queries
+from frontdesk.counter.forms import ContactForm, find_case_type
+from frontdesk.counter.operations import (
+    ContactError,
+    ContactInput,
+    correct_contact,
+    delete_contact,
+    log_contact,
+    set_repeat,
+)
+from frontdesk.extensions import db, htmx
+from frontdesk.mandates.operations import mandate_level
+from frontdesk.models import Contact, Office
+from frontdesk.models.contact import OPEN_REFERRAL_STATUSES
+from frontdesk.templating import render_partial
+from rosa import LEVELS
+
+bp = Blueprint("counter", __name__)
+
+COUNTER_ROLES = ("vagledare", "chef", "admin")
+CONTACT_LOGGED = "contact-logged"
+
+
+def current_office() -> Office:
+    """The guide's own office; managers and admins pick one (remembered in the session)."""
+    if g.user.office is not None:
+        return g.user.office
+    code = request.args.get("office") or session.get("office_code")
+    office = None
+    if code:
+        office = db.session.scalar(sa.select(Office).where(Office.code == code))
+    if office is None:
+        office = db.session.scalar(sa.select(Office).order_by(Office.code))
+    if office is None:
+        abort(404)
+    session["office_code"] = office.code
+    return office
+
+
+def get_own_contact(contact_id: int) -> Contact:
+    """A contact of the user's office, or 404: other offices' contacts are not revealed."""
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.office_id != current_office().id:
+        abort(404)
+    return contact
+
+
+def _input_from(form: ContactForm, office: Office) -> ContactInput:
+    return ContactInput(
+        office=office,
+        channel=form.channel.data,
+        case_type=form.case_type_obj,
+        rosa_level=form.rosa_level.data,
+        note=form.note.data or "",
+        duration_seconds=form.duration_seconds,
+        put_through=form.outcome.data == "kopplat",
+        is_repeat=form.repeat.data,
+    )
+
+
+def _page_context(office: Office, form: ContactForm, decision: Contact | None = None) -> dict:
+    return {
+        "office": office,
+        "offices": db.session.scalars(sa.select(Office).order_by(Office.code)).all(),
+        "form": form,
+        "levels": LEVELS,
+        "catalogue": queries.catalogue_for(office),
+        "contacts": queries.todays_contacts(office),
+        "decision": decision,
+    }
+
+
+@bp.route("/disk")
+@roles_required(*COUNTER_ROLES)
+def index():
+    """The counter page: the contact form, the guidance panel and today's contacts."""
+    office = current_office()
+    form = ContactForm(formdata=None, data={"channel": request.args.get("kanal", "besok")})
+    decision = None
+    last_id = session.pop("last_contact_id", None)
+    if last_id is not None:
+        decision = db.session.get(Contact, last_id)
+    return render_template("counter/index.html", **_page_context(office, form, decision))
+
+
+@bp.post("/disk/kontakter")
+@roles_required(*COUNTER_ROLES)
+def create_contact():
+    """Log a contact and show the routing decision; the form comes back ready for the next one."""
+    office = current_office()
+    form = ContactForm()
+    if not form.validate():
+        if htmx:
+            return render_partial("counter/_form.html", form=form, levels=LEVELS), 422
+        return render_template("counter/index.html", **_page_context(office, form)), 422
+    try:
+        contact = log_contact(_input_from(form, office), g.user)
+    except ContactError as error:
+        form.case_type.errors.append(str(error))
+        return render_partial("counter/_form.html", form=form, levels=LEVELS), 422
+    if not htmx:
+        # Post/redirect/get: the page shows the decision once after the redirect.
+        session["last_contact_id"] = contact.id
+        return redirect(url_for("counter.index", kanal=contact.channel), 303)
+    fresh = ContactForm(formdata=None, data={"channel": contact.channel})
+    html = render_partial(
+        "counter/_form.html", form=fresh, levels=LEVELS, decision=contact, oob_decision=True
+    )
+    return make_response(html, trigger={CONTACT_LOGGED: contact.id})
+
+
+@bp.get("/disk/kontakter/idag")
+@roles_required(*COUNTER_ROLES)
+def todays_contacts():
+    """Today's contacts of the office: the fragment the page polls."""
+    office = current_office()
+    if not htmx:
+        return redirect(url_for("counter.index"))
+    return render_partial("counter/_today.html", contacts=queries.todays_contacts(office))
+
+
+@bp.get("/disk/arendetyper/<code>")
+@roles_required(*COUNTER_ROLES)
+def guidance(code: str):
+    """The guidance panel for a case type: what the desk may answer, owner, queue, mandate."""
+    case_type = find_case_type(code)
+    if case_type is None:
+        abort(404)
+    office = current_office()
+    return render_partial(
+        "counter/_guidance.html",
+        case_type=case_type,
+        mandate=mandate_level(office, case_type),
+        levels=LEVELS,
+    )
+
+
+@bp.route("/disk/kontakter/<int:contact_id>/andra", methods=["GET", "POST"])
+@roles_required(*COUNTER_ROLES)
+def edit_contact(contact_id: int):
+    """Correct one's own contact of today; it is routed again."""
+    contact = get_own_contact(contact_id)
+    office = current_office()
+    error = None
+    if request.method == "POST":
+        form = ContactForm()
+        if form.validate():
+            try:
+                correct_contact(contact, _input_from(form, office), g.user)
+            except ContactError as exc:
+                error = str(exc)
+            else:
+                flash("Kontakten är ändrad.")
+                return redirect(url_for("counter.index"))
+    else:
+        form = ContactForm(
+            formdata=None,
+            data={
+                "channel": contact.channel,
+                "case_type": f"{contact.case_type.code} – {contact.case_type.name}",
+                "rosa_level": contact.rosa_level,
+                "note": contact.note,
+                "duration_minutes": (
+                    None if contact.duration_seconds is None else contact.duration_seconds // 60
+                ),
+                "outcome": "kopplat" if contact.outcome == "kopplat" else "",
+                "repeat": contact.is_repeat,
+            },
+        )
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "counter/edit.html",
+        contact=contact,
+        form=form,
+        levels=LEVELS,
+        error=error,
+        catalogue=queries.catalogue_for(office),
+    ), status
+
+
+def _after_list_change(message: str):
+    if htmx:
+        office = current_office()
+        return make_response(
+            render_partial("counter/_today.html", contacts=queries.todays_contacts(office)),
+            trigger={"counter-message": message},
+        )
+    flash(message)
+    return redirect(url_for("counter.index"))
+
+
+@bp.post("/disk/kontakter/<int:contact_id>/ta-bort")
+@roles_required(*COUNTER_ROLES)
+def remove_contact(contact_id: int):
+    """Delete one's own contact of today (logged by mistake)."""
+    contact = get_own_contact(contact_id)
+    try:
+        delete_contact(contact, g.user)
+    except ContactError as exc:
+        return _refused(str(exc))
+    return _after_list_change("Kontakten är borttagen.")
+
+
+@bp.post("/disk/kontakter/<int:contact_id>/upprepad")
+@roles_required(*COUNTER_ROLES)
+def toggle_repeat(contact_id: int):
+    """Flag or unflag a contact as a repeat about the same matter."""
+    contact = get_own_contact(contact_id)
+    try:
+        set_repeat(contact, not contact.is_repeat, g.user)
+    except ContactError as exc:
+        return _refused(str(exc))
+    label = "markerad som upprepad" if contact.is_repeat else "inte längre markerad som upprepad"
+    return _after_list_change(f"Kontakten är {label}.")
+
+
+def _refused(message: str):
+    db.session.rollback()  # a refused operation may have touched the session before it refused
+    if htmx:
+        return make_response(message, status=409, trigger={"counter-error": message})
+    flash(message, "error")
+    return redirect(url_for("counter.index"), 303)
+
+
+@bp.get("/remisser")
+@login_required
+def referrals():
+    """Open referrals: a handläggare sees their organisation's queues, a guide their office's."""
+    user = g.user
+    if user.role == "handlaggare":
+        rows = queries.open_referrals_of(user.organisation_id, None)
+    elif user.role == "vagledare":
+        rows = queries.open_referrals_of(None, user.office_id)
+    else:
+        rows = queries.open_referrals_of(None, None)
+    return render_template("counter/referrals.html", referrals=rows, statuses=OPEN_REFERRAL_STATUSES)

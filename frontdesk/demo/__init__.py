@@ -1,0 +1,1 @@
+"""The demo municipality: catalogue, users and a year of synthetic contacts."""

@@ -1,0 +1,155 @@
+"""Synthetic contacts whose ROSA levels follow the 2008 study's staircase.
+
+About 25 % of contacts at level 1, 65 % up to level 2 and 75 % up to level 4;
+case types differ (routine ones sit lower, assessment-heavy ones higher) but
+average out to that staircase. Rows are plain tuples so they can be bulk-loaded.
+"""
+
+import random
+from itertools import accumulate
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from frontdesk.timeutil import LOCAL_TZ
+from rosa import Outcome, route
+
+# Share of contacts per level 1..8: cumulative 25, 65, 70, 75, 82, 94, 97, 100 %.
+LEVEL_WEIGHTS = (0.25, 0.40, 0.05, 0.05, 0.07, 0.12, 0.03, 0.03)
+CHANNEL_WEIGHTS = {"besok": 30, "telefon": 40, "epost": 12, "brev": 3, "webb": 8, "chatt": 7}
+ROUTINE = {"PARK", "BOPARK", "AVFALL", "BIBL", "LOKAL", "KARTA", "FSKOLA", "SKVFOLK", "MAXT"}
+ASSESSMENT = {"EKB", "LSS", "HEMTJ", "STRAND", "BOSTAD", "SERV", "ENSKAV"}
+MEAN_MINUTES = {1: 2, 2: 6, 3: 8, 4: 10}
+NOTES = (
+    "Återkommer med komplettering.",
+    "Fick blankett och hjälp med e-tjänsten.",
+    "Vill bli uppringd efter kl 15.",
+    "Tolk behövs (arabiska).",
+    "Har sökt tidigare, väntar på beslut.",
+)
+OPEN_STATUSES = ("ny", "ny", "pagar", "vantar", "aterford")
+
+
+@dataclass(frozen=True)
+class CaseTypeInfo:
+    id: int
+    code: str
+    sla_hours: int
+    queue_id: int
+
+
+@dataclass(frozen=True)
+class OfficeInfo:
+    id: int
+    staff_ids: tuple[int, ...]
+    mandates: dict[int, int]  # case-type id -> max level (DEFAULT_MANDATE where absent)
+
+
+def level_weights(code: str) -> list[float]:
+    """The level distribution of one case type: the study's, tilted by the kind of matter."""
+    weights = list(LEVEL_WEIGHTS)
+    if code in ROUTINE:
+        factors = (1.0, 0.9, 2.5, 2.5, 0.8, 0.4, 0.5, 0.5)
+    elif code in ASSESSMENT:
+        factors = (0.7, 0.9, 0.8, 0.6, 1.5, 2.5, 1.5, 1.0)
+    else:
+        factors = (1.05, 1.05, 0.9, 0.9, 0.95, 0.85, 0.95, 1.0)
+    return [w * f for w, f in zip(weights, factors, strict=True)]
+
+
+def working_days(end: date, days: int) -> list[date]:
+    """Weekdays in the `days` calendar days up to and including `end`."""
+    result = []
+    for offset in range(days):
+        day = end - timedelta(days=offset)
+        if day.weekday() < 5:
+            result.append(day)
+    return result
+
+
+def _day_prefix_and_offset(day: date) -> tuple[str, int]:
+    """The UTC date string and the UTC offset in seconds of a local office day.
+
+    Offices are open 08-17 local time, well away from midnight and from the
+    02:00-03:00 switch to and from summer time, so one offset per day is exact.
+    """
+    noon = datetime.combine(day, time(12), tzinfo=LOCAL_TZ)
+    offset = int(noon.utcoffset().total_seconds())
+    return day.isoformat(), offset
+
+
+def _stamp(prefix: str, local_seconds: int, offset: int) -> str:
+    seconds = local_seconds - offset
+    return f"{prefix} {seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}.000000"
+
+
+def generate_contacts(
+    count: int,
+    offices: list[OfficeInfo],
+    case_types: list[CaseTypeInfo],
+    *,
+    first_id: int,
+    now: datetime,
+    seed: int = 2026,
+) -> Iterator[tuple[tuple, tuple | None]]:
+    """Yield (contact row, referral row or None) tuples; timestamps as naive-UTC strings.
+
+    Contact row: id, occurred_at, office_id, channel, case_type_id, rosa_level,
+    outcome, duration_seconds, staff_id, note, is_repeat, created_at.
+    Referral row: contact_id, queue_id, status, created_at, due_at, closed_at, version.
+    """
+    rng = random.Random(seed)
+    today = now.astimezone(LOCAL_TZ).date()
+    days = [_day_prefix_and_offset(d) for d in working_days(today - timedelta(days=1), 365)]
+    recent_cutoff = (today - timedelta(days=10)).isoformat()
+    channels = list(CHANNEL_WEIGHTS)
+    channel_weights = list(CHANNEL_WEIGHTS.values())
+    levels = list(range(1, 9))
+    per_type_weights = {ct.id: list(accumulate(level_weights(ct.code))) for ct in case_types}
+    channel_cum = list(accumulate(channel_weights))
+    # Each office has its own popular case types: a Zipf-like curve over a shuffled catalogue.
+    office_mix = []
+    for office in offices:
+        order = case_types[:]
+        rng.shuffle(order)
+        zipf = [1 / (rank + 1) ** 0.9 for rank in range(len(order))]
+        office_mix.append((office, order, list(accumulate(zipf))))
+
+    for index in range(count):
+        office, order, weights = office_mix[index % len(office_mix)]
+        case_type = rng.choices(order, cum_weights=weights)[0]
+        level = rng.choices(levels, cum_weights=per_type_weights[case_type.id])[0]
+        channel = rng.choices(channels, cum_weights=channel_cum)[0]
+        put_through = channel in ("telefon", "besok") and level > 2 and rng.random() < 0.05
+        mandate = office.mandates.get(case_type.id, 2)
+        outcome = route(level, mandate, put_through)
+        prefix, offset = rng.choice(days)
+        # Opening hours 08-17 with a late-morning peak.
+        local_seconds = int(min(max(rng.gauss(11.5 * 3600, 2.3 * 3600), 8 * 3600), 17 * 3600 - 1))
+        occurred = _stamp(prefix, local_seconds, offset)
+        mean = MEAN_MINUTES.get(level, 5)
+        duration = int(rng.expovariate(1 / (mean * 60))) + 30
+        note = rng.choice(NOTES) if rng.random() < 0.05 else ""
+        is_repeat = rng.random() < (0.12 if outcome is Outcome.ESKALERAT else 0.06)
+        contact_id = first_id + index
+        contact = (
+            contact_id, occurred, office.id, channel, case_type.id, level, outcome.value,
+            duration, rng.choice(office.staff_ids) if office.staff_ids else None, note,
+            is_repeat, occurred,
+        )
+        referral = None
+        if outcome is Outcome.ESKALERAT:
+            created = datetime.fromisoformat(occurred).replace(tzinfo=UTC)
+            due = created + timedelta(hours=case_type.sla_hours)
+            if prefix < recent_cutoff:
+                status = "avslutad"
+                closed = created + timedelta(hours=case_type.sla_hours * rng.uniform(0.2, 1.6))
+                closed_text = closed.strftime("%Y-%m-%d %H:%M:%S.000000")
+            else:
+                status = rng.choice(OPEN_STATUSES)
+                closed_text = None
+            referral = (
+                contact_id, case_type.queue_id, status, occurred,
+                due.strftime("%Y-%m-%d %H:%M:%S.000000"), closed_text, 1,
+            )
+        yield contact, referral

@@ -1,0 +1,131 @@
+"""Loading the demo municipality: catalogue and users by upsert, contacts in bulk."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from itertools import islice
+
+import sqlalchemy as sa
+
+from frontdesk.audit import record
+from frontdesk.catalog import import_catalog
+from frontdesk.demo.catalog import CATALOG, USERS
+from frontdesk.demo.generate import CaseTypeInfo, OfficeInfo, generate_contacts
+from frontdesk.extensions import db
+from frontdesk.mandates.operations import mandate_levels
+from frontdesk.models import CaseType, Contact, Office, Organisation, User
+from frontdesk.timeutil import utcnow
+
+CONTACT_COLUMNS = (
+    "id", "occurred_at", "office_id", "channel", "case_type_id", "rosa_level", "outcome",
+    "duration_seconds", "staff_id", "note", "is_repeat", "created_at",
+)
+REFERRAL_COLUMNS = (
+    "contact_id", "queue_id", "status", "created_at", "due_at", "closed_at", "version",
+)
+BATCH = 50_000
+
+
+def demo_password(username: str) -> str:
+    return f"{username}123"
+
+
+def ensure_users() -> int:
+    """Create the demo users that are missing; existing ones are left as they are."""
+    existing = set(db.session.scalars(sa.select(User.username)))
+    offices = {o.code: o for o in db.session.scalars(sa.select(Office))}
+    organisations = {o.code: o for o in db.session.scalars(sa.select(Organisation))}
+    created = 0
+    for username, name, role, office, organisation in USERS:
+        if username in existing:
+            continue
+        user = User(
+            username=username,
+            display_name=name,
+            role=role,
+            office=offices.get(office) if office else None,
+            organisation=organisations.get(organisation) if organisation else None,
+        )
+        user.set_password(demo_password(username))
+        db.session.add(user)
+        created += 1
+    db.session.flush()
+    return created
+
+
+def _bulk_insert(table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
+    """Insert rows on the session's connection: COPY on PostgreSQL, executemany on SQLite."""
+    connection = db.session.connection()
+    raw = connection.connection.driver_connection
+    column_list = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    placeholders = ", ".join("?" for _ in columns)
+    cursor = raw.cursor()
+    iterator = iter(rows)
+    while batch := list(islice(iterator, BATCH)):
+        cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", batch)
+    cursor.close()
+
+
+def _fix_sequences() -> None:
+    """After inserting explicit contact ids, move PostgreSQL's sequence past them."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            "SELECT setval(pg_get_serial_sequence('contacts', 'id'), "
+            "COALESCE((SELECT MAX(id) FROM contacts), 0) + 1, false)"
+        )
+
+
+def load_contacts(count: int, now: datetime | None = None, seed: int = 2026) -> dict[str, int]:
+    """Generate and bulk-load `count` contacts over the last 12 months, with their referrals."""
+    db.session.flush()
+    offices = []
+    for office in db.session.scalars(sa.select(Office).order_by(Office.code)):
+        staff = tuple(
+            db.session.scalars(
+                sa.select(User.id).where(User.office_id == office.id, User.role == "vagledare")
+            )
+        )
+        offices.append(OfficeInfo(office.id, staff, mandate_levels(office)))
+    case_types = [
+        CaseTypeInfo(ct.id, ct.code, ct.sla_hours, ct.referral_queue().id)
+        for ct in db.session.scalars(sa.select(CaseType).where(CaseType.active).order_by(CaseType.code))
+    ]
+    first_id = (db.session.scalar(sa.select(sa.func.max(Contact.id))) or 0) + 1
+    referrals: list[tuple] = []
+
+    def contacts():
+        for contact, referral in generate_contacts(
+            count, offices, case_types, first_id=first_id, now=now or utcnow(), seed=seed
+        ):
+            if referral is not None:
+                referrals.append(referral)
+            yield contact
+
+    _bulk_insert("contacts", CONTACT_COLUMNS, contacts())
+    _bulk_insert("referrals", REFERRAL_COLUMNS, referrals)
+    _fix_sequences()
+    return {"contacts": count, "referrals": len(referrals)}
+
+
+def seed_demo(contacts: int) -> dict[str, int | str]:
+    """Load the demo municipality; running it again adds nothing that is already there."""
+    counts = import_catalog(CATALOG)
+    result: dict[str, int | str] = {
+        "catalog_created": counts["created"],
+        "users_created": ensure_users(),
+    }
+    already = db.session.scalar(sa.select(sa.func.count()).select_from(Contact))
+    if already:
+        result["contacts"] = 0
+        result["note"] = f"{already} kontakter finns redan; inga nya skapades."
+    else:
+        result.update(load_contacts(contacts))
+    record("demo.seeded", "demo", None, None, **{k: v for k, v in result.items() if k != "note"})
+    db.session.flush()
+    return result
+

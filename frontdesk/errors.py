@@ -1,0 +1,46 @@
+"""Error pages in Swedish, and JSON errors under /api/."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from frontdesk.extensions import db
+
+MESSAGES = {
+    400: "Felaktig begäran.",
+    401: "Du behöver logga in.",
+    403: "Du har inte behörighet till det här.",
+    404: "Sidan eller posten finns inte.",
+    405: "Metoden stöds inte här.",
+    409: "Det gick inte att genomföra ändringen.",
+    413: "Begäran är för stor.",
+    415: "Skicka JSON (Content-Type: application/json).",
+    422: "Uppgifterna kunde inte tas emot.",
+    500: "Något gick fel hos oss. Försök igen om en stund.",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        message = "Formuläret har gått ut. Ladda om sidan och försök igen."
+        return render_template("error.html", code=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        message = MESSAGES.get(code, error.description)
+        if _wants_json():
+            return jsonify(error=message, fields={}), code
+        return render_template("error.html", code=code, message=message), code
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(error=MESSAGES[500], fields={}), 500
+        return render_template("error.html", code=500, message=MESSAGES[500]), 500

@@ -1,0 +1,67 @@
+"""Reading and changing mandates. Every change is kept with who, when and why."""
+
+import sqlalchemy as sa
+
+from frontdesk.audit import record
+from frontdesk.extensions import db
+from frontdesk.models import CaseType, Mandate, MandateChange, Office, User
+from frontdesk.timeutil import utcnow
+from rosa import DEFAULT_MANDATE, level_by_number
+
+
+def mandate_level(office: Office, case_type: CaseType) -> int:
+    """The office's mandate for the case type, DEFAULT_MANDATE when none was agreed."""
+    level = db.session.scalar(
+        sa.select(Mandate.max_level).where(
+            Mandate.office_id == office.id, Mandate.case_type_id == case_type.id
+        )
+    )
+    return DEFAULT_MANDATE if level is None else level
+
+
+def mandate_levels(office: Office) -> dict[int, int]:
+    """Case-type id to mandate for every agreed mandate of the office."""
+    rows = db.session.execute(
+        sa.select(Mandate.case_type_id, Mandate.max_level).where(Mandate.office_id == office.id)
+    )
+    return dict(rows.tuples().all())
+
+
+def set_mandate(
+    office: Office, case_type: CaseType, max_level: int, reason: str, user: User | None
+) -> MandateChange | None:
+    """Set the mandate; returns the change, or None when the level was already that."""
+    level_by_number(max_level)
+    mandate = db.session.scalar(
+        sa.select(Mandate).where(Mandate.office_id == office.id, Mandate.case_type_id == case_type.id)
+    )
+    old_level = mandate.max_level if mandate else None
+    if old_level == max_level:
+        return None
+    if mandate is None:
+        mandate = Mandate(office=office, case_type=case_type, max_level=max_level)
+        db.session.add(mandate)
+    mandate.max_level = max_level
+    mandate.updated_at = utcnow()
+    change = MandateChange(
+        office_id=office.id,
+        case_type_id=case_type.id,
+        old_level=old_level if old_level is not None else None,
+        new_level=max_level,
+        reason=reason,
+        changed_by=user,
+    )
+    db.session.add(change)
+    db.session.flush()
+    record(
+        "mandate.changed",
+        "mandate",
+        mandate.id,
+        user,
+        office=office.code,
+        case_type=case_type.code,
+        old_level=old_level if old_level is not None else DEFAULT_MANDATE,
+        new_level=max_level,
+        reason=reason,
+    )
+    return change

@@ -1,0 +1,21 @@
+"""The database models. Import from here, not from the submodules."""
+
+from frontdesk.models.audit import AuditEvent
+from frontdesk.models.catalog import CaseType, Mandate, MandateChange, Office, Organisation, Queue
+from frontdesk.models.contact import Contact, Referral
+from frontdesk.models.user import ROLES, ApiToken, User
+
+__all__ = [
+    "ROLES",
+    "ApiToken",
+    "AuditEvent",
+    "CaseType",
+    "Contact",
+    "Mandate",
+    "MandateChange",
+    "Office",
+    "Organisation",
+    "Queue",
+    "Referral",
+    "User",
+]

@@ -1,0 +1,125 @@
+"""Organisations, offices, their queues, the case-type catalogue and the mandates."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from frontdesk.extensions import db
+from frontdesk.models._sql import in_list
+from frontdesk.timeutil import UTCDateTime, utcnow
+from rosa import DEFAULT_MANDATE
+
+ORGANISATION_KINDS = ("kommun", "stat", "region", "annan")
+
+
+class Organisation(db.Model):
+    """A förvaltning or partner agency that owns case types and has back-office queues."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (sa.CheckConstraint(in_list("kind", ORGANISATION_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(10), default="kommun")
+
+    queues: Mapped[list["Queue"]] = relationship(
+        back_populates="organisation", order_by="Queue.code"
+    )
+
+    def default_queue(self) -> "Queue | None":
+        """The queue referrals go to when the case type names none: the one coded like us."""
+        for queue in self.queues:
+            if queue.code == self.code:
+                return queue
+        return self.queues[0] if self.queues else None
+
+
+class Queue(db.Model):
+    """A back-office queue of one organisation."""
+
+    __tablename__ = "queues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="queues")
+
+
+class Office(db.Model):
+    """A citizen office (medborgarkontor, kontaktcenter)."""
+
+    __tablename__ = "offices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+
+
+class CaseType(db.Model):
+    """A kind of citizen matter, owned by one organisation."""
+
+    __tablename__ = "case_types"
+    __table_args__ = (sa.CheckConstraint("sla_hours > 0", name="sla_hours_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    # None: the owner's default queue.
+    queue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("queues.id"))
+    category: Mapped[str] = mapped_column(sa.String(100), default="")
+    guidance: Mapped[str] = mapped_column(sa.Text, default="")
+    sla_hours: Mapped[int] = mapped_column(default=72)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    organisation: Mapped[Organisation] = relationship()
+    queue: Mapped[Queue | None] = relationship()
+
+    def referral_queue(self) -> Queue | None:
+        return self.queue or self.organisation.default_queue()
+
+
+class Mandate(db.Model):
+    """The highest ROSA level an office handles for a case type (absent: DEFAULT_MANDATE)."""
+
+    __tablename__ = "mandates"
+    __table_args__ = (
+        sa.UniqueConstraint("office_id", "case_type_id", name="uq_mandates_office_case_type"),
+        sa.CheckConstraint("max_level BETWEEN 1 AND 8", name="max_level_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("offices.id"))
+    case_type_id: Mapped[int] = mapped_column(sa.ForeignKey("case_types.id"), index=True)
+    max_level: Mapped[int] = mapped_column(default=DEFAULT_MANDATE)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    office: Mapped[Office] = relationship()
+    case_type: Mapped[CaseType] = relationship()
+
+
+class MandateChange(db.Model):
+    """Every change of a mandate: who, when, why, from which level to which."""
+
+    __tablename__ = "mandate_changes"
+    __table_args__ = (
+        sa.CheckConstraint("new_level BETWEEN 1 AND 8", name="new_level_range"),
+        sa.CheckConstraint("old_level IS NULL OR old_level BETWEEN 1 AND 8", name="old_level_range"),
+        sa.Index("ix_mandate_changes_office_case_type", "office_id", "case_type_id", "changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("offices.id"))
+    case_type_id: Mapped[int] = mapped_column(sa.ForeignKey("case_types.id"))
+    old_level: Mapped[int | None]
+    new_level: Mapped[int]
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # None: changed by a command-line import, not by a person in the app.
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    changed_by: Mapped["User | None"] = relationship()  # noqa: F821

@@ -1,0 +1,76 @@
+"""Citizen contacts logged at the counter, and the referrals the mandate rule creates."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from frontdesk.extensions import db
+from frontdesk.models._sql import in_list
+from frontdesk.models.catalog import CaseType, Office, Queue
+from frontdesk.models.user import User
+from frontdesk.timeutil import UTCDateTime, utcnow
+from kanaler import CHANNEL_CODES
+from rosa import OUTCOMES
+
+NOTE_MAX_LENGTH = 2000
+REFERRAL_STATUSES = ("ny", "pagar", "vantar", "aterford", "avslutad")
+OPEN_REFERRAL_STATUSES = ("ny", "pagar", "vantar")
+
+
+class Contact(db.Model):
+    """One citizen contact: who came through which channel about what, and what happened."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        sa.CheckConstraint("rosa_level BETWEEN 1 AND 8", name="rosa_level_range"),
+        sa.CheckConstraint(in_list("channel", CHANNEL_CODES), name="channel_known"),
+        sa.CheckConstraint(in_list("outcome", OUTCOMES), name="outcome_known"),
+        sa.CheckConstraint(
+            "duration_seconds IS NULL OR duration_seconds >= 0", name="duration_not_negative"
+        ),
+        # The counter's "today" list and the type-ahead's usage order read by office and time.
+        sa.Index("ix_contacts_office_occurred", "office_id", "occurred_at", "case_type_id"),
+        sa.Index("ix_contacts_case_type_occurred", "case_type_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("offices.id"))
+    channel: Mapped[str] = mapped_column(sa.String(10))
+    case_type_id: Mapped[int] = mapped_column(sa.ForeignKey("case_types.id"))
+    rosa_level: Mapped[int]
+    outcome: Mapped[str] = mapped_column(sa.String(12))
+    duration_seconds: Mapped[int | None]
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    note: Mapped[str] = mapped_column(sa.String(NOTE_MAX_LENGTH), default="")
+    is_repeat: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    office: Mapped[Office] = relationship()
+    case_type: Mapped[CaseType] = relationship()
+    staff: Mapped[User | None] = relationship()
+    referral: Mapped["Referral | None"] = relationship(back_populates="contact")
+
+
+class Referral(db.Model):
+    """The hand-over of an escalated contact to the owning organisation's queue."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        sa.CheckConstraint(in_list("status", REFERRAL_STATUSES), name="status_known"),
+        sa.Index("ix_referrals_queue_status_due", "queue_id", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id"), unique=True)
+    queue_id: Mapped[int] = mapped_column(sa.ForeignKey("queues.id"))
+    status: Mapped[str] = mapped_column(sa.String(10), default="ny")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped on every change; the API hands it out as the ETag.
+    version: Mapped[int] = mapped_column(default=1)
+
+    contact: Mapped[Contact] = relationship(back_populates="referral")
+    queue: Mapped[Queue] = relationship()

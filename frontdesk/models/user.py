@@ -1,0 +1,84 @@
+"""Staff accounts and their API tokens."""
+
+import hashlib
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from frontdesk.extensions import db
+from frontdesk.models._sql import in_list
+from frontdesk.models.catalog import Office, Organisation
+from frontdesk.timeutil import UTCDateTime, utcnow
+
+ROLES = ("vagledare", "handlaggare", "chef", "admin")
+ROLE_LABELS = {
+    "vagledare": "Samhällsvägledare",
+    "handlaggare": "Handläggare",
+    "chef": "Chef",
+    "admin": "Administratör",
+}
+
+
+class User(db.Model):
+    """A staff member. A vägledare belongs to an office, a handläggare to an organisation."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint(in_list("role", ROLES), name="role_known"),
+        sa.CheckConstraint("role <> 'vagledare' OR office_id IS NOT NULL", name="guide_office"),
+        sa.CheckConstraint(
+            "role <> 'handlaggare' OR organisation_id IS NOT NULL", name="handler_organisation"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(256), default="")
+    role: Mapped[str] = mapped_column(sa.String(12))
+    office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offices.id"))
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    office: Mapped[Office | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+
+def hash_token(token: str) -> str:
+    """Tokens are stored as SHA-256: they are long random strings, so no salt or stretching."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; it acts as its user, with that user's role."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100), default="")
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,190 @@
+// The counter's keyboard flow: type part of a case type, Enter, a digit for the level, Enter.
+(function () {
+  "use strict";
+
+  var MAX_OPTIONS = 8;
+  var catalogue = [];
+  var byCode = {};
+
+  function loadCatalogue() {
+    var node = document.getElementById("catalogue-data");
+    catalogue = node ? JSON.parse(node.textContent) : [];
+    byCode = {};
+    catalogue.forEach(function (entry) { byCode[entry.code.toUpperCase()] = entry; });
+  }
+
+  function fold(text) {
+    return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+  }
+
+  // Matches keep the office's usage order; a code match or a word starting with the query ranks first.
+  function search(query) {
+    var q = fold(query.trim());
+    if (!q) return catalogue.slice(0, MAX_OPTIONS);
+    var strong = [], weak = [];
+    catalogue.forEach(function (entry) {
+      var code = fold(entry.code), name = fold(entry.name);
+      if (code.indexOf(q) === 0 || (" " + name).indexOf(" " + q) >= 0) strong.push(entry);
+      else if (name.indexOf(q) >= 0 || fold(entry.category).indexOf(q) >= 0) weak.push(entry);
+    });
+    return strong.concat(weak).slice(0, MAX_OPTIONS);
+  }
+
+  function label(entry) { return entry.code + " – " + entry.name; }
+
+  function selectedEntry(input) {
+    var code = input.value.split(" – ")[0].trim().toUpperCase();
+    return byCode[code] || null;
+  }
+
+  function setup(form) {
+    if (!form || form.dataset.ready) return;
+    form.dataset.ready = "1";
+    var input = form.querySelector("#case_type");
+    var list = form.querySelector("#case-type-options");
+    var preview = form.querySelector("#route-preview");
+    var levels = form.querySelectorAll("input[name=rosa_level]");
+    var matches = [];
+    var active = -1;
+
+    function render() {
+      list.innerHTML = "";
+      matches.forEach(function (entry, index) {
+        var item = document.createElement("li");
+        item.id = "case-type-option-" + index;
+        item.setAttribute("role", "option");
+        item.setAttribute("aria-selected", index === active ? "true" : "false");
+        item.dataset.code = entry.code;
+        var name = document.createElement("span");
+        name.textContent = entry.name + " ";
+        var code = document.createElement("span");
+        code.className = "code";
+        code.textContent = entry.code;
+        name.appendChild(code);
+        var owner = document.createElement("span");
+        owner.className = "owner";
+        owner.textContent = "mandat " + entry.mandate + " · " + entry.owner;
+        item.appendChild(name);
+        item.appendChild(owner);
+        item.addEventListener("mousedown", function (event) {
+          event.preventDefault();
+          choose(entry);
+        });
+        list.appendChild(item);
+      });
+      var open = matches.length > 0;
+      list.hidden = !open;
+      input.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open && active >= 0) input.setAttribute("aria-activedescendant", "case-type-option-" + active);
+      else input.removeAttribute("aria-activedescendant");
+    }
+
+    function close() { matches = []; active = -1; render(); }
+
+    function showGuidance(entry) {
+      if (window.htmx) {
+        htmx.ajax("GET", "/disk/arendetyper/" + encodeURIComponent(entry.code), { target: "#guidance", swap: "innerHTML" });
+      }
+    }
+
+    function markMandate() {
+      var entry = selectedEntry(input);
+      levels.forEach(function (radio) {
+        var box = radio.closest(".level");
+        box.classList.toggle("above-mandate", !!entry && Number(radio.value) > entry.mandate);
+      });
+      updatePreview();
+    }
+
+    function updatePreview() {
+      var entry = selectedEntry(input);
+      var checked = form.querySelector("input[name=rosa_level]:checked");
+      var putThrough = form.querySelector("input[name=outcome]");
+      preview.className = "route-preview";
+      if (!entry || !checked) { preview.textContent = ""; return; }
+      var level = Number(checked.value);
+      if (putThrough && putThrough.checked) {
+        preview.textContent = "Kopplas vidare – ingen remiss.";
+      } else if (level <= entry.mandate) {
+        preview.textContent = "Nivå " + level + " ryms i mandatet (" + entry.mandate + "): besvaras i disken.";
+        preview.classList.add("answer");
+      } else {
+        preview.textContent = "Nivå " + level + " är över mandatet (" + entry.mandate + "): remiss till " + (entry.queue || entry.owner) + ".";
+        preview.classList.add("refer");
+      }
+    }
+
+    function choose(entry) {
+      input.value = label(entry);
+      close();
+      showGuidance(entry);
+      markMandate();
+      var target = form.querySelector("input[name=rosa_level]:checked") || levels[0];
+      if (target) target.focus();
+    }
+
+    input.addEventListener("input", function () {
+      matches = search(input.value);
+      active = matches.length ? 0 : -1;
+      render();
+      markMandate();
+    });
+    input.addEventListener("focus", function () {
+      if (!selectedEntry(input)) { matches = search(input.value); active = matches.length ? 0 : -1; render(); }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 100); });
+    input.addEventListener("keydown", function (event) {
+      var open = !list.hidden;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        if (!open) { matches = search(input.value); active = 0; render(); event.preventDefault(); return; }
+        var step = event.key === "ArrowDown" ? 1 : -1;
+        active = (active + step + matches.length) % matches.length;
+        render();
+        event.preventDefault();
+      } else if (event.key === "Enter" && open && active >= 0) {
+        event.preventDefault();
+        choose(matches[active]);
+      } else if (event.key === "Escape" && open) {
+        event.preventDefault();
+        close();
+      } else if (event.key === "Tab" && open && active >= 0 && !selectedEntry(input)) {
+        choose(matches[active]);
+        event.preventDefault();
+      }
+    });
+
+    // Digits pick the level, Enter sends, from anywhere in the level and channel groups.
+    form.addEventListener("keydown", function (event) {
+      var target = event.target;
+      var inGroup = target.name === "rosa_level" || target.name === "channel" ||
+        target.type === "checkbox" || (target === input && list.hidden && selectedEntry(input));
+      if (!inGroup || event.altKey || event.ctrlKey || event.metaKey) return;
+      if (/^[1-8]$/.test(event.key)) {
+        var radio = form.querySelector("input[name=rosa_level][value='" + event.key + "']");
+        radio.checked = true;
+        radio.focus();
+        updatePreview();
+        event.preventDefault();
+      } else if (event.key === "Enter" && target !== input) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    form.addEventListener("change", updatePreview);
+
+    if (selectedEntry(input)) { markMandate(); }
+  }
+
+  function init(root) {
+    loadCatalogue();
+    var form = (root && root.id === "contact-form") ? root : document.getElementById("contact-form");
+    setup(form);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    init(document);
+    if (window.htmx) {
+      htmx.onLoad(function (element) { if (element.id === "contact-form") init(element); });
+    }
+  });
+})();
