@@ -20,6 +20,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Flask-WTF's own i18n needs Flask-Babel; off, WTForms uses its Swedish messages (Meta.locales).
+    app.config["WTF_I18N_ENABLED"] = False
     if test_config is None:
         app.config.from_mapping(config.from_environment(app.instance_path))
     else:

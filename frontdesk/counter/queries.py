@@ -23,7 +23,7 @@ def usage_counts(office: Office) -> dict[int, int]:
         .where(Contact.office_id == office.id, Contact.occurred_at >= since)
         .group_by(Contact.case_type_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def catalogue_for(office: Office) -> list[dict]:

@@ -224,7 +224,7 @@ def toggle_repeat(contact_id: int):
 def _refused(message: str):
     db.session.rollback()  # a refused operation may have touched the session before it refused
     if htmx:
-        return make_response(message, status=409, trigger={"counter-error": message})
+        return make_response(message, 409, trigger={"counter-error": message})
     flash(message, "error")
     return redirect(url_for("counter.index"), 303)
 

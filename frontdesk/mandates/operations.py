@@ -24,7 +24,7 @@ def mandate_levels(office: Office) -> dict[int, int]:
     rows = db.session.execute(
         sa.select(Mandate.case_type_id, Mandate.max_level).where(Mandate.office_id == office.id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def set_mandate(
