@@ -8,6 +8,7 @@ import time
 import click
 import sqlalchemy as sa
 from flask import Flask
+from flask.cli import with_appcontext
 
 from frontdesk.catalog import CatalogError, export_catalog, import_catalog
 from frontdesk.demo.seed import seed_demo
@@ -17,6 +18,7 @@ from frontdesk.models.user import hash_token
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--contacts", "contact_count", default=60_000, show_default=True, type=click.IntRange(0))
 def seed_demo_command(contact_count: int) -> None:
     """Load the demo municipality (idempotent): catalogue, users, 12 months of contacts."""
@@ -30,6 +32,7 @@ def seed_demo_command(contact_count: int) -> None:
 
 
 @click.command("import-catalog")
+@with_appcontext
 @click.argument("file", type=click.File("rb"))
 def import_catalog_command(file) -> None:
     """Load a municipality's catalogue from JSON; a file with errors changes nothing."""
@@ -52,6 +55,7 @@ def import_catalog_command(file) -> None:
 
 
 @click.command("export-catalog")
+@with_appcontext
 @click.argument("file", type=click.File("w", encoding="utf-8"), default="-")
 def export_catalog_command(file) -> None:
     """Write the catalogue as JSON (to FILE, or standard output)."""
@@ -60,6 +64,7 @@ def export_catalog_command(file) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--office", "office_code", help="Kontorets kod (samhällsvägledare).")
@@ -101,6 +106,7 @@ def create_user_command(username, role, office_code, org_code, display_name, pas
 
 
 @click.command("create-token")
+@with_appcontext
 @click.argument("username")
 @click.option("--label", default="", help="Vad nyckeln används till.")
 def create_token_command(username: str, label: str) -> None:
