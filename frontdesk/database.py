@@ -19,6 +19,8 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA busy_timeout=10000")
     # FULL: a commit the user saw acknowledged survives a power cut, not only a crash.
     cursor.execute("PRAGMA synchronous=FULL")
+    # 32 MB of page cache per connection: the contact indexes' hot pages stay in memory.
+    cursor.execute("PRAGMA cache_size=-32000")
     cursor.close()
 
 

@@ -181,6 +181,15 @@
     setup(form);
   }
 
+  // Alt+letter picks a channel from anywhere on the page (the underlined letter).
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey) return;
+    var radio = document.querySelector("#contact-form input[name=channel][data-shortcut='" + event.key.toLowerCase() + "']");
+    if (!radio) return;
+    radio.checked = true;
+    event.preventDefault();
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
     if (window.htmx) {

@@ -1,6 +1,7 @@
 """The counter page: logging contacts, the routing decision, today's list, corrections."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -33,7 +34,8 @@ def test_counter_page_shows_form_levels_and_catalogue(client, guide):
     html = page.text
     assert "Registrera kontakt" in html
     assert 'id="case_type"' in html and 'role="combobox"' in html
-    for name in ("Information/upplysning", "Värderande handläggning", "Politik"):
+    # Slashes get a zero-width space so that long level names can wrap.
+    for name in ("Information/\u200bupplysning", "Värderande handläggning", "Politik"):
         assert name in html
     assert '"code": "PARK"' in html  # the type-ahead's catalogue
     assert "Medborgarkontoret Centrum" in html
@@ -96,7 +98,7 @@ def test_without_htmx_the_page_redirects_and_shows_the_decision(app, client, gui
 
 def test_form_comes_back_ready_with_the_channel_kept(client, guide):
     response = log(client, channel="telefon")
-    assert 'value="telefon" accesskey="t"\n               checked' in response.text
+    assert re.search(r'value="telefon"[^>]*checked', response.text)
     assert "<html" not in response.text  # a fragment, not a page
 
 

@@ -108,18 +108,15 @@ def create_contact():
         is_repeat=form.repeat.data,
     )
     try:
-        contact = log_contact(data, user)
+        logged = log_contact(data, user)
     except ContactError as error:
         raise ApiError(409, str(error), {"case_type": str(error)}) from error
-    referral = contact.referral
-    body = {
-        "id": contact.id,
-        "outcome": contact.outcome,
-        "referral": None if referral is None else {"id": referral.id, "queue": referral.queue.code},
-    }
-    response = jsonify(body)
+    referral = None
+    if logged.referral_id is not None:
+        referral = {"id": logged.referral_id, "queue": logged.queue.code}
+    response = jsonify(id=logged.id, outcome=logged.outcome.value, referral=referral)
     response.status_code = 201
-    response.headers["Location"] = url_for("api.get_contact", contact_id=contact.id)
+    response.headers["Location"] = url_for("api.get_contact", contact_id=logged.id)
     return response
 
 

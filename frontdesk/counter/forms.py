@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -24,12 +25,18 @@ def find_case_type(text: str) -> CaseType | None:
     if not text:
         return None
     code = text.split(" – ")[0].strip()
-    case_type = db.session.scalar(
-        sa.select(CaseType).where(sa.func.upper(CaseType.code) == code.upper(), CaseType.active)
+    # Routing needs the queue and the owner: one query, not lazy loads mid-transaction.
+    query = sa.select(CaseType).options(
+        joinedload(CaseType.queue), joinedload(CaseType.organisation)
     )
+    case_type = db.session.scalar(query.where(CaseType.code == code, CaseType.active))
     if case_type is None:
         case_type = db.session.scalar(
-            sa.select(CaseType).where(sa.func.lower(CaseType.name) == text.lower(), CaseType.active)
+            query.where(sa.func.upper(CaseType.code) == code.upper(), CaseType.active)
+        )
+    if case_type is None:
+        case_type = db.session.scalar(
+            query.where(sa.func.lower(CaseType.name) == text.lower(), CaseType.active)
         )
     return case_type
 
@@ -104,9 +111,12 @@ class ApiContactForm(_ContactFields):
     occurred_at = StringField("Tidpunkt", validators=[Optional()])
 
     def validate_office(self, field):
-        self.office_obj = db.session.scalar(
-            sa.select(Office).where(sa.func.upper(Office.code) == field.data.strip().upper())
-        )
+        code = field.data.strip()
+        self.office_obj = db.session.scalar(sa.select(Office).where(Office.code == code))
+        if self.office_obj is None:
+            self.office_obj = db.session.scalar(
+                sa.select(Office).where(sa.func.upper(Office.code) == code.upper())
+            )
         if self.office_obj is None:
             raise ValidationError("Okänt kontor.")
 

@@ -3,10 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
+
 from frontdesk.audit import record
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import mandate_level
-from frontdesk.models import CaseType, Contact, Office, Referral, User
+from frontdesk.models import CaseType, Contact, Office, Queue, Referral, User
 from frontdesk.timeutil import local_today, to_local, utcnow
 from kanaler import mask_personnummer
 from rosa import Outcome, route
@@ -36,19 +38,21 @@ def referral_due_at(created_at: datetime, case_type: CaseType) -> datetime:
     return created_at + timedelta(hours=case_type.sla_hours)
 
 
-def _create_referral(contact: Contact) -> Referral:
-    queue = contact.case_type.referral_queue()
+def _referral_queue(case_type: CaseType):
+    queue = case_type.referral_queue()
     if queue is None:
-        raise ContactError(
-            f"{contact.case_type.organisation.name} har ingen kö att skicka remissen till."
-        )
+        raise ContactError(f"{case_type.organisation.name} har ingen kö att skicka remissen till.")
+    return queue
+
+
+def _create_referral(contact: Contact, case_type: CaseType) -> Referral:
     now = utcnow()
     referral = Referral(
         contact=contact,
-        queue=queue,
+        queue=_referral_queue(case_type),
         status="ny",
         created_at=now,
-        due_at=referral_due_at(now, contact.case_type),
+        due_at=referral_due_at(now, case_type),
     )
     db.session.add(referral)
     return referral
@@ -67,26 +71,70 @@ def _apply(contact: Contact, data: ContactInput) -> Outcome:
     return outcome
 
 
-def log_contact(data: ContactInput, staff: User) -> Contact:
-    """Log a contact and route it: answered at the desk, put through, or referred."""
-    contact = Contact(staff=staff, occurred_at=data.occurred_at or utcnow())
-    outcome = _apply(contact, data)
-    db.session.add(contact)
-    if outcome is Outcome.ESKALERAT:
-        _create_referral(contact)
-    db.session.flush()
+@dataclass(frozen=True)
+class LoggedContact:
+    """What logging a contact decided: its id, outcome and, when referred, the referral."""
+
+    id: int
+    outcome: Outcome
+    referral_id: int | None = None
+    queue: Queue | None = None
+    due_at: datetime | None = None
+
+
+def log_contact(data: ContactInput, staff: User) -> LoggedContact:
+    """Log a contact and route it: answered at the desk, put through, or referred.
+
+    The counter's hot path: plain INSERTs on the session's connection (same
+    transaction) instead of unit-of-work flushes, which cost several times more.
+    """
+    outcome = route(data.rosa_level, mandate_level(data.office, data.case_type), data.put_through)
+    queue = _referral_queue(data.case_type) if outcome is Outcome.ESKALERAT else None
+    now = utcnow()
+    connection = db.session.connection()
+    contact_id = connection.execute(
+        sa.insert(Contact.__table__).returning(Contact.__table__.c.id),
+        {
+            "occurred_at": data.occurred_at or now,
+            "office_id": data.office.id,
+            "channel": data.channel,
+            "case_type_id": data.case_type.id,
+            "rosa_level": data.rosa_level,
+            "outcome": outcome.value,
+            "duration_seconds": data.duration_seconds,
+            "staff_id": staff.id,
+            "note": mask_personnummer(data.note or ""),
+            "is_repeat": data.is_repeat,
+            "created_at": now,
+        },
+    ).scalar_one()
+    result = LoggedContact(contact_id, outcome)
+    if queue is not None:
+        due_at = referral_due_at(now, data.case_type)
+        referral_id = connection.execute(
+            sa.insert(Referral.__table__).returning(Referral.__table__.c.id),
+            {
+                "contact_id": contact_id,
+                "queue_id": queue.id,
+                "status": "ny",
+                "created_at": now,
+                "due_at": due_at,
+                "version": 1,
+            },
+        ).scalar_one()
+        result = LoggedContact(contact_id, outcome, referral_id, queue, due_at)
     record(
         "contact.logged",
         "contact",
-        contact.id,
+        contact_id,
         staff,
         office=data.office.code,
         case_type=data.case_type.code,
         rosa_level=data.rosa_level,
         outcome=outcome.value,
-        referral_id=contact.referral.id if contact.referral else None,
+        referral_id=result.referral_id,
     )
-    return contact
+    return result
 
 
 def can_change(contact: Contact, user: User) -> bool:
@@ -113,7 +161,7 @@ def correct_contact(contact: Contact, data: ContactInput, user: User) -> Contact
     if outcome is Outcome.ESKALERAT:
         queue = contact.case_type.referral_queue()
         if referral is None:
-            _create_referral(contact)
+            _create_referral(contact, data.case_type)
         elif queue is not None and referral.queue_id != queue.id:
             referral.queue = queue
             referral.due_at = referral_due_at(referral.created_at, contact.case_type)

@@ -101,19 +101,23 @@ def create_contact():
             return render_partial("counter/_form.html", form=form, levels=LEVELS), 422
         return render_template("counter/index.html", **_page_context(office, form)), 422
     try:
-        contact = log_contact(_input_from(form, office), g.user)
+        logged = log_contact(_input_from(form, office), g.user)
     except ContactError as error:
         form.case_type.errors.append(str(error))
         return render_partial("counter/_form.html", form=form, levels=LEVELS), 422
     if not htmx:
         # Post/redirect/get: the page shows the decision once after the redirect.
-        session["last_contact_id"] = contact.id
-        return redirect(url_for("counter.index", kanal=contact.channel), 303)
-    fresh = ContactForm(formdata=None, data={"channel": contact.channel})
+        session["last_contact_id"] = logged.id
+        return redirect(url_for("counter.index", kanal=form.channel.data), 303)
+    fresh = ContactForm(formdata=None, data={"channel": form.channel.data})
     html = render_partial(
-        "counter/_form.html", form=fresh, levels=LEVELS, decision=contact, oob_decision=True
+        "counter/_form.html",
+        form=fresh,
+        levels=LEVELS,
+        decision=db.session.get(Contact, logged.id),
+        oob_decision=True,
     )
-    return make_response(html, trigger={CONTACT_LOGGED: contact.id})
+    return make_response(html, trigger={CONTACT_LOGGED: logged.id})
 
 
 @bp.get("/disk/kontakter/idag")

@@ -1,0 +1,178 @@
+"""The counter in a real browser: Playwright driving the system's Chromium, keyboard only.
+
+Screenshots land in test-artifacts/ for people to look at.
+"""
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from frontdesk.models import Contact, Referral
+from tests.conftest import PASSWORD, make_app
+from tests.helpers import count
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def playwright_browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(sqlite_template, tmp_path, request):
+    """The app on a loopback port, on a SQLite copy with the test municipality."""
+    path = tmp_path / "live.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = make_app(f"sqlite:///{path}", COUNTER_POLL_SECONDS=1)
+    from tests.conftest import World  # noqa: F401  (fixture data below)
+
+    request.getfixturevalue  # keep flake quiet about unused request
+    _seed(app)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+def _seed(app):
+    from frontdesk.catalog import import_catalog
+    from frontdesk.extensions import db
+    from frontdesk.models import Office, User
+    from tests.conftest import TEST_CATALOG
+
+    with app.app_context():
+        import_catalog(TEST_CATALOG)
+        db.session.flush()
+        k1 = db.session.query(Office).filter_by(code="K1").one()
+        for username in ("anna", "omar"):
+            user = User(username=username, display_name=username.title(), role="vagledare", office=k1)
+            user.set_password(PASSWORD)
+            db.session.add(user)
+        db.session.commit()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def page(playwright_browser):
+    context = playwright_browser.new_context(viewport={"width": 1366, "height": 900}, locale="sv-SE")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def login_with_keyboard(page, base, username="anna"):
+    page.goto(f"{base}/login")
+    page.keyboard.type(username)  # the username field has autofocus
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/disk")
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def test_log_contacts_with_the_keyboard_only(live_server, page):
+    app, base = live_server
+    page.goto(f"{base}/login")
+    shot(page, "login.png")
+    login_with_keyboard(page, base)
+    assert page.evaluate("document.activeElement.id") == "case_type"
+
+    # Above the mandate: "park", then Enter, 4, Enter (three presses after the letters).
+    page.keyboard.type("park")
+    page.locator("#case-type-options li").first.wait_for()
+    page.keyboard.press("Enter")
+    page.locator(".guidance-card").wait_for()
+    page.keyboard.press("4")
+    assert "remiss till Gata och park" in page.locator("#route-preview").inner_text()
+    shot(page, "counter-before-submit.png")
+    page.keyboard.press("Enter")
+    decision = page.locator("#decision .decision")
+    decision.wait_for()
+    assert "Remiss skapad till Gata och park" in decision.inner_text()
+    page.locator("#today tr", has_text="Parkeringstillstånd").wait_for()
+    assert count(app, Referral) == 1
+
+    # The form is ready for the next contact, focus back in the case-type field.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'case_type'")
+    page.keyboard.type("ekon")
+    page.keyboard.press("Enter")
+    page.keyboard.press("1")
+    page.keyboard.press("Enter")
+    page.locator("#decision .decision-answered").wait_for()
+    assert "Besvarat i disken" in page.locator("#decision").inner_text()
+    page.locator("#today-summary", has_text="2 kontakter").wait_for()
+    assert count(app, Contact) == 2
+    shot(page, "counter.png")
+
+
+def test_channel_by_access_key_and_errors_next_to_the_field(live_server, page):
+    app, base = live_server
+    login_with_keyboard(page, base)
+    page.keyboard.press("Alt+t")
+    assert page.locator("input[name=channel][value=telefon]").is_checked()
+    page.locator("#case_type").focus()
+    page.keyboard.type("zzz")
+    page.keyboard.press("Enter")  # nothing matches: the form is sent and refused
+    error = page.locator("#case_type-error")
+    error.wait_for()
+    assert "Okänd ärendetyp" in error.inner_text()
+    assert count(app, Contact) == 0
+    # The channel chosen is kept after the refusal.
+    assert page.locator("input[name=channel][value=telefon]").is_checked()
+    shot(page, "counter-error.png")
+
+
+def test_list_updates_from_a_colleagues_contact_without_reload(live_server, page, playwright_browser):
+    app, base = live_server
+    login_with_keyboard(page, base, "anna")
+    other_context = playwright_browser.new_context()
+    other = other_context.new_page()
+    login_with_keyboard(other, base, "omar")
+    other.keyboard.type("FKBARN")
+    other.keyboard.press("Enter")
+    other.keyboard.press("2")
+    other.keyboard.press("Enter")
+    other.locator("#decision .decision").wait_for()
+    other_context.close()
+    # Anna's page polls and shows Omar's contact without a reload.
+    page.locator("#today tr", has_text="Föräldrapenning").wait_for(timeout=8_000)
+    assert "Omar" in page.locator("#today").inner_text()
+
+
+def test_repeat_flag_and_delete_from_the_list(live_server, page):
+    app, base = live_server
+    login_with_keyboard(page, base)
+    page.keyboard.type("ekb")
+    page.keyboard.press("Enter")
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    row = page.locator("#today tr", has_text="Ekonomiskt bistånd")
+    row.wait_for()
+    row.get_by_role("button", name="Upprepad").click()
+    page.locator("#today .badge-repeat").wait_for()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#today tr", has_text="Ekonomiskt bistånd").get_by_role("button", name="Ta bort").click()
+    page.locator("#today", has_text="Inga kontakter ännu i dag.").wait_for()
+    assert count(app, Contact) == 0
