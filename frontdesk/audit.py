@@ -11,9 +11,7 @@ from frontdesk.timeutil import utcnow
 _AUDIT = AuditEvent.__table__
 
 
-def record(
-    action: str, entity: str, entity_id: int | None, user: User | None, **data: Any
-) -> None:
+def record(action: str, entity: str, entity_id: int | None, user: User | None, **data: Any) -> None:
     """Write an audit event in the current transaction (it commits or rolls back with the change).
 
     A plain INSERT on the session's connection: audit rows are never read back

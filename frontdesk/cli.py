@@ -19,7 +19,9 @@ from frontdesk.models.user import hash_token
 
 @click.command("seed-demo")
 @with_appcontext
-@click.option("--contacts", "contact_count", default=60_000, show_default=True, type=click.IntRange(0))
+@click.option(
+    "--contacts", "contact_count", default=60_000, show_default=True, type=click.IntRange(0)
+)
 def seed_demo_command(contact_count: int) -> None:
     """Load the demo municipality (idempotent): catalogue, users, 12 months of contacts."""
     started = time.perf_counter()
@@ -79,7 +81,9 @@ def create_user_command(username, role, office_code, org_code, display_name, pas
         if office is None:
             raise click.BadParameter(f"okänt kontor {office_code}", param_hint="--office")
     if org_code:
-        organisation = db.session.scalar(sa.select(Organisation).where(Organisation.code == org_code))
+        organisation = db.session.scalar(
+            sa.select(Organisation).where(Organisation.code == org_code)
+        )
         if organisation is None:
             raise click.BadParameter(f"okänd organisation {org_code}", param_hint="--org")
     if role == "vagledare" and office is None:

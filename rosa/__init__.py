@@ -4,7 +4,7 @@ Pure domain code: no Flask, no database. Takes and returns plain data.
 """
 
 from rosa.levels import LEVELS, Level, level_by_number
-from rosa.routing import DEFAULT_MANDATE, Outcome, OUTCOMES, route
+from rosa.routing import DEFAULT_MANDATE, OUTCOMES, Outcome, route
 
 __all__ = [
     "DEFAULT_MANDATE",

@@ -12,8 +12,16 @@ class Level:
 
 LEVELS: tuple[Level, ...] = (
     Level(1, "Information/upplysning", "Allmänna fakta: öppettider, var, vad som gäller"),
-    Level(2, "Vägledning/rådgivning", "Vägledning i den egna situationen, hjälp med blankett och e-tjänst"),
-    Level(3, "Administrativ fördelning", "Ta emot, kontrollera komplettering, registrera, skicka vidare"),
+    Level(
+        2,
+        "Vägledning/rådgivning",
+        "Vägledning i den egna situationen, hjälp med blankett och e-tjänst",
+    ),
+    Level(
+        3,
+        "Administrativ fördelning",
+        "Ta emot, kontrollera komplettering, registrera, skicka vidare",
+    ),
     Level(4, "Rutin- och regelstyrd handläggning", "Beslut som följer direkt av regler"),
     Level(5, "Verksamhetsspecifik fördelning", "Fördelning som kräver fackkunskap"),
     Level(6, "Värderande handläggning", "Bedömning och skälighetsprövning"),

@@ -190,6 +190,17 @@
     event.preventDefault();
   });
 
+  // Answers to list actions (deleted, flagged, refused) arrive as HX-Trigger events.
+  function showMessage(text, isError) {
+    var box = document.getElementById("counter-message");
+    if (!box) return;
+    box.textContent = text;
+    box.className = isError ? "flash flash-error" : "flash";
+    box.hidden = false;
+  }
+  document.addEventListener("counter-message", function (event) { showMessage(event.detail.value, false); });
+  document.addEventListener("counter-error", function (event) { showMessage(event.detail.value, true); });
+
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
     if (window.htmx) {

@@ -29,9 +29,14 @@ def test_case_types_and_offices(api):
     case_types = api.get("/case-types").get_json()["case_types"]
     park = next(ct for ct in case_types if ct["code"] == "PARK")
     assert park == {
-        "code": "PARK", "name": "Parkeringstillstånd", "organisation": "TEK",
-        "category": "Trafik", "sla_hours": 72, "queue": "TEK-GATA",
-        "guidance": "Hjälp med ansökan. Läs mer: https://example.se/park", "active": True,
+        "code": "PARK",
+        "name": "Parkeringstillstånd",
+        "organisation": "TEK",
+        "category": "Trafik",
+        "sla_hours": 72,
+        "queue": "TEK-GATA",
+        "guidance": "Hjälp med ansökan. Läs mer: https://example.se/park",
+        "active": True,
     }
     offices = api.get("/offices").get_json()["offices"]
     assert [o["code"] for o in offices] == ["K1", "K2"]
@@ -59,8 +64,15 @@ def test_post_contact_with_all_optional_fields(app, api):
     occurred = (utcnow() - timedelta(hours=2)).astimezone(LOCAL_TZ).replace(microsecond=0)
     response = api.post(
         "/contacts",
-        json={**CONTACT, "rosa_level": 6, "note": "pnr 850312-1234", "duration_seconds": 300,
-              "occurred_at": occurred.isoformat(), "outcome": "kopplat", "repeat": True},
+        json={
+            **CONTACT,
+            "rosa_level": 6,
+            "note": "pnr 850312-1234",
+            "duration_seconds": 300,
+            "occurred_at": occurred.isoformat(),
+            "outcome": "kopplat",
+            "repeat": True,
+        },
     )
     assert response.status_code == 201
     body = api.get(f"/contacts/{response.get_json()['id']}").get_json()
@@ -124,7 +136,9 @@ def test_guides_log_only_for_their_own_office(app, api):
     response = api.post("/contacts", json={**CONTACT, "office": "K2"})
     assert response.status_code == 403
     assert count(app, Contact) == 0
-    assert api.post("/contacts", json={**CONTACT, "office": "K2"}, as_user="karin").status_code == 201
+    assert (
+        api.post("/contacts", json={**CONTACT, "office": "K2"}, as_user="karin").status_code == 201
+    )
 
 
 def test_handlers_cannot_log_contacts(app, api):
@@ -154,17 +168,32 @@ def test_list_mandates(api):
 
 
 def test_manager_changes_mandate_and_the_counter_routes_differently(app, api, world):
-    assert api.post("/contacts", json={**CONTACT, "case_type": "EKB", "rosa_level": 3}
-                    ).get_json()["outcome"] == "eskalerat"
-    response = api.put("/mandates/K1/EKB", json={"max_level": 3, "reason": "Pilot"}, as_user="karin")
+    assert (
+        api.post("/contacts", json={**CONTACT, "case_type": "EKB", "rosa_level": 3}).get_json()[
+            "outcome"
+        ]
+        == "eskalerat"
+    )
+    response = api.put(
+        "/mandates/K1/EKB", json={"max_level": 3, "reason": "Pilot"}, as_user="karin"
+    )
     assert response.status_code == 200
-    assert response.get_json() == {"office": "K1", "case_type": "EKB", "max_level": 3, "changed": True}
+    assert response.get_json() == {
+        "office": "K1",
+        "case_type": "EKB",
+        "max_level": 3,
+        "changed": True,
+    }
     change = one(app, MandateChange, MandateChange.reason == "Pilot")
     assert (change.old_level, change.new_level) == (None, 3)
     assert change.changed_by_id == world.users["karin"]
     assert count(app, AuditEvent, AuditEvent.action == "mandate.changed") >= 1
-    assert api.post("/contacts", json={**CONTACT, "case_type": "EKB", "rosa_level": 3}
-                    ).get_json()["outcome"] == "informerat"
+    assert (
+        api.post("/contacts", json={**CONTACT, "case_type": "EKB", "rosa_level": 3}).get_json()[
+            "outcome"
+        ]
+        == "informerat"
+    )
 
 
 def test_guides_and_handlers_cannot_change_mandates(app, api):
@@ -193,8 +222,18 @@ def test_bad_mandate_change_is_422_and_changes_nothing(app, api, payload, field)
 
 
 def test_mandate_of_unknown_office_or_case_type_is_404(api):
-    assert api.put("/mandates/K9/EKB", json={"max_level": 3, "reason": "x"}, as_user="admin").status_code == 404
-    assert api.put("/mandates/K1/NOPE", json={"max_level": 3, "reason": "x"}, as_user="admin").status_code == 404
+    assert (
+        api.put(
+            "/mandates/K9/EKB", json={"max_level": 3, "reason": "x"}, as_user="admin"
+        ).status_code
+        == 404
+    )
+    assert (
+        api.put(
+            "/mandates/K1/NOPE", json={"max_level": 3, "reason": "x"}, as_user="admin"
+        ).status_code
+        == 404
+    )
 
 
 def test_unknown_api_path_is_json_404(api):

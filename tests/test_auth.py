@@ -22,7 +22,9 @@ def test_login_lands_handler_on_referrals(client, auth, world):
     assert response.headers["Location"] == "/remisser"
 
 
-@pytest.mark.parametrize(("username", "password"), [("anna", "fel"), ("nobody", PASSWORD), ("", "")])
+@pytest.mark.parametrize(
+    ("username", "password"), [("anna", "fel"), ("nobody", PASSWORD), ("", "")]
+)
 def test_wrong_login_is_refused_with_one_message(client, auth, world, username, password):
     response = auth.login(username, password)
     assert response.status_code in (200, 401)
@@ -76,7 +78,9 @@ def test_guide_may_read_but_not_change_mandates(client, auth, world):
 
 def test_manager_changes_mandate_in_the_page(client, auth, world):
     auth.login("karin")
-    response = client.post("/mandat/K1/EKB", data={"max_level": "4", "reason": "Flyttat till disken"})
+    response = client.post(
+        "/mandat/K1/EKB", data={"max_level": "4", "reason": "Flyttat till disken"}
+    )
     assert response.status_code == 303
     page = client.get(response.headers["Location"])
     assert "mandatet är nu nivå 4" in page.text
@@ -85,7 +89,9 @@ def test_manager_changes_mandate_in_the_page(client, auth, world):
 
 def test_manager_mandate_form_refuses_missing_reason(client, auth, world):
     auth.login("karin")
-    response = client.post("/mandat/K1/EKB", data={"max_level": "4", "reason": ""}, follow_redirects=True)
+    response = client.post(
+        "/mandat/K1/EKB", data={"max_level": "4", "reason": ""}, follow_redirects=True
+    )
     assert "Skriv varför mandatet ändras." in response.text
 
 

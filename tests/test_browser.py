@@ -19,8 +19,13 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -34,14 +39,11 @@ def playwright_browser():
 
 
 @pytest.fixture
-def live_server(sqlite_template, tmp_path, request):
+def live_server(sqlite_template, tmp_path):
     """The app on a loopback port, on a SQLite copy with the test municipality."""
     path = tmp_path / "live.sqlite3"
     shutil.copy(sqlite_template, path)
     app = make_app(f"sqlite:///{path}", COUNTER_POLL_SECONDS=1)
-    from tests.conftest import World  # noqa: F401  (fixture data below)
-
-    request.getfixturevalue  # keep flake quiet about unused request
     _seed(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -62,7 +64,9 @@ def _seed(app):
         db.session.flush()
         k1 = db.session.query(Office).filter_by(code="K1").one()
         for username in ("anna", "omar"):
-            user = User(username=username, display_name=username.title(), role="vagledare", office=k1)
+            user = User(
+                username=username, display_name=username.title(), role="vagledare", office=k1
+            )
             user.set_password(PASSWORD)
             db.session.add(user)
         db.session.commit()
@@ -71,7 +75,9 @@ def _seed(app):
 
 @pytest.fixture
 def page(playwright_browser):
-    context = playwright_browser.new_context(viewport={"width": 1366, "height": 900}, locale="sv-SE")
+    context = playwright_browser.new_context(
+        viewport={"width": 1366, "height": 900}, locale="sv-SE"
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -144,7 +150,9 @@ def test_channel_by_access_key_and_errors_next_to_the_field(live_server, page):
     shot(page, "counter-error.png")
 
 
-def test_list_updates_from_a_colleagues_contact_without_reload(live_server, page, playwright_browser):
+def test_list_updates_from_a_colleagues_contact_without_reload(
+    live_server, page, playwright_browser
+):
     app, base = live_server
     login_with_keyboard(page, base, "anna")
     other_context = playwright_browser.new_context()
@@ -173,6 +181,8 @@ def test_repeat_flag_and_delete_from_the_list(live_server, page):
     row.get_by_role("button", name="Upprepad").click()
     page.locator("#today .badge-repeat").wait_for()
     page.once("dialog", lambda dialog: dialog.accept())
-    page.locator("#today tr", has_text="Ekonomiskt bistånd").get_by_role("button", name="Ta bort").click()
+    page.locator("#today tr", has_text="Ekonomiskt bistånd").get_by_role(
+        "button", name="Ta bort"
+    ).click()
     page.locator("#today", has_text="Inga kontakter ännu i dag.").wait_for()
     assert count(app, Contact) == 0

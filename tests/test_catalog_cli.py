@@ -52,8 +52,13 @@ def test_import_with_errors_lists_each_with_its_place_and_changes_nothing(app, r
     result = runner.invoke(args=["import-catalog", write(tmp_path, bad)])
     assert result.exit_code != 0
     for place in (
-        "case_types[3].name", "case_types[3].organisation", "case_types[3].sla_hours",
-        "case_types[4].code", "mandates[1].max_level", "offices[2].code", "colours",
+        "case_types[3].name",
+        "case_types[3].organisation",
+        "case_types[3].sla_hours",
+        "case_types[4].code",
+        "mandates[1].max_level",
+        "offices[2].code",
+        "colours",
     ):
         assert place in result.output, place
     assert "ingenting ändrades" in result.output
@@ -95,7 +100,10 @@ def test_create_user_and_token(app, runner, tmp_path, client):
     assert result.exit_code == 0, result.output
     user = one(app, User, User.username == "lisa")
     assert user.role == "vagledare" and "hemligt" not in user.password_hash
-    assert client.post("/login", data={"username": "lisa", "password": "hemligt-lösen"}).status_code == 302
+    assert (
+        client.post("/login", data={"username": "lisa", "password": "hemligt-lösen"}).status_code
+        == 302
+    )
     result = runner.invoke(args=["create-token", "lisa"])
     token = result.output.strip()
     assert result.exit_code == 0 and len(token) > 30
@@ -160,7 +168,9 @@ def test_seed_demo_is_idempotent_and_follows_the_staircase(app, runner):
 
 def test_demo_users_can_log_in_and_log_contacts_after_seeding(app, runner, client):
     runner.invoke(args=["seed-demo", "--contacts", "500"])
-    assert client.post("/login", data={"username": "anna", "password": "anna123"}).status_code == 302
+    assert (
+        client.post("/login", data={"username": "anna", "password": "anna123"}).status_code == 302
+    )
     response = client.post(
         "/disk/kontakter", data={"channel": "besok", "case_type": "BYGGLOV", "rosa_level": "5"}
     )

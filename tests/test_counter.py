@@ -118,7 +118,9 @@ def test_form_comes_back_ready_with_the_channel_kept(client, guide):
         ({"outcome": "eskalerat"}, "bara anges som kopplat"),
     ],
 )
-def test_bad_input_gets_swedish_message_and_writes_nothing(app, client, guide, fields, field_message):
+def test_bad_input_gets_swedish_message_and_writes_nothing(
+    app, client, guide, fields, field_message
+):
     response = log(client, **fields)
     assert response.status_code == 422
     assert field_message in response.text
@@ -165,10 +167,16 @@ def test_todays_list_shows_only_this_office_and_today(app, client, guide, auth):
     log(client, case_type="FKBARN")
     with app.app_context():  # a contact from yesterday at K2
         old = db.session.scalars(sa.select(Contact)).all()[-1]
-        db.session.add(Contact(
-            office_id=old.office_id, channel="besok", case_type_id=old.case_type_id,
-            rosa_level=1, outcome="informerat", occurred_at=utcnow() - timedelta(days=2),
-        ))
+        db.session.add(
+            Contact(
+                office_id=old.office_id,
+                channel="besok",
+                case_type_id=old.case_type_id,
+                rosa_level=1,
+                outcome="informerat",
+                occurred_at=utcnow() - timedelta(days=2),
+            )
+        )
         db.session.commit()
     html = client.get("/disk/kontakter/idag", headers=HTMX).text
     assert "Föräldrapenning" in html and "Ekonomiskt bistånd" not in html
@@ -189,7 +197,9 @@ def test_catalogue_lists_this_offices_most_used_case_types_first(client, guide):
         log(client, case_type="FKBARN", rosa_level="1")
     log(client, case_type="EKB", rosa_level="1")
     html = client.get("/disk").text
-    assert html.index('"code": "FKBARN"') < html.index('"code": "EKB"') < html.index('"code": "PARK"')
+    assert (
+        html.index('"code": "FKBARN"') < html.index('"code": "EKB"') < html.index('"code": "PARK"')
+    )
 
 
 def _contacts(app):

@@ -48,8 +48,15 @@ def test_route_refuses_impossible_levels():
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("besok", "besok"), ("Besök", "besok"), ("e-post", "epost"), ("TELEFON", "telefon"),
-     ("chatt", "chatt"), ("fax", None), ("", None)],
+    [
+        ("besok", "besok"),
+        ("Besök", "besok"),
+        ("e-post", "epost"),
+        ("TELEFON", "telefon"),
+        ("chatt", "chatt"),
+        ("fax", None),
+        ("", None),
+    ],
 )
 def test_parse_channel(text, code):
     assert parse_channel(text) == code

@@ -11,17 +11,21 @@ from frontdesk.models import CaseType, Office, Organisation, User
 
 
 def test_migrations_match_the_models(app):
-    with app.app_context():
-        with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": False})
-            assert compare_metadata(context, db.metadata) == []
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        assert compare_metadata(context, db.metadata) == []
 
 
 def _contact_sql(**overrides):
     values = {
-        "occurred_at": "'2026-01-05 10:00:00'", "office_id": "(SELECT id FROM offices LIMIT 1)",
-        "channel": "'besok'", "case_type_id": "(SELECT id FROM case_types LIMIT 1)",
-        "rosa_level": "2", "outcome": "'informerat'", "note": "''", "is_repeat": "false",
+        "occurred_at": "'2026-01-05 10:00:00'",
+        "office_id": "(SELECT id FROM offices LIMIT 1)",
+        "channel": "'besok'",
+        "case_type_id": "(SELECT id FROM case_types LIMIT 1)",
+        "rosa_level": "2",
+        "outcome": "'informerat'",
+        "note": "''",
+        "is_repeat": "false",
         "created_at": "'2026-01-05 10:00:00'",
     }
     values.update(overrides)

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from flask import g, jsonify, request
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from frontdesk.api import bp
 from frontdesk.api.auth import require_role
@@ -108,5 +108,8 @@ def put_mandate(office_code: str, case_type_code: str):
         raise ApiError(422, "Mandatet kunde inte ändras.", fields)
     change = set_mandate(office, case_type, max_level, reason.strip(), g.user)
     return jsonify(
-        office=office.code, case_type=case_type.code, max_level=max_level, changed=change is not None
+        office=office.code,
+        case_type=case_type.code,
+        max_level=max_level,
+        changed=change is not None,
     )

@@ -1,4 +1,4 @@
-"""Importing and exporting a municipality's catalogue (organisations, offices, case types, mandates)."""
+"""A municipality's catalogue: organisations, offices, case types, mandates (import, export)."""
 
 from frontdesk.catalog.operations import CatalogError, export_catalog, import_catalog
 

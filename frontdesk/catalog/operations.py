@@ -64,13 +64,19 @@ def import_catalog(data: Any, user: User | None = None) -> dict[str, int]:
 
     for item in data.get("organisations", []):
         organisation, created = _upsert(
-            organisations, Organisation, item["code"], name=item["name"],
+            organisations,
+            Organisation,
+            item["code"],
+            name=item["name"],
             kind=item.get("kind", "kommun"),
         )
         count(created)
     for item in data.get("queues", []):
         _, created = _upsert(
-            queues, Queue, item["code"], name=item["name"],
+            queues,
+            Queue,
+            item["code"],
+            name=item["name"],
             organisation=organisations[item["organisation"]],
         )
         count(created)
@@ -121,7 +127,9 @@ def export_catalog() -> dict[str, list[dict]]:
     offices = db.session.scalars(sa.select(Office).order_by(Office.code)).all()
     case_types = db.session.scalars(sa.select(CaseType).order_by(CaseType.code)).all()
     mandates = db.session.scalars(
-        sa.select(Mandate).join(Mandate.office).join(Mandate.case_type)
+        sa.select(Mandate)
+        .join(Mandate.office)
+        .join(Mandate.case_type)
         .order_by(Office.code, CaseType.code)
     ).all()
     return {

@@ -28,7 +28,9 @@ class Checker:
         elif len(value) > max_length:
             self.error(f"{place}.{key}", f"högst {max_length} tecken")
 
-    def integer(self, item: dict, key: str, place: str, low: int, high: int, required: bool) -> None:
+    def integer(
+        self, item: dict, key: str, place: str, low: int, high: int, required: bool
+    ) -> None:
         value = item.get(key)
         if value is None:
             if required:
@@ -46,7 +48,9 @@ def check_catalog(data: Any, known: dict[str, set[str]]) -> list[str]:
     """All errors in a catalogue document; `known` holds codes already in the database."""
     check = Checker()
     if not isinstance(data, dict):
-        return ["(filen): ska vara ett JSON-objekt med organisations, offices, case_types, mandates"]
+        return [
+            "(filen): ska vara ett JSON-objekt med organisations, offices, case_types, mandates"
+        ]
     for key in data:
         if key not in SECTIONS:
             check.error(key, f"okänd del (tillåtna: {', '.join(SECTIONS)})")
@@ -76,13 +80,17 @@ def check_catalog(data: Any, known: dict[str, set[str]]) -> list[str]:
         codes[section] = seen | known.get(section, set())
 
     for index, item in enumerate(sections["organisations"]):
-        if isinstance(item, dict) and not _known(item.get("kind", "kommun"), set(ORGANISATION_KINDS)):
+        if isinstance(item, dict) and not _known(
+            item.get("kind", "kommun"), set(ORGANISATION_KINDS)
+        ):
             check.error(
                 f"organisations[{index}].kind", f"ska vara en av {', '.join(ORGANISATION_KINDS)}"
             )
     for index, item in enumerate(sections["queues"]):
         if isinstance(item, dict) and not _known(item.get("organisation"), codes["organisations"]):
-            check.error(f"queues[{index}].organisation", f"okänd organisation {item.get('organisation')!r}")
+            check.error(
+                f"queues[{index}].organisation", f"okänd organisation {item.get('organisation')!r}"
+            )
     for index, item in enumerate(sections["case_types"]):
         if not isinstance(item, dict):
             continue

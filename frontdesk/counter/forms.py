@@ -3,8 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -123,8 +123,10 @@ class ApiContactForm(_ContactFields):
     def validate_occurred_at(self, field):
         try:
             moment = datetime.fromisoformat(field.data.strip())
-        except ValueError:
-            raise ValidationError("Ange tidpunkten som ISO 8601, t.ex. 2026-03-01T09:30:00+01:00.")
+        except ValueError as error:
+            raise ValidationError(
+                "Ange tidpunkten som ISO 8601, t.ex. 2026-03-01T09:30:00+01:00."
+            ) from error
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=LOCAL_TZ)
         moment = moment.astimezone(UTC)

@@ -170,7 +170,9 @@ def correct_contact(contact: Contact, data: ContactInput, user: User) -> Contact
         db.session.delete(referral)
         contact.referral = None
     db.session.flush()
-    record("contact.corrected", "contact", contact.id, user, before=before, after=_snapshot(contact))
+    record(
+        "contact.corrected", "contact", contact.id, user, before=before, after=_snapshot(contact)
+    )
     return contact
 
 

@@ -244,4 +244,6 @@ def referrals():
         rows = queries.open_referrals_of(None, user.office_id)
     else:
         rows = queries.open_referrals_of(None, None)
-    return render_template("counter/referrals.html", referrals=rows, statuses=OPEN_REFERRAL_STATUSES)
+    return render_template(
+        "counter/referrals.html", referrals=rows, statuses=OPEN_REFERRAL_STATUSES
+    )

@@ -7,10 +7,10 @@ average out to that staircase. Rows are plain tuples so they can be bulk-loaded.
 
 import random
 from bisect import bisect
-from itertools import accumulate
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import accumulate
 
 from frontdesk.timeutil import LOCAL_TZ
 from rosa import Outcome, route
@@ -124,9 +124,14 @@ def generate_contacts(
         for offset_in_chunk in range(size):
             index = chunk_start + offset_in_chunk
             yield _contact_row(
-                rng, index, first_id, office_mix[index % len(office_mix)],
-                channel_draws[offset_in_chunk], day_draws[offset_in_chunk],
-                per_type_weights, recent_cutoff,
+                rng,
+                index,
+                first_id,
+                office_mix[index % len(office_mix)],
+                channel_draws[offset_in_chunk],
+                day_draws[offset_in_chunk],
+                per_type_weights,
+                recent_cutoff,
             )
 
 
@@ -145,10 +150,22 @@ def _contact_row(rng, index, first_id, mix, channel, day, per_type_weights, rece
     note = rng.choice(NOTES) if rng.random() < 0.05 else ""
     is_repeat = rng.random() < (0.12 if outcome is Outcome.ESKALERAT else 0.06)
     contact_id = first_id + index
-    staff = office.staff_ids[int(rng.random() * len(office.staff_ids))] if office.staff_ids else None
+    staff = (
+        office.staff_ids[int(rng.random() * len(office.staff_ids))] if office.staff_ids else None
+    )
     contact = (
-        contact_id, occurred, office.id, channel, case_type.id, level, outcome.value,
-        duration, staff, note, is_repeat, occurred,
+        contact_id,
+        occurred,
+        office.id,
+        channel,
+        case_type.id,
+        level,
+        outcome.value,
+        duration,
+        staff,
+        note,
+        is_repeat,
+        occurred,
     )
     referral = None
     if outcome is Outcome.ESKALERAT:
@@ -162,7 +179,12 @@ def _contact_row(rng, index, first_id, mix, channel, day, per_type_weights, rece
             status = rng.choice(OPEN_STATUSES)
             closed_text = None
         referral = (
-            contact_id, case_type.queue_id, status, occurred,
-            due.strftime("%Y-%m-%d %H:%M:%S.000000"), closed_text, 1,
+            contact_id,
+            case_type.queue_id,
+            status,
+            occurred,
+            due.strftime("%Y-%m-%d %H:%M:%S.000000"),
+            closed_text,
+            1,
         )
     return contact, referral

@@ -16,11 +16,27 @@ from frontdesk.models import CaseType, Contact, Office, Organisation, Referral, 
 from frontdesk.timeutil import utcnow
 
 CONTACT_COLUMNS = (
-    "id", "occurred_at", "office_id", "channel", "case_type_id", "rosa_level", "outcome",
-    "duration_seconds", "staff_id", "note", "is_repeat", "created_at",
+    "id",
+    "occurred_at",
+    "office_id",
+    "channel",
+    "case_type_id",
+    "rosa_level",
+    "outcome",
+    "duration_seconds",
+    "staff_id",
+    "note",
+    "is_repeat",
+    "created_at",
 )
 REFERRAL_COLUMNS = (
-    "contact_id", "queue_id", "status", "created_at", "due_at", "closed_at", "version",
+    "contact_id",
+    "queue_id",
+    "status",
+    "created_at",
+    "due_at",
+    "closed_at",
+    "version",
 )
 BATCH = 50_000
 
@@ -58,7 +74,10 @@ def _bulk_insert(table: str, columns: tuple[str, ...], rows: Iterable[tuple]) ->
     raw = connection.connection.driver_connection
     column_list = ", ".join(columns)
     if connection.dialect.name == "postgresql":
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
         return
@@ -93,7 +112,9 @@ def load_contacts(count: int, now: datetime | None = None, seed: int = 2026) -> 
         offices.append(OfficeInfo(office.id, staff, mandate_levels(office)))
     case_types = [
         CaseTypeInfo(ct.id, ct.code, ct.sla_hours, ct.referral_queue().id)
-        for ct in db.session.scalars(sa.select(CaseType).where(CaseType.active).order_by(CaseType.code))
+        for ct in db.session.scalars(
+            sa.select(CaseType).where(CaseType.active).order_by(CaseType.code)
+        )
     ]
     first_id = (db.session.scalar(sa.select(sa.func.max(Contact.id))) or 0) + 1
     referrals: list[tuple] = []
@@ -135,4 +156,3 @@ def seed_demo(contacts: int) -> dict[str, int | str]:
     record("demo.seeded", "demo", None, None, **{k: v for k, v in result.items() if k != "note"})
     db.session.flush()
     return result
-

@@ -33,7 +33,9 @@ def set_mandate(
     """Set the mandate; returns the change, or None when the level was already that."""
     level_by_number(max_level)
     mandate = db.session.scalar(
-        sa.select(Mandate).where(Mandate.office_id == office.id, Mandate.case_type_id == case_type.id)
+        sa.select(Mandate).where(
+            Mandate.office_id == office.id, Mandate.case_type_id == case_type.id
+        )
     )
     old_level = mandate.max_level if mandate else None
     if old_level == max_level:

@@ -108,7 +108,9 @@ class MandateChange(db.Model):
     __tablename__ = "mandate_changes"
     __table_args__ = (
         sa.CheckConstraint("new_level BETWEEN 1 AND 8", name="new_level_range"),
-        sa.CheckConstraint("old_level IS NULL OR old_level BETWEEN 1 AND 8", name="old_level_range"),
+        sa.CheckConstraint(
+            "old_level IS NULL OR old_level BETWEEN 1 AND 8", name="old_level_range"
+        ),
         sa.Index("ix_mandate_changes_office_case_type", "office_id", "case_type_id", "changed_at"),
     )
 
