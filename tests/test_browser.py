@@ -186,3 +186,48 @@ def test_repeat_flag_and_delete_from_the_list(live_server, page):
     ).click()
     page.locator("#today", has_text="Inga kontakter ännu i dag.").wait_for()
     assert count(app, Contact) == 0
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-4.14.1.min.js"
+
+
+def axe_violations(page) -> list[str]:
+    """Serious and critical WCAG 2.1 A/AA problems that axe-core finds on the page."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]});
+            return r.violations
+              .filter(v => v.impact === "serious" || v.impact === "critical")
+              .map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", "));
+        }"""
+    )
+    return result
+
+
+def test_pages_pass_axe_accessibility_checks(live_server, page):
+    app, base = live_server
+    page.goto(f"{base}/login")
+    assert axe_violations(page) == []
+    login_with_keyboard(page, base)
+    page.keyboard.type("park")
+    page.keyboard.press("Enter")
+    page.locator(".guidance-card").wait_for()
+    page.keyboard.press("5")
+    page.keyboard.press("Enter")
+    page.locator("#decision .decision").wait_for()
+    page.locator("#today tr", has_text="Parkeringstillstånd").wait_for()
+    assert axe_violations(page) == []
+    page.goto(f"{base}/mandat/")
+    assert axe_violations(page) == []
+
+
+def test_the_accessibility_check_can_fail(page):
+    """Guard for the check above: a field without a label and low-contrast text are reported."""
+    page.set_content(
+        '<html lang="sv"><head><title>t</title></head><body><main>'
+        '<input type="text"><p style="color:#ccc;background:#fff">svag text</p></main></body></html>'
+    )
+    problems = axe_violations(page)
+    assert any(p.startswith("label") for p in problems)
+    assert any(p.startswith("color-contrast") for p in problems)
