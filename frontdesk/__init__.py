@@ -36,12 +36,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     database.init_app(app)
 
     from frontdesk import api, auth, counter, errors, mandates, templating
+    from frontdesk.backoffice import views as backoffice_views
     from frontdesk.cli import register_commands
 
     templating.init_app(app)
     errors.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(counter.bp)
+    app.register_blueprint(backoffice_views.bp)
     app.register_blueprint(mandates.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates each request with a bearer token, not a cookie

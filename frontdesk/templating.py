@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request, url_for
 
 from frontdesk.timeutil import to_local
 from kanaler import CHANNELS, channel_label
@@ -12,6 +12,17 @@ OUTCOME_LABELS = {
     "informerat": "Besvarat i disken",
     "kopplat": "Kopplat",
     "eskalerat": "Remitterat",
+}
+EVENT_LABELS = {
+    "contact.logged": "Kontakt registrerad, remiss skapad",
+    "referral.claimed": "Tagen",
+    "referral.resumed": "Återupptagen",
+    "referral.released": "Släppt tillbaka till kön",
+    "referral.parked": "Parkerad",
+    "referral.forwarded": "Skickad vidare",
+    "referral.reassigned": "Omfördelad",
+    "referral.answered": "Besvarad",
+    "referral.callback_done": "Medborgaren uppringd, avslutad",
 }
 REFERRAL_STATUS_LABELS = {
     "ny": "Ny",
@@ -41,6 +52,12 @@ def _minutes(seconds: int | None) -> str:
     return f"{round(seconds / 60)} min"
 
 
+def url_with(**changes) -> str:
+    """This page's URL with some query arguments changed (paging keeps the filters)."""
+    args = {**request.args.to_dict(), **changes}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         clock=_clock,
@@ -49,5 +66,6 @@ def init_app(app: Flask) -> None:
         channel_label=channel_label,
         outcome_label=OUTCOME_LABELS.get,
         status_label=REFERRAL_STATUS_LABELS.get,
+        event_label=lambda action: EVENT_LABELS.get(action, action),
     )
-    app.jinja_env.globals.update(CHANNELS=CHANNELS, LEVELS=LEVELS)
+    app.jinja_env.globals.update(CHANNELS=CHANNELS, LEVELS=LEVELS, url_with=url_with)

@@ -19,7 +19,7 @@ def test_login_lands_guide_on_the_counter(client, auth, world):
 
 def test_login_lands_handler_on_referrals(client, auth, world):
     response = auth.login("erik")
-    assert response.headers["Location"] == "/remisser"
+    assert response.headers["Location"] == "/remisser/"
 
 
 @pytest.mark.parametrize(
@@ -33,7 +33,7 @@ def test_wrong_login_is_refused_with_one_message(client, auth, world, username, 
 
 
 def test_pages_need_login(client, world):
-    for path in ("/disk", "/remisser", "/mandat/", "/disk/kontakter/idag"):
+    for path in ("/disk", "/remisser/", "/mandat/", "/disk/kontakter/idag"):
         response = client.get(path)
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/login")

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from frontdesk.extensions import db
 from frontdesk.models import AuditEvent, Contact, Referral
 from frontdesk.timeutil import utcnow
+from rosa.calendar import WorkingHours, add_working_hours
 from tests.helpers import count, one
 
 HTMX = {"HX-Request": "true"}
@@ -62,8 +63,9 @@ def test_above_mandate_creates_referral_to_owner_queue(app, client, guide):
     contact = one(app, Contact)
     assert contact.outcome == "eskalerat"
     assert referral.contact_id == contact.id and referral.status == "ny"
-    # Due time follows the case type's SLA (72 h for PARK).
-    assert referral.due_at - referral.created_at == timedelta(hours=72)
+    # Due time: the case type's SLA (72 h for PARK) in working hours, Mon-Fri 08-17.
+    assert referral.due_at == add_working_hours(referral.created_at, 72, WorkingHours())
+    assert referral.due_at - referral.created_at >= timedelta(days=8)
 
 
 def test_default_mandate_applies_without_agreement(app, client, guide):
@@ -297,7 +299,8 @@ def test_deleting_own_contact_removes_its_referral_with_audit(app, client, guide
 def test_claimed_referral_freezes_the_contact(app, client, guide):
     log(client, rosa_level="6")
     with app.app_context():
-        db.session.scalars(sa.select(Referral)).one().status = "pagar"
+        referral = db.session.scalars(sa.select(Referral)).one()
+        referral.status, referral.claimed_by_id = "pagar", guide.users["erik"]
         db.session.commit()
     contact_id = _contacts(app)[0].id
     response = client.post(f"/disk/kontakter/{contact_id}/ta-bort", headers=HTMX)
@@ -330,5 +333,5 @@ def test_referrals_page_shows_own_organisation_only(client, world, auth):
     log(client, case_type="EKB", rosa_level="6")  # -> SOC
     auth.logout()
     auth.login("erik")  # TEK
-    html = client.get("/remisser").text
+    html = client.get("/remisser/").text
     assert "Parkeringstillstånd" in html and "Ekonomiskt bistånd" not in html

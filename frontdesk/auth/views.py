@@ -26,7 +26,7 @@ def _safe_next(target: str | None) -> str | None:
 
 def home_for(user: User) -> str:
     if user.role == "handlaggare":
-        return url_for("counter.referrals")
+        return url_for("backoffice.index")
     return url_for("counter.index")
 
 

@@ -1,11 +1,12 @@
 """Logging, correcting and deleting contacts. The page and the API both call these."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from frontdesk.audit import record
+from frontdesk.backoffice.deadlines import due_at
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import mandate_level
 from frontdesk.models import CaseType, Contact, Office, Queue, Referral, User
@@ -33,11 +34,6 @@ class ContactInput:
     is_repeat: bool = False
 
 
-def referral_due_at(created_at: datetime, case_type: CaseType) -> datetime:
-    """When the back office must have answered: creation plus the case type's SLA hours."""
-    return created_at + timedelta(hours=case_type.sla_hours)
-
-
 def _referral_queue(case_type: CaseType):
     queue = case_type.referral_queue()
     if queue is None:
@@ -52,7 +48,7 @@ def _create_referral(contact: Contact, case_type: CaseType) -> Referral:
         queue=_referral_queue(case_type),
         status="ny",
         created_at=now,
-        due_at=referral_due_at(now, case_type),
+        due_at=due_at(now, case_type, contact.office),
     )
     db.session.add(referral)
     return referral
@@ -110,7 +106,7 @@ def log_contact(data: ContactInput, staff: User) -> LoggedContact:
     ).scalar_one()
     result = LoggedContact(contact_id, outcome)
     if queue is not None:
-        due_at = referral_due_at(now, data.case_type)
+        due = due_at(now, data.case_type, data.office)
         referral_id = connection.execute(
             sa.insert(Referral.__table__).returning(Referral.__table__.c.id),
             {
@@ -118,11 +114,11 @@ def log_contact(data: ContactInput, staff: User) -> LoggedContact:
                 "queue_id": queue.id,
                 "status": "ny",
                 "created_at": now,
-                "due_at": due_at,
+                "due_at": due,
                 "version": 1,
             },
         ).scalar_one()
-        result = LoggedContact(contact_id, outcome, referral_id, queue, due_at)
+        result = LoggedContact(contact_id, outcome, referral_id, queue, due)
     record(
         "contact.logged",
         "contact",
@@ -164,7 +160,7 @@ def correct_contact(contact: Contact, data: ContactInput, user: User) -> Contact
             _create_referral(contact, data.case_type)
         elif queue is not None and referral.queue_id != queue.id:
             referral.queue = queue
-            referral.due_at = referral_due_at(referral.created_at, contact.case_type)
+            referral.due_at = due_at(referral.created_at, contact.case_type, contact.office)
             referral.version += 1
     elif referral is not None:
         db.session.delete(referral)

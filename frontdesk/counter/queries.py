@@ -3,11 +3,11 @@
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import mandate_levels
-from frontdesk.models import CaseType, Contact, Office, Organisation, Queue, Referral
+from frontdesk.models import CaseType, Contact, Office, Organisation, Referral
 from frontdesk.timeutil import local_day_bounds, local_today, utcnow
 from rosa import DEFAULT_MANDATE
 
@@ -76,24 +76,3 @@ def todays_contacts(office: Office, limit: int = 300) -> list[Contact]:
             .limit(limit)
         )
     )
-
-
-def open_referrals_of(organisation_id: int | None, office_id: int | None, limit: int = 200):
-    """Open referrals in an organisation's queues, or created from an office's contacts."""
-    query = (
-        sa.select(Referral)
-        .join(Referral.queue)
-        .join(Referral.contact)
-        .where(Referral.status.in_(("ny", "pagar", "vantar")))
-        .options(
-            selectinload(Referral.contact).joinedload(Contact.case_type),
-            joinedload(Referral.queue),
-        )
-        .order_by(Referral.due_at)
-        .limit(limit)
-    )
-    if organisation_id is not None:
-        query = query.where(Queue.organisation_id == organisation_id)
-    if office_id is not None:
-        query = query.where(Contact.office_id == office_id)
-    return list(db.session.scalars(query))

@@ -4,7 +4,9 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_htmx import make_response
 
-from frontdesk.auth import login_required, roles_required
+from frontdesk.auth import roles_required
+from frontdesk.backoffice import operations as backoffice_operations
+from frontdesk.backoffice import queries as backoffice_queries
 from frontdesk.counter import queries
 from frontdesk.counter.forms import ContactForm, find_case_type
 from frontdesk.counter.operations import (
@@ -18,7 +20,6 @@ from frontdesk.counter.operations import (
 from frontdesk.extensions import db, htmx
 from frontdesk.mandates.operations import mandate_level
 from frontdesk.models import Contact, Office
-from frontdesk.models.contact import OPEN_REFERRAL_STATUSES
 from frontdesk.templating import render_partial
 from rosa import LEVELS
 
@@ -73,6 +74,7 @@ def _page_context(office: Office, form: ContactForm, decision: Contact | None = 
         "levels": LEVELS,
         "catalogue": queries.catalogue_for(office),
         "contacts": queries.todays_contacts(office),
+        "callbacks": backoffice_queries.callbacks(office),
         "decision": decision,
     }
 
@@ -233,17 +235,32 @@ def _refused(message: str):
     return redirect(url_for("counter.index"), 303)
 
 
-@bp.get("/remisser")
-@login_required
-def referrals():
-    """Open referrals: a handläggare sees their organisation's queues, a guide their office's."""
-    user = g.user
-    if user.role == "handlaggare":
-        rows = queries.open_referrals_of(user.organisation_id, None)
-    elif user.role == "vagledare":
-        rows = queries.open_referrals_of(None, user.office_id)
-    else:
-        rows = queries.open_referrals_of(None, None)
-    return render_template(
-        "counter/referrals.html", referrals=rows, statuses=OPEN_REFERRAL_STATUSES
+@bp.get("/disk/aterkopplingar")
+@roles_required(*COUNTER_ROLES)
+def callbacks():
+    """Answers from the back office waiting for a call to the citizen: the polled fragment."""
+    office = current_office()
+    if not htmx:
+        return redirect(url_for("counter.index"))
+    return render_partial("counter/_callbacks.html", callbacks=backoffice_queries.callbacks(office))
+
+
+@bp.post("/disk/aterkopplingar/<int:referral_id>/klar")
+@roles_required(*COUNTER_ROLES)
+def callback_done(referral_id: int):
+    """The citizen has been called back: the referral is closed."""
+    office = current_office()
+    referral = backoffice_queries.get_visible(g.user, referral_id)
+    if referral is None or referral.contact.office_id != office.id:
+        abort(404)
+    try:
+        backoffice_operations.callback_done(referral, g.user)
+    except backoffice_operations.ReferralConflict as error:
+        return _refused(error.message)
+    if not htmx:
+        flash("Återkopplingen är klar.")
+        return redirect(url_for("counter.index"), 303)
+    return make_response(
+        render_partial("counter/_callbacks.html", callbacks=backoffice_queries.callbacks(office)),
+        trigger={"counter-message": "Återkopplingen är klar och remissen avslutad."},
     )

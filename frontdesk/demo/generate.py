@@ -29,6 +29,19 @@ NOTES = (
     "Har sökt tidigare, väntar på beslut.",
 )
 OPEN_STATUSES = ("ny", "ny", "pagar", "vantar", "aterford")
+ANSWERS = (
+    "Beslut fattat, skickas med post.",
+    "Ansökan är komplett och handläggs; svar inom två veckor.",
+    "Medborgaren behöver komplettera med intyg.",
+    "Ärendet är avslutat efter telefonsamtal.",
+)
+# SLA hours are working hours (Mon-Fri 08-17); the synthetic data stretches them by
+# the week's ratio instead of walking the calendar for every one of 300,000 referrals.
+CALENDAR_STRETCH = (7 * 24) / (5 * 9)
+
+
+def _stamp_of(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S.000000")
 
 
 @dataclass(frozen=True)
@@ -37,6 +50,7 @@ class CaseTypeInfo:
     code: str
     sla_hours: int
     queue_id: int
+    handler_ids: tuple[int, ...] = ()  # handläggare of the owning organisation
 
 
 @dataclass(frozen=True)
@@ -169,22 +183,37 @@ def _contact_row(rng, index, first_id, mix, channel, day, per_type_weights, rece
     )
     referral = None
     if outcome is Outcome.ESKALERAT:
-        created = datetime.fromisoformat(occurred).replace(tzinfo=UTC)
-        due = created + timedelta(hours=case_type.sla_hours)
-        if prefix < recent_cutoff:
-            status = "avslutad"
-            closed = created + timedelta(hours=case_type.sla_hours * rng.uniform(0.2, 1.6))
-            closed_text = closed.strftime("%Y-%m-%d %H:%M:%S.000000")
-        else:
-            status = rng.choice(OPEN_STATUSES)
-            closed_text = None
-        referral = (
-            contact_id,
-            case_type.queue_id,
-            status,
-            occurred,
-            due.strftime("%Y-%m-%d %H:%M:%S.000000"),
-            closed_text,
-            1,
-        )
+        referral = _referral_row(rng, contact_id, case_type, occurred, prefix < recent_cutoff)
     return contact, referral
+
+
+def _referral_row(rng, contact_id, case_type, occurred, is_old) -> tuple:
+    """A referral in a plausible state: old ones closed, recent ones anywhere on their way."""
+    created = datetime.fromisoformat(occurred).replace(tzinfo=UTC)
+    due = created + timedelta(hours=case_type.sla_hours * CALENDAR_STRETCH)
+    status = "avslutad" if is_old else rng.choice(OPEN_STATUSES)
+    handler = rng.choice(case_type.handler_ids) if case_type.handler_ids else None
+    if handler is None and status != "avslutad":
+        status = "ny"
+    claimed_at = answered_at = closed_at = parked_until = parked_at = None
+    answer, park_reason, callback = "", "", False
+    if status != "ny":
+        claimed_at = _stamp_of(created + timedelta(hours=rng.uniform(0.5, 20)))
+    if status == "vantar":
+        parked_at = claimed_at
+        parked_until = (created + timedelta(days=14)).date().isoformat()
+        park_reason = "Väntar på komplettering"
+    if status in ("aterford", "avslutad"):
+        answered = created + timedelta(hours=case_type.sla_hours * rng.uniform(0.2, 1.6))
+        answered_at = _stamp_of(answered)
+        answer = rng.choice(ANSWERS)
+        callback = status == "aterford" or rng.random() < 0.5
+        if status == "avslutad":
+            closed_at = _stamp_of(
+                answered + timedelta(hours=rng.uniform(0.1, 8)) if callback else answered
+            )
+    return (
+        contact_id, case_type.queue_id, status, occurred, _stamp_of(due), closed_at, 1,
+        handler if status != "ny" else None, claimed_at, parked_until, parked_at, park_reason,
+        answer, answered_at, handler if answered_at else None, callback,
+    )  # fmt: skip

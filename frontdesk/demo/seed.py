@@ -37,6 +37,15 @@ REFERRAL_COLUMNS = (
     "due_at",
     "closed_at",
     "version",
+    "claimed_by_id",
+    "claimed_at",
+    "parked_until",
+    "parked_at",
+    "park_reason",
+    "answer",
+    "answered_at",
+    "answered_by_id",
+    "callback",
 )
 BATCH = 50_000
 
@@ -110,8 +119,19 @@ def load_contacts(count: int, now: datetime | None = None, seed: int = 2026) -> 
             )
         )
         offices.append(OfficeInfo(office.id, staff, mandate_levels(office)))
+    handlers: dict[int, tuple[int, ...]] = {}
+    for user_id, organisation_id in db.session.execute(
+        sa.select(User.id, User.organisation_id).where(User.role == "handlaggare")
+    ):
+        handlers[organisation_id] = (*handlers.get(organisation_id, ()), user_id)
     case_types = [
-        CaseTypeInfo(ct.id, ct.code, ct.sla_hours, ct.referral_queue().id)
+        CaseTypeInfo(
+            ct.id,
+            ct.code,
+            ct.sla_hours,
+            ct.referral_queue().id,
+            handlers.get(ct.organisation_id, ()),
+        )
         for ct in db.session.scalars(
             sa.select(CaseType).where(CaseType.active).order_by(CaseType.code)
         )

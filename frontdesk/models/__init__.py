@@ -2,7 +2,8 @@
 
 from frontdesk.models.audit import AuditEvent
 from frontdesk.models.catalog import CaseType, Mandate, MandateChange, Office, Organisation, Queue
-from frontdesk.models.contact import Contact, Referral
+from frontdesk.models.contact import Contact
+from frontdesk.models.referral import Referral
 from frontdesk.models.user import ROLES, ApiToken, User
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Organisations, offices, their queues, the case-type catalogue and the mandates."""
 
-from datetime import datetime
+from datetime import datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -50,13 +50,20 @@ class Queue(db.Model):
 
 
 class Office(db.Model):
-    """A citizen office (medborgarkontor, kontaktcenter)."""
+    """A citizen office (medborgarkontor, kontaktcenter) and its opening hours on weekdays.
+
+    Referral deadlines are counted in these hours, Monday to Friday, Swedish public
+    holidays excluded (rosa.calendar).
+    """
 
     __tablename__ = "offices"
+    __table_args__ = (sa.CheckConstraint("opens < closes", name="opens_before_closes"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(20), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    opens: Mapped[time] = mapped_column(sa.Time, default=time(8, 0), server_default="08:00:00")
+    closes: Mapped[time] = mapped_column(sa.Time, default=time(17, 0), server_default="17:00:00")
 
 
 class CaseType(db.Model):

@@ -7,15 +7,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from frontdesk.extensions import db
 from frontdesk.models._sql import in_list
-from frontdesk.models.catalog import CaseType, Office, Queue
+from frontdesk.models.catalog import CaseType, Office
 from frontdesk.models.user import User
 from frontdesk.timeutil import UTCDateTime, utcnow
 from kanaler import CHANNEL_CODES
 from rosa import OUTCOMES
 
 NOTE_MAX_LENGTH = 2000
-REFERRAL_STATUSES = ("ny", "pagar", "vantar", "aterford", "avslutad")
-OPEN_REFERRAL_STATUSES = ("ny", "pagar", "vantar")
 
 
 class Contact(db.Model):
@@ -50,27 +48,4 @@ class Contact(db.Model):
     office: Mapped[Office] = relationship()
     case_type: Mapped[CaseType] = relationship()
     staff: Mapped[User | None] = relationship()
-    referral: Mapped["Referral | None"] = relationship(back_populates="contact")
-
-
-class Referral(db.Model):
-    """The hand-over of an escalated contact to the owning organisation's queue."""
-
-    __tablename__ = "referrals"
-    __table_args__ = (
-        sa.CheckConstraint(in_list("status", REFERRAL_STATUSES), name="status_known"),
-        sa.Index("ix_referrals_queue_status_due", "queue_id", "status", "due_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id"), unique=True)
-    queue_id: Mapped[int] = mapped_column(sa.ForeignKey("queues.id"))
-    status: Mapped[str] = mapped_column(sa.String(10), default="ny")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Bumped on every change; the API hands it out as the ETag.
-    version: Mapped[int] = mapped_column(default=1)
-
-    contact: Mapped[Contact] = relationship(back_populates="referral")
-    queue: Mapped[Queue] = relationship()
+    referral: Mapped["Referral | None"] = relationship(back_populates="contact")  # noqa: F821

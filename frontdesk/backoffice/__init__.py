@@ -1,0 +1,1 @@
+"""The back office: queues where handlers claim, answer and return referrals."""

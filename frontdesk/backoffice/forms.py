@@ -1,0 +1,95 @@
+"""Forms for the back-office actions; the API validates its JSON with the same forms."""
+
+import sqlalchemy as sa
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from frontdesk.backoffice.operations import check_park_date
+from frontdesk.extensions import db
+from frontdesk.models import Queue, User
+from frontdesk.models.referral import ANSWER_MAX_LENGTH
+
+
+class _Form(FlaskForm):
+    class Meta:
+        locales = ["sv_SE", "sv"]
+
+
+class ParkForm(_Form):
+    until = DateField(
+        "Parkera till och med",
+        validators=[InputRequired("Ange ett datum.")],
+        format="%Y-%m-%d",
+    )
+    reason = StringField(
+        "Orsak",
+        validators=[
+            InputRequired("Skriv vad remissen väntar på."),
+            Length(max=500, message="Högst 500 tecken."),
+        ],
+    )
+
+    def validate_until(self, field):
+        message = check_park_date(field.data)
+        if message:
+            raise ValidationError(message)
+
+
+class ForwardForm(_Form):
+    queue = StringField("Till kö", validators=[InputRequired("Välj en kö.")])
+    reason = StringField(
+        "Varför",
+        validators=[
+            InputRequired("Skriv varför remissen skickas vidare."),
+            Length(max=500, message="Högst 500 tecken."),
+        ],
+    )
+
+    def validate_queue(self, field):
+        self.queue_obj = db.session.scalar(sa.select(Queue).where(Queue.code == field.data.strip()))
+        if self.queue_obj is None:
+            raise ValidationError("Okänd kö.")
+
+
+class ReassignForm(_Form):
+    colleague = StringField("Till kollega")
+    queue = StringField("Eller till kö")
+
+    def validate(self, extra_validators=None):
+        if not super().validate(extra_validators):
+            return False
+        self.colleague_obj = self.queue_obj = None
+        if bool(self.colleague.data) == bool(self.queue.data):
+            self.colleague.errors.append("Välj antingen en kollega eller en kö.")
+            return False
+        if self.colleague.data:
+            self.colleague_obj = db.session.scalar(
+                sa.select(User).where(User.username == self.colleague.data.strip(), User.active)
+            )
+            if self.colleague_obj is None:
+                self.colleague.errors.append("Okänd kollega.")
+                return False
+        else:
+            self.queue_obj = db.session.scalar(
+                sa.select(Queue).where(Queue.code == self.queue.data.strip())
+            )
+            if self.queue_obj is None:
+                self.queue.errors.append("Okänd kö.")
+                return False
+        return True
+
+
+class AnswerForm(_Form):
+    answer = TextAreaField(
+        "Svar till medborgaren",
+        validators=[
+            InputRequired("Skriv svaret."),
+            Length(max=ANSWER_MAX_LENGTH, message="Svaret får vara högst 5 000 tecken."),
+        ],
+    )
+    callback = BooleanField("Disken ringer upp medborgaren")
+
+
+class ActionForm(_Form):
+    """Buttons only: the CSRF token is all there is to check."""

@@ -1,0 +1,250 @@
+"""What happens to a referral in the back office: one function per action, each audited.
+
+Every change is an UPDATE guarded by the version read before it (optimistic
+locking): of any number of simultaneous claims exactly one matches, the others
+find a newer version and are refused with the current state. Callers may pass
+the version the user saw (HTTP If-Match); a stale one raises StaleVersion.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from frontdesk.audit import record
+from frontdesk.backoffice.deadlines import extend_for_parking
+from frontdesk.extensions import db
+from frontdesk.models import Queue, Referral, User
+from frontdesk.timeutil import local_today, utcnow
+
+MAX_PARK_DAYS = 365
+
+
+class ReferralConflict(Exception):
+    """The action does not fit the referral's current state (HTTP 409); message in Swedish."""
+
+    def __init__(self, referral: Referral, message: str):
+        super().__init__(message)
+        self.referral = referral
+        self.message = message
+
+
+class StaleVersion(Exception):
+    """The caller saw an older version of the referral (HTTP 412)."""
+
+    def __init__(self, referral: Referral):
+        super().__init__("stale version")
+        self.referral = referral
+
+
+@dataclass(frozen=True)
+class Change:
+    action: str
+    values: dict
+    note: str = ""
+
+
+def _holder_name(referral: Referral) -> str:
+    return referral.claimed_by.name if referral.claimed_by else "någon annan"
+
+
+def _apply(referral: Referral, user: User, change: Change, seen_version: int | None) -> Referral:
+    """Write the change if nobody changed the referral since it was read, and audit it."""
+    if seen_version is not None and seen_version != referral.version:
+        raise StaleVersion(referral)
+    old_status = referral.status
+    values = {**change.values, "version": referral.version + 1}
+    result = db.session.execute(
+        sa.update(Referral)
+        .where(Referral.id == referral.id, Referral.version == referral.version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(referral)
+    if result.rowcount != 1:
+        # Someone else got there first: report what the referral is now.
+        if change.action == "claimed" and referral.claimed_by_id not in (None, user.id):
+            raise ReferralConflict(
+                referral, f"Remissen är redan tagen av {_holder_name(referral)}."
+            )
+        raise ReferralConflict(referral, "Remissen ändrades samtidigt av någon annan. Försök igen.")
+    record(
+        f"referral.{change.action}",
+        "referral",
+        referral.id,
+        user,
+        old_status=old_status,
+        new_status=referral.status,
+        note=change.note,
+        queue=referral.queue.code,
+    )
+    return referral
+
+
+def _resumed_due(referral: Referral, now: datetime) -> dict:
+    """Leaving 'vantar': the parked working time no longer counts against the deadline."""
+    if referral.status != "vantar" or referral.parked_at is None:
+        return {}
+    due = extend_for_parking(referral.due_at, referral.parked_at, now, referral.contact.office)
+    return {"due_at": due, "parked_at": None, "parked_until": None}
+
+
+def _require_holder(referral: Referral, user: User) -> None:
+    if referral.claimed_by_id != user.id:
+        if referral.claimed_by_id is None:
+            raise ReferralConflict(referral, "Ta remissen först.")
+        raise ReferralConflict(referral, f"Remissen hanteras av {_holder_name(referral)}.")
+
+
+def _require_open(referral: Referral) -> None:
+    if referral.status not in ("ny", "pagar", "vantar"):
+        raise ReferralConflict(referral, "Remissen är redan besvarad.")
+
+
+def claim(referral: Referral, user: User, seen_version: int | None = None) -> Referral:
+    """Take a referral from the queue (or resume one's own parked referral)."""
+    now = utcnow()
+    if referral.status == "vantar" and referral.claimed_by_id == user.id:
+        values = {"status": "pagar", **_resumed_due(referral, now)}
+        return _apply(referral, user, Change("resumed", values), seen_version)
+    if referral.status != "ny":
+        if referral.claimed_by_id not in (None, user.id):
+            raise ReferralConflict(
+                referral, f"Remissen är redan tagen av {_holder_name(referral)}."
+            )
+        _require_open(referral)
+        raise ReferralConflict(referral, "Du har redan tagit remissen.")
+    values = {"status": "pagar", "claimed_by_id": user.id, "claimed_at": now}
+    return _apply(referral, user, Change("claimed", values), seen_version)
+
+
+def release(referral: Referral, user: User, seen_version: int | None = None) -> Referral:
+    """Put a claimed or parked referral back in the queue for anyone to take."""
+    _require_open(referral)
+    _require_holder(referral, user)
+    values = {
+        "status": "ny",
+        "claimed_by_id": None,
+        "claimed_at": None,
+        "park_reason": "",
+        **_resumed_due(referral, utcnow()),
+    }
+    return _apply(referral, user, Change("released", values), seen_version)
+
+
+def park(
+    referral: Referral, user: User, until: date, reason: str, seen_version: int | None = None
+) -> Referral:
+    """Park one's referral until a date (waiting for documents); the deadline stops meanwhile."""
+    if referral.status != "pagar":
+        raise ReferralConflict(referral, "Bara en remiss som du har tagit kan parkeras.")
+    _require_holder(referral, user)
+    values = {
+        "status": "vantar",
+        "parked_until": until,
+        "parked_at": utcnow(),
+        "park_reason": reason,
+    }
+    return _apply(referral, user, Change("parked", values, note=reason), seen_version)
+
+
+def check_park_date(until: date) -> str | None:
+    """A Swedish message when the date cannot be a parking date, else None."""
+    today = local_today()
+    if until <= today:
+        return "Datumet måste ligga efter i dag."
+    if until > today + timedelta(days=MAX_PARK_DAYS):
+        return "Högst ett år framåt."
+    return None
+
+
+def _movable(referral: Referral, user: User) -> None:
+    _require_open(referral)
+    if referral.claimed_by_id not in (None, user.id):
+        raise ReferralConflict(referral, f"Remissen hanteras av {_holder_name(referral)}.")
+
+
+def forward(
+    referral: Referral, user: User, queue: Queue, reason: str, seen_version: int | None = None
+) -> Referral:
+    """Send a misrouted referral to another organisation's queue; the first queue is kept."""
+    _movable(referral, user)
+    if queue.organisation_id == referral.queue.organisation_id:
+        raise ReferralConflict(referral, "Välj en kö hos en annan organisation (eller omfördela).")
+    values = {
+        "queue_id": queue.id,
+        "original_queue_id": referral.original_queue_id or referral.queue_id,
+        "status": "ny",
+        "claimed_by_id": None,
+        "claimed_at": None,
+        "park_reason": "",
+        **_resumed_due(referral, utcnow()),
+    }
+    note = f"Till {queue.name}: {reason}"
+    return _apply(referral, user, Change("forwarded", values, note=note), seen_version)
+
+
+def reassign(
+    referral: Referral,
+    user: User,
+    *,
+    colleague: User | None = None,
+    queue: Queue | None = None,
+    seen_version: int | None = None,
+) -> Referral:
+    """Hand a referral to a colleague, or to another queue of the same organisation."""
+    _movable(referral, user)
+    organisation_id = referral.queue.organisation_id
+    now = utcnow()
+    if colleague is not None:
+        if colleague.role != "handlaggare" or colleague.organisation_id != organisation_id:
+            raise ReferralConflict(referral, "Kollegan hör inte till samma organisation.")
+        values = {
+            "status": "pagar",
+            "claimed_by_id": colleague.id,
+            "claimed_at": now,
+            **_resumed_due(referral, now),
+        }
+        change = Change("reassigned", values, note=f"Till {colleague.name}")
+    elif queue is not None:
+        if queue.organisation_id != organisation_id or queue.id == referral.queue_id:
+            raise ReferralConflict(referral, "Välj en annan kö i samma organisation.")
+        values = {
+            "queue_id": queue.id,
+            "status": "ny",
+            "claimed_by_id": None,
+            "claimed_at": None,
+            **_resumed_due(referral, now),
+        }
+        change = Change("reassigned", values, note=f"Till kön {queue.name}")
+    else:
+        raise ValueError("reassign needs a colleague or a queue")
+    return _apply(referral, user, change, seen_version)
+
+
+def answer(
+    referral: Referral, user: User, text: str, callback: bool, seen_version: int | None = None
+) -> Referral:
+    """Answer a claimed referral: back to the front desk to call the citizen, or closed."""
+    if referral.status != "pagar":
+        _require_open(referral)
+        raise ReferralConflict(referral, "Ta remissen innan du svarar.")
+    _require_holder(referral, user)
+    now = utcnow()
+    values = {
+        "status": "aterford" if callback else "avslutad",
+        "answer": text,
+        "answered_at": now,
+        "answered_by_id": user.id,
+        "callback": callback,
+        "closed_at": None if callback else now,
+    }
+    return _apply(referral, user, Change("answered", values, note=text[:200]), seen_version)
+
+
+def callback_done(referral: Referral, user: User, seen_version: int | None = None) -> Referral:
+    """The front desk has called the citizen back: the referral is closed."""
+    if referral.status != "aterford":
+        raise ReferralConflict(referral, "Remissen väntar inte på återkoppling.")
+    values = {"status": "avslutad", "closed_at": utcnow()}
+    return _apply(referral, user, Change("callback_done", values), seen_version)

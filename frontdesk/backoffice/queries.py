@@ -1,0 +1,165 @@
+"""Reading referrals, always through what the user may see."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from frontdesk.extensions import db
+from frontdesk.models import AuditEvent, CaseType, Contact, Office, Queue, Referral, User
+from frontdesk.models.referral import OPEN_REFERRAL_STATUSES, REFERRAL_STATUSES
+from frontdesk.timeutil import utcnow
+
+MAX_PER_PAGE = 200
+
+
+def visible(user: User) -> sa.Select:
+    """Referrals the user may read: a handler their organisation's queues, a guide their office's."""
+    query = sa.select(Referral).join(Referral.queue).join(Referral.contact)
+    if user.role == "handlaggare":
+        return query.where(Queue.organisation_id == user.organisation_id)
+    if user.role == "vagledare":
+        return query.where(Contact.office_id == user.office_id)
+    return query
+
+
+def _with_details(query: sa.Select) -> sa.Select:
+    # One query for the rows and everything the list shows: no query per row.
+    return query.options(
+        joinedload(Referral.contact).joinedload(Contact.case_type),
+        joinedload(Referral.contact).joinedload(Contact.office),
+        joinedload(Referral.queue),
+        joinedload(Referral.claimed_by),
+    )
+
+
+def get_visible(user: User, referral_id: int) -> Referral | None:
+    """The referral if the user may see it; None (a 404) whether it exists or not."""
+    return db.session.scalar(_with_details(visible(user).where(Referral.id == referral_id)))
+
+
+@dataclass
+class Filters:
+    queue: str = ""
+    status: str = ""  # "" = the open ones, "alla" = all, or one status
+    case_type: str = ""
+    office: str = ""
+    channel: str = ""
+    overdue: bool = False
+    sort: str = "due"  # "due": earliest due first; "new": newest first
+
+
+@dataclass
+class Page:
+    rows: list[Referral]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _filtered(user: User, filters: Filters) -> sa.Select:
+    query = visible(user)
+    if filters.queue:
+        query = query.where(Queue.code == filters.queue)
+    if filters.status in REFERRAL_STATUSES:
+        query = query.where(Referral.status == filters.status)
+    elif filters.status != "alla":
+        query = query.where(Referral.status.in_(OPEN_REFERRAL_STATUSES))
+    if filters.case_type:
+        query = query.where(
+            Contact.case_type_id.in_(
+                sa.select(CaseType.id).where(CaseType.code == filters.case_type)
+            )
+        )
+    if filters.office:
+        query = query.where(
+            Contact.office_id.in_(sa.select(Office.id).where(Office.code == filters.office))
+        )
+    if filters.channel:
+        query = query.where(Contact.channel == filters.channel)
+    if filters.overdue:
+        query = query.where(Referral.status.in_(("ny", "pagar")), Referral.due_at < utcnow())
+    return query
+
+
+def page_of(user: User, filters: Filters, page: int = 1, per_page: int = 50) -> Page:
+    """One page of the filtered referrals, with the total for paging."""
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    page = max(1, page)
+    query = _filtered(user, filters)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    if filters.sort == "new":
+        order = (Referral.created_at.desc(), Referral.id.desc())
+    else:
+        order = (Referral.due_at, Referral.id)
+    rows = db.session.scalars(
+        _with_details(query.order_by(*order).limit(per_page).offset((page - 1) * per_page))
+    ).all()
+    return Page(list(rows), total, page, per_page)
+
+
+def status_counts(user: User, filters: Filters) -> dict[str, int]:
+    """Referrals per status, within the user's view and the filters other than status."""
+    query = _filtered(user, Filters(**{**filters.__dict__, "status": "alla", "overdue": False}))
+    rows = db.session.execute(
+        query.with_only_columns(
+            Referral.status, sa.func.count(), maintain_column_froms=True
+        ).group_by(Referral.status)
+    ).all()
+    counts = dict.fromkeys(REFERRAL_STATUSES, 0)
+    counts.update(dict(rows))
+    return counts
+
+
+def overdue_count(user: User) -> int:
+    query = _filtered(user, Filters(overdue=True))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
+def history(referral: Referral) -> list[AuditEvent]:
+    """Every event of the referral, from the contact that created it on."""
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent)
+            .where(
+                sa.or_(
+                    sa.and_(AuditEvent.entity == "referral", AuditEvent.entity_id == referral.id),
+                    sa.and_(
+                        AuditEvent.entity == "contact",
+                        AuditEvent.entity_id == referral.contact_id,
+                        AuditEvent.action == "contact.logged",
+                    ),
+                )
+            )
+            .options(joinedload(AuditEvent.user))
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
+
+
+def callbacks(office: Office, limit: int = 100) -> list[Referral]:
+    """Answers waiting for the front desk to call the citizen back, newest first."""
+    return list(
+        db.session.scalars(
+            _with_details(
+                sa.select(Referral)
+                .join(Referral.contact)
+                .where(Referral.status == "aterford", Contact.office_id == office.id)
+                .order_by(Referral.answered_at.desc(), Referral.id.desc())
+                .limit(limit)
+            ).options(joinedload(Referral.answered_by))
+        )
+    )
+
+
+def callback_count(office: Office) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Referral)
+        .join(Referral.contact)
+        .where(Referral.status == "aterford", Contact.office_id == office.id)
+    )

@@ -1,0 +1,222 @@
+"""Back-office pages: the queue, one referral with its history, and the actions on it."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from frontdesk.auth import login_required, roles_required
+from frontdesk.backoffice import operations, queries
+from frontdesk.backoffice.forms import ActionForm, AnswerForm, ForwardForm, ParkForm, ReassignForm
+from frontdesk.extensions import db, htmx
+from frontdesk.models import CaseType, Office, Queue, Referral, User
+from frontdesk.models.referral import REFERRAL_STATUSES
+from frontdesk.timeutil import utcnow
+from kanaler import CHANNELS
+
+bp = Blueprint("backoffice", __name__, url_prefix="/remisser")
+HANDLER = ("handlaggare",)
+
+
+def filters_from(args) -> queries.Filters:
+    return queries.Filters(
+        queue=args.get("queue", "").strip(),
+        status=args.get("status", "").strip(),
+        case_type=args.get("case_type", "").strip(),
+        office=args.get("office", "").strip(),
+        channel=args.get("channel", "").strip(),
+        overdue=args.get("overdue") == "1",
+        sort="new" if args.get("sort") == "new" else "due",
+    )
+
+
+def page_number(args) -> int:
+    try:
+        return max(1, int(args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def _queues_for(user: User) -> list[Queue]:
+    query = sa.select(Queue).order_by(Queue.name)
+    if user.role == "handlaggare":
+        query = query.where(Queue.organisation_id == user.organisation_id)
+    return list(db.session.scalars(query))
+
+
+def _case_types_for(user: User) -> list[CaseType]:
+    query = sa.select(CaseType).order_by(CaseType.name)
+    if user.role == "handlaggare":
+        query = query.where(CaseType.organisation_id == user.organisation_id)
+    return list(db.session.scalars(query))
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The queue: open referrals by due time, filtered, counted and refreshed in place."""
+    filters = filters_from(request.args)
+    page = queries.page_of(g.user, filters, page_number(request.args))
+    context = {
+        "page": page,
+        "filters": filters,
+        "counts": queries.status_counts(g.user, filters),
+        "overdue": queries.overdue_count(g.user),
+        "now": utcnow(),
+    }
+    if htmx and htmx.target == "queue-list":
+        return render_template("backoffice/_list.html", **context)
+    return render_template(
+        "backoffice/index.html",
+        queues=_queues_for(g.user),
+        case_types=_case_types_for(g.user),
+        offices=db.session.scalars(sa.select(Office).order_by(Office.code)).all(),
+        channels=CHANNELS,
+        statuses=REFERRAL_STATUSES,
+        **context,
+    )
+
+
+def _referral(referral_id: int) -> Referral:
+    referral = queries.get_visible(g.user, referral_id)
+    if referral is None:
+        abort(404)
+    return referral
+
+
+@bp.get("/<int:referral_id>")
+@login_required
+def show(referral_id: int):
+    """One referral: the contact, its state, what can be done with it, and its history."""
+    referral = _referral(referral_id)
+    return _render_detail(referral)
+
+
+def _render_detail(referral: Referral, status: int = 200, **forms):
+    user = g.user
+    organisation_id = referral.queue.organisation_id
+    colleagues = db.session.scalars(
+        sa.select(User)
+        .where(
+            User.role == "handlaggare",
+            User.organisation_id == organisation_id,
+            User.id != user.id,
+            User.active,
+        )
+        .order_by(User.display_name)
+    ).all()
+    other_queues = db.session.scalars(sa.select(Queue).order_by(Queue.name)).all()
+    return render_template(
+        "backoffice/show.html",
+        referral=referral,
+        events=queries.history(referral),
+        now=utcnow(),
+        is_handler=user.role == "handlaggare",
+        colleagues=colleagues,
+        own_queues=[q for q in other_queues if q.organisation_id == organisation_id],
+        foreign_queues=[q for q in other_queues if q.organisation_id != organisation_id],
+        park_form=forms.get("park_form") or ParkForm(formdata=None),
+        forward_form=forms.get("forward_form") or ForwardForm(formdata=None),
+        reassign_form=forms.get("reassign_form") or ReassignForm(formdata=None),
+        answer_form=forms.get("answer_form") or AnswerForm(formdata=None),
+        action_form=ActionForm(formdata=None),
+    ), status
+
+
+def _done(referral: Referral, message: str):
+    flash(message)
+    if queries.get_visible(g.user, referral.id) is None:  # sent on to another organisation
+        return redirect(url_for("backoffice.index"), 303)
+    return redirect(url_for("backoffice.show", referral_id=referral.id), 303)
+
+
+def _refused(referral: Referral, error: operations.ReferralConflict):
+    db.session.rollback()
+    flash(error.message, "error")
+    return redirect(url_for("backoffice.show", referral_id=referral.id), 303)
+
+
+def _act(referral_id: int, form_class, perform, message: str, form_name: str | None = None):
+    """Validate the form, run one operation, and come back to the referral."""
+    referral = _referral(referral_id)
+    form = form_class()
+    if not form.validate():
+        if form_name is None:
+            abort(400)
+        return _render_detail(referral, 422, **{form_name: form})
+    try:
+        perform(referral, form)
+    except operations.ReferralConflict as error:
+        return _refused(referral, error)
+    return _done(referral, message)
+
+
+@bp.post("/<int:referral_id>/ta")
+@roles_required(*HANDLER)
+def claim(referral_id: int):
+    """Claim the referral (or resume one's own parked one)."""
+    return _act(
+        referral_id, ActionForm, lambda r, f: operations.claim(r, g.user), "Remissen är din."
+    )
+
+
+@bp.post("/<int:referral_id>/slapp")
+@roles_required(*HANDLER)
+def release(referral_id: int):
+    """Put the referral back in the queue."""
+    return _act(
+        referral_id,
+        ActionForm,
+        lambda r, f: operations.release(r, g.user),
+        "Remissen är tillbaka i kön.",
+    )
+
+
+@bp.post("/<int:referral_id>/parkera")
+@roles_required(*HANDLER)
+def park(referral_id: int):
+    """Park the referral until a date, with a reason."""
+    return _act(
+        referral_id,
+        ParkForm,
+        lambda r, f: operations.park(r, g.user, f.until.data, f.reason.data.strip()),
+        "Remissen är parkerad.",
+        "park_form",
+    )
+
+
+@bp.post("/<int:referral_id>/skicka")
+@roles_required(*HANDLER)
+def forward(referral_id: int):
+    """Send a misrouted referral to another organisation's queue."""
+    return _act(
+        referral_id,
+        ForwardForm,
+        lambda r, f: operations.forward(r, g.user, f.queue_obj, f.reason.data.strip()),
+        "Remissen är skickad vidare.",
+        "forward_form",
+    )
+
+
+@bp.post("/<int:referral_id>/omfordela")
+@roles_required(*HANDLER)
+def reassign(referral_id: int):
+    """Hand the referral to a colleague or another queue of the organisation."""
+    return _act(
+        referral_id,
+        ReassignForm,
+        lambda r, f: operations.reassign(r, g.user, colleague=f.colleague_obj, queue=f.queue_obj),
+        "Remissen är omfördelad.",
+        "reassign_form",
+    )
+
+
+@bp.post("/<int:referral_id>/svara")
+@roles_required(*HANDLER)
+def answer(referral_id: int):
+    """Answer the referral: the front desk calls back, or it is closed."""
+    return _act(
+        referral_id,
+        AnswerForm,
+        lambda r, f: operations.answer(r, g.user, f.answer.data.strip(), f.callback.data),
+        "Svaret är skickat.",
+        "answer_form",
+    )

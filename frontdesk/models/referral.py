@@ -1,0 +1,71 @@
+"""Referrals: escalated contacts handed to a back-office queue, and their life there."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from frontdesk.extensions import db
+from frontdesk.models._sql import in_list
+from frontdesk.models.catalog import Queue
+from frontdesk.models.contact import Contact
+from frontdesk.models.user import User
+from frontdesk.timeutil import UTCDateTime, utcnow
+
+REFERRAL_STATUSES = ("ny", "pagar", "vantar", "aterford", "avslutad")
+OPEN_REFERRAL_STATUSES = ("ny", "pagar", "vantar")
+ANSWER_MAX_LENGTH = 5000
+
+
+class Referral(db.Model):
+    """The hand-over of an escalated contact to the owning organisation's queue.
+
+    ny: waiting in the queue; pagar: claimed by a handler; vantar: parked until a
+    date (parked working time is added to the due time when it resumes);
+    aterford: answered, the front desk calls the citizen back; avslutad: closed.
+    """
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        sa.CheckConstraint(in_list("status", REFERRAL_STATUSES), name="status_known"),
+        # Claimed, parked and answered states carry their handler; open ones have none.
+        sa.CheckConstraint(
+            "status NOT IN ('pagar', 'vantar') OR claimed_by_id IS NOT NULL",
+            name="claimed_has_handler",
+        ),
+        sa.CheckConstraint("status <> 'ny' OR claimed_by_id IS NULL", name="new_has_no_handler"),
+        sa.Index("ix_referrals_queue_status_due", "queue_id", "status", "due_at"),
+        sa.Index("ix_referrals_status_due", "status", "due_at"),
+        sa.Index("ix_referrals_status_answered", "status", "answered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id"), unique=True)
+    queue_id: Mapped[int] = mapped_column(sa.ForeignKey("queues.id"))
+    # The queue the front desk first sent it to, when it has been forwarded since.
+    original_queue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("queues.id"))
+    status: Mapped[str] = mapped_column(sa.String(10), default="ny")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    parked_until: Mapped[date | None] = mapped_column(sa.Date)
+    parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    park_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    answer: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    callback: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped on every change; the API hands it out as the ETag.
+    version: Mapped[int] = mapped_column(default=1)
+
+    contact: Mapped[Contact] = relationship(back_populates="referral")
+    queue: Mapped[Queue] = relationship(foreign_keys=[queue_id])
+    original_queue: Mapped[Queue | None] = relationship(foreign_keys=[original_queue_id])
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Past its due time while the back office still has it (parked time does not count)."""
+        return self.status in ("ny", "pagar") and self.due_at < now
