@@ -31,6 +31,8 @@ class ParkForm(_Form):
     )
 
     def validate_until(self, field):
+        if field.data is None:  # not a date: the field already says so
+            return
         message = check_park_date(field.data)
         if message:
             raise ValidationError(message)

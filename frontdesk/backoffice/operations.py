@@ -16,6 +16,7 @@ from frontdesk.backoffice.deadlines import extend_for_parking
 from frontdesk.extensions import db
 from frontdesk.models import Queue, Referral, User
 from frontdesk.timeutil import local_today, utcnow
+from kanaler import mask_personnummer
 
 MAX_PARK_DAYS = 365
 
@@ -139,6 +140,7 @@ def park(
     if referral.status != "pagar":
         raise ReferralConflict(referral, "Bara en remiss som du har tagit kan parkeras.")
     _require_holder(referral, user)
+    reason = mask_personnummer(reason)
     values = {
         "status": "vantar",
         "parked_until": until,
@@ -231,6 +233,7 @@ def answer(
         raise ReferralConflict(referral, "Ta remissen innan du svarar.")
     _require_holder(referral, user)
     now = utcnow()
+    text = mask_personnummer(text)
     values = {
         "status": "aterford" if callback else "avslutad",
         "answer": text,
