@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from frontdesk.models import Contact, Referral
@@ -56,7 +57,7 @@ def live_server(sqlite_template, tmp_path):
 def _seed(app):
     from frontdesk.catalog import import_catalog
     from frontdesk.extensions import db
-    from frontdesk.models import Office, User
+    from frontdesk.models import Office, Organisation, User
     from tests.conftest import TEST_CATALOG
 
     with app.app_context():
@@ -69,6 +70,10 @@ def _seed(app):
             )
             user.set_password(PASSWORD)
             db.session.add(user)
+        tek = db.session.query(Organisation).filter_by(code="TEK").one()
+        erik = User(username="erik", display_name="Erik", role="handlaggare", organisation=tek)
+        erik.set_password(PASSWORD)
+        db.session.add(erik)
         db.session.commit()
         db.engine.dispose()
 
@@ -84,13 +89,13 @@ def page(playwright_browser):
     context.close()
 
 
-def login_with_keyboard(page, base, username="anna"):
+def login_with_keyboard(page, base, username="anna", lands_on="/disk"):
     page.goto(f"{base}/login")
     page.keyboard.type(username)  # the username field has autofocus
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_url(f"{base}/disk")
+    page.wait_for_url(f"{base}{lands_on}")
 
 
 def shot(page, name):
@@ -231,3 +236,45 @@ def test_the_accessibility_check_can_fail(page):
     problems = axe_violations(page)
     assert any(p.startswith("label") for p in problems)
     assert any(p.startswith("color-contrast") for p in problems)
+
+
+def test_handler_answers_and_the_guide_sees_the_callback_without_reload(
+    live_server, page, playwright_browser
+):
+    app, base = live_server
+    login_with_keyboard(page, base, "anna")
+    page.keyboard.type("park")
+    page.keyboard.press("Enter")
+    page.keyboard.press("6")
+    page.keyboard.press("Enter")
+    page.locator("#decision .decision-referred").wait_for()
+    assert page.locator("#callback-count").inner_text() == "0"
+
+    handler_context = playwright_browser.new_context(viewport={"width": 1366, "height": 900})
+    handler = handler_context.new_page()
+    login_with_keyboard(handler, base, "erik", lands_on="/remisser/")
+    row = handler.locator("#queue-list tr", has_text="Parkeringstillstånd")
+    row.wait_for()
+    shot(handler, "queue.png")
+    row.get_by_role("link").click()
+    handler.get_by_role("button", name="Ta remissen").click()
+    handler.locator(".flash", has_text="Remissen är din.").wait_for()
+    handler.get_by_label("Svar till medborgaren").fill(
+        "Tillståndet är beviljat, kortet skickas med post."
+    )
+    shot(handler, "referral.png")
+    handler.get_by_role("button", name="Skicka svaret").click()
+    handler.locator(".flash", has_text="Svaret är skickat.").wait_for()
+    handler_context.close()
+
+    # The guide's counter polls: the answer appears without a reload.
+    page.locator("#callbacks .callback", has_text="kortet skickas med post").wait_for(timeout=8_000)
+    assert page.locator("#callback-count").inner_text() == "1"
+    shot(page, "counter-callback.png")
+    page.get_by_role("button", name="Uppringd – klar").click()
+    page.locator("#callbacks", has_text="Inga svar väntar på återkoppling.").wait_for()
+    with app.app_context():
+        from frontdesk.extensions import db
+        from frontdesk.models import Referral
+
+        assert db.session.scalars(sa.select(Referral)).one().status == "avslutad"

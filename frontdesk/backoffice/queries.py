@@ -7,17 +7,28 @@ from sqlalchemy.orm import joinedload
 
 from frontdesk.extensions import db
 from frontdesk.models import AuditEvent, CaseType, Contact, Office, Queue, Referral, User
-from frontdesk.models.referral import OPEN_REFERRAL_STATUSES, REFERRAL_STATUSES
+from frontdesk.models.referral import OPEN_FILTER, REFERRAL_STATUSES
 from frontdesk.timeutil import utcnow
 
 MAX_PER_PAGE = 200
 
 
-def visible(user: User) -> sa.Select:
-    """Referrals the user may read: a handler their organisation's queues, a guide their office's."""
-    query = sa.select(Referral).join(Referral.queue).join(Referral.contact)
+def visible(user: User, *, with_contact: bool = False) -> sa.Select:
+    """Referrals the user may read: a handler their organisation's queues, a guide their office's.
+
+    Contacts are joined only when needed (a guide's view, filters on the contact):
+    without them, listing a queue walks the open-referrals index in due order and
+    stops after one page.
+    """
+    query = sa.select(Referral)
+    if with_contact or user.role == "vagledare":
+        query = query.join(Referral.contact)
     if user.role == "handlaggare":
-        return query.where(Queue.organisation_id == user.organisation_id)
+        return query.where(
+            Referral.queue_id.in_(
+                sa.select(Queue.id).where(Queue.organisation_id == user.organisation_id)
+            )
+        )
     if user.role == "vagledare":
         return query.where(Contact.office_id == user.office_id)
     return query
@@ -62,13 +73,15 @@ class Page:
 
 
 def _filtered(user: User, filters: Filters) -> sa.Select:
-    query = visible(user)
+    query = visible(user, with_contact=bool(filters.case_type or filters.office or filters.channel))
     if filters.queue:
-        query = query.where(Queue.code == filters.queue)
+        query = query.where(
+            Referral.queue_id.in_(sa.select(Queue.id).where(Queue.code == filters.queue))
+        )
     if filters.status in REFERRAL_STATUSES:
         query = query.where(Referral.status == filters.status)
     elif filters.status != "alla":
-        query = query.where(Referral.status.in_(OPEN_REFERRAL_STATUSES))
+        query = query.where(OPEN_FILTER)
     if filters.case_type:
         query = query.where(
             Contact.case_type_id.in_(
@@ -82,7 +95,7 @@ def _filtered(user: User, filters: Filters) -> sa.Select:
     if filters.channel:
         query = query.where(Contact.channel == filters.channel)
     if filters.overdue:
-        query = query.where(Referral.status.in_(("ny", "pagar")), Referral.due_at < utcnow())
+        query = query.where(OPEN_FILTER, Referral.status != "vantar", Referral.due_at < utcnow())
     return query
 
 
@@ -102,15 +115,21 @@ def page_of(user: User, filters: Filters, page: int = 1, per_page: int = 50) -> 
     return Page(list(rows), total, page, per_page)
 
 
+COUNTED_STATUSES = ("ny", "pagar", "vantar", "aterford")
+
+
 def status_counts(user: User, filters: Filters) -> dict[str, int]:
-    """Referrals per status, within the user's view and the filters other than status."""
+    """Referrals per active status, within the user's view and the filters other than status.
+
+    Closed referrals pile up by the hundred thousand and say nothing about today's
+    work, so they are not counted here.
+    """
     query = _filtered(user, Filters(**{**filters.__dict__, "status": "alla", "overdue": False}))
+    query = query.where(Referral.status.in_(COUNTED_STATUSES))
     rows = db.session.execute(
-        query.with_only_columns(
-            Referral.status, sa.func.count(), maintain_column_froms=True
-        ).group_by(Referral.status)
+        query.with_only_columns(Referral.status, sa.func.count()).group_by(Referral.status)
     ).all()
-    counts = dict.fromkeys(REFERRAL_STATUSES, 0)
+    counts = dict.fromkeys(COUNTED_STATUSES, 0)
     counts.update(dict(rows))
     return counts
 

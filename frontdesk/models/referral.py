@@ -14,6 +14,10 @@ from frontdesk.timeutil import UTCDateTime, utcnow
 
 REFERRAL_STATUSES = ("ny", "pagar", "vantar", "aterford", "avslutad")
 OPEN_REFERRAL_STATUSES = ("ny", "pagar", "vantar")
+# Queues list the open referrals by due time; a partial index holds just those, so the
+# list does not wade through the closed ones. Queries must spell the predicate the same
+# way (literal values) for the planner to use it: see OPEN_FILTER.
+OPEN_PREDICATE = "status IN ('ny', 'pagar', 'vantar')"
 ANSWER_MAX_LENGTH = 5000
 
 
@@ -35,8 +39,17 @@ class Referral(db.Model):
         ),
         sa.CheckConstraint("status <> 'ny' OR claimed_by_id IS NULL", name="new_has_no_handler"),
         sa.Index("ix_referrals_queue_status_due", "queue_id", "status", "due_at"),
-        sa.Index("ix_referrals_status_due", "status", "due_at"),
-        sa.Index("ix_referrals_status_answered", "status", "answered_at"),
+        # Covers the per-status counts of a queue page.
+        sa.Index("ix_referrals_status_queue", "status", "queue_id"),
+        sa.Index(
+            "ix_referrals_open_due",
+            "due_at",
+            "queue_id",
+            "status",
+            sqlite_where=sa.text(OPEN_PREDICATE),
+            postgresql_where=sa.text(OPEN_PREDICATE),
+        ),
+        sa.Index("ix_referrals_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,3 +82,9 @@ class Referral(db.Model):
     def is_overdue(self, now: datetime) -> bool:
         """Past its due time while the back office still has it (parked time does not count)."""
         return self.status in ("ny", "pagar") and self.due_at < now
+
+
+# The open-referral filter with its values inlined, matching ix_referrals_open_due.
+OPEN_FILTER = Referral.status.in_(
+    sa.bindparam("open_statuses", OPEN_REFERRAL_STATUSES, expanding=True, literal_execute=True)
+)

@@ -33,8 +33,13 @@ def upgrade():
         batch_op.add_column(sa.Column('answered_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('answered_by_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('callback', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.create_index('ix_referrals_status_answered', ['status', 'answered_at'], unique=False)
-        batch_op.create_index('ix_referrals_status_due', ['status', 'due_at'], unique=False)
+        batch_op.create_index('ix_referrals_status_queue', ['status', 'queue_id'], unique=False)
+        batch_op.create_index(
+            'ix_referrals_open_due', ['due_at', 'queue_id', 'status'], unique=False,
+            sqlite_where=sa.text("status IN ('ny', 'pagar', 'vantar')"),
+            postgresql_where=sa.text("status IN ('ny', 'pagar', 'vantar')"),
+        )
+        batch_op.create_index('ix_referrals_created', ['created_at'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_referrals_claimed_by_id_users'), 'users', ['claimed_by_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_referrals_original_queue_id_queues'), 'queues', ['original_queue_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_referrals_answered_by_id_users'), 'users', ['answered_by_id'], ['id'])
@@ -58,8 +63,9 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_referrals_answered_by_id_users'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_referrals_original_queue_id_queues'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_referrals_claimed_by_id_users'), type_='foreignkey')
-        batch_op.drop_index('ix_referrals_status_due')
-        batch_op.drop_index('ix_referrals_status_answered')
+        batch_op.drop_index('ix_referrals_created')
+        batch_op.drop_index('ix_referrals_open_due')
+        batch_op.drop_index('ix_referrals_status_queue')
         batch_op.drop_column('callback')
         batch_op.drop_column('answered_by_id')
         batch_op.drop_column('answered_at')
