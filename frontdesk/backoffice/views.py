@@ -54,12 +54,14 @@ def _case_types_for(user: User) -> list[CaseType]:
 def index():
     """The queue: open referrals by due time, filtered, counted and refreshed in place."""
     filters = filters_from(request.args)
-    page = queries.page_of(g.user, filters, page_number(request.args))
+    summary = queries.summary(g.user, filters)
+    total = queries.open_total(summary, filters)
+    page = queries.page_of(g.user, filters, page_number(request.args), total=total)
     context = {
         "page": page,
         "filters": filters,
-        "counts": queries.status_counts(g.user, filters),
-        "overdue": queries.overdue_count(g.user),
+        "counts": summary.counts,
+        "overdue": summary.overdue,
         "now": utcnow(),
     }
     if htmx and htmx.target == "queue-list":

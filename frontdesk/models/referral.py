@@ -39,8 +39,10 @@ class Referral(db.Model):
         ),
         sa.CheckConstraint("status <> 'ny' OR claimed_by_id IS NULL", name="new_has_no_handler"),
         sa.Index("ix_referrals_queue_status_due", "queue_id", "status", "due_at"),
-        # Covers the per-status counts of a queue page.
-        sa.Index("ix_referrals_status_queue", "status", "queue_id"),
+        # Covers the per-status and overdue counts of a queue page.
+        sa.Index("ix_referrals_status_queue", "status", "queue_id", "due_at"),
+        # Any-status lists by due time (the API's sort=due).
+        sa.Index("ix_referrals_due", "due_at", "queue_id"),
         sa.Index(
             "ix_referrals_open_due",
             "due_at",

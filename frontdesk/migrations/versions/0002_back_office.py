@@ -33,7 +33,8 @@ def upgrade():
         batch_op.add_column(sa.Column('answered_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('answered_by_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('callback', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.create_index('ix_referrals_status_queue', ['status', 'queue_id'], unique=False)
+        batch_op.create_index('ix_referrals_status_queue', ['status', 'queue_id', 'due_at'], unique=False)
+        batch_op.create_index('ix_referrals_due', ['due_at', 'queue_id'], unique=False)
         batch_op.create_index(
             'ix_referrals_open_due', ['due_at', 'queue_id', 'status'], unique=False,
             sqlite_where=sa.text("status IN ('ny', 'pagar', 'vantar')"),
@@ -65,6 +66,7 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_referrals_claimed_by_id_users'), type_='foreignkey')
         batch_op.drop_index('ix_referrals_created')
         batch_op.drop_index('ix_referrals_open_due')
+        batch_op.drop_index('ix_referrals_due')
         batch_op.drop_index('ix_referrals_status_queue')
         batch_op.drop_column('callback')
         batch_op.drop_column('answered_by_id')
