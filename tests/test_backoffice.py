@@ -296,3 +296,21 @@ def test_overdue_referrals_are_flagged(app, api, referral_id):
         referral.due_at = utcnow() - timedelta(hours=1)
         db.session.commit()
     assert api.get(f"/referrals/{referral_id}", as_user="erik").get_json()["overdue"] is True
+
+
+def test_due_time_follows_the_offices_own_opening_hours(app, api):
+    from datetime import time
+
+    from frontdesk.models import Office
+
+    with app.app_context():
+        office = db.session.scalar(sa.select(Office).where(Office.code == "K1"))
+        office.opens, office.closes = time(10, 0), time(12, 0)
+        db.session.commit()
+    referral_id = api.post("/contacts", json=CONTACT).get_json()["referral"]["id"]
+    with app.app_context():
+        referral = db.session.get(Referral, referral_id)
+        short_day = WorkingHours(opens=time(10, 0), closes=time(12, 0))
+        assert referral.due_at == add_working_hours(referral.created_at, 72, short_day)
+        # 72 hours of two-hour days: more than seven weeks.
+        assert referral.due_at - referral.created_at > timedelta(weeks=7)

@@ -145,3 +145,21 @@ def test_other_office_guide_cannot_close_a_callback(app, client, auth, referral_
     auth.login("johan")
     assert client.post(f"/disk/aterkopplingar/{referral_id}/klar", headers=HTMX).status_code == 404
     assert one(app, Referral).status == "aterford"
+
+
+def test_managers_see_overdue_per_queue(app, client, auth, referral_id):
+    with app.app_context():
+        db.session.get(Referral, referral_id).due_at = utcnow() - timedelta(hours=2)
+        db.session.commit()
+    auth.login("karin")
+    page = client.get("/remisser/").text
+    assert "Öppna och försenade remisser per kö" in page
+    row = re.search(
+        r'<tr class="overdue"><td><a href="/remisser/\?queue=TEK-GATA">Gata och park</a>.*?</tr>',
+        page,
+        re.S,
+    )
+    assert row and '<td class="num">1</td><td class="num">1</td>' in row.group(0)
+    auth.logout()
+    auth.login("erik")
+    assert "per kö" not in client.get("/remisser/").text

@@ -48,6 +48,8 @@ def test_import_with_errors_lists_each_with_its_place_and_changes_nothing(app, r
     bad["case_types"].append({"code": "PARK", "name": "Dubblett", "organisation": "TEK"})
     bad["mandates"].append({"office": "K1", "case_type": "EKB", "max_level": 11})
     bad["offices"].append({"code": ["K3"], "name": "Fel typ"})
+    bad["offices"].append({"code": "K4", "name": "Tider", "opens": "8", "closes": "07:00"})
+    bad["offices"].append({"code": "K5", "name": "Tider", "opens": "10:00", "closes": "09:00"})
     bad["colours"] = []
     result = runner.invoke(args=["import-catalog", write(tmp_path, bad)])
     assert result.exit_code != 0
@@ -177,3 +179,21 @@ def test_demo_users_can_log_in_and_log_contacts_after_seeding(app, runner, clien
     assert response.status_code == 303
     # New ids continue after the bulk-loaded ones (PostgreSQL's sequence was moved on).
     assert count(app, Contact) == 501
+
+
+def test_office_opening_hours_import_and_export(app, runner, tmp_path):
+    catalog = json.loads(json.dumps(TEST_CATALOG))
+    catalog["offices"][0].update(opens="09:30", closes="16:00")
+    assert runner.invoke(args=["import-catalog", write(tmp_path, catalog)]).exit_code == 0
+    office = one(app, Office, Office.code == "K1")
+    assert (office.opens.isoformat(), office.closes.isoformat()) == ("09:30:00", "16:00:00")
+    assert one(app, Office, Office.code == "K2").opens.isoformat() == "08:00:00"
+    out = tmp_path / "export.json"
+    runner.invoke(args=["export-catalog", str(out)])
+    offices = json.loads(out.read_text(encoding="utf-8"))["offices"]
+    assert offices[0] == {
+        "code": "K1",
+        "name": "Medborgarkontoret Centrum",
+        "opens": "09:30",
+        "closes": "16:00",
+    }

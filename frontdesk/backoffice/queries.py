@@ -203,3 +203,22 @@ def callback_count(office: Office) -> int:
         .join(Referral.contact)
         .where(Referral.status == "aterford", Contact.office_id == office.id)
     )
+
+
+def overdue_by_queue(user: User) -> list[tuple[Queue, int, int]]:
+    """Per queue in the user's view: open referrals and how many of them are overdue."""
+    now = utcnow()
+    late = sa.func.sum(
+        sa.case((sa.and_(Referral.status.in_(("ny", "pagar")), Referral.due_at < now), 1), else_=0)
+    )
+    query = visible(user).where(OPEN_FILTER)
+    rows = db.session.execute(
+        query.with_only_columns(Referral.queue_id, sa.func.count(), late).group_by(
+            Referral.queue_id
+        )
+    ).all()
+    queues = {q.id: q for q in db.session.scalars(sa.select(Queue))}
+    result = [
+        (queues[queue_id], number, late_number or 0) for queue_id, number, late_number in rows
+    ]
+    return sorted(result, key=lambda row: (-row[2], row[0].name))

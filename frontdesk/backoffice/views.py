@@ -68,6 +68,7 @@ def index():
         return render_template("backoffice/_list.html", **context)
     return render_template(
         "backoffice/index.html",
+        per_queue=queries.overdue_by_queue(g.user) if g.user.has_role("chef", "admin") else [],
         queues=_queues_for(g.user),
         case_types=_case_types_for(g.user),
         offices=db.session.scalars(sa.select(Office).order_by(Office.code)).all(),

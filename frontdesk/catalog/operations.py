@@ -5,7 +5,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from frontdesk.audit import record
-from frontdesk.catalog.validation import check_catalog
+from frontdesk.catalog.validation import check_catalog, parse_clock
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import set_mandate
 from frontdesk.models import CaseType, Mandate, Office, Organisation, Queue, User
@@ -89,7 +89,8 @@ def import_catalog(data: Any, user: User | None = None) -> dict[str, int]:
             )
             db.session.add(queues[organisation.code])
     for item in data.get("offices", []):
-        _, created = _upsert(offices, Office, item["code"], name=item["name"])
+        hours = {key: parse_clock(item[key]) for key in ("opens", "closes") if key in item}
+        _, created = _upsert(offices, Office, item["code"], name=item["name"], **hours)
         count(created)
     for item in data.get("case_types", []):
         values = {
@@ -137,7 +138,15 @@ def export_catalog() -> dict[str, list[dict]]:
         "queues": [
             {"code": q.code, "name": q.name, "organisation": q.organisation.code} for q in queues
         ],
-        "offices": [{"code": o.code, "name": o.name} for o in offices],
+        "offices": [
+            {
+                "code": o.code,
+                "name": o.name,
+                "opens": o.opens.strftime("%H:%M"),
+                "closes": o.closes.strftime("%H:%M"),
+            }
+            for o in offices
+        ],
         "case_types": [
             {
                 "code": ct.code,

@@ -1,5 +1,6 @@
 """Checking a catalogue file before anything is written: every error, with its place in the file."""
 
+from datetime import time
 from typing import Any
 
 from frontdesk.models.catalog import ORGANISATION_KINDS
@@ -38,6 +39,31 @@ class Checker:
             return
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.error(f"{place}.{key}", f"ska vara ett heltal {low}–{high}")
+
+
+def parse_clock(value: Any) -> time | None:
+    """ "08:30" as a time of day; None for anything else."""
+    if not isinstance(value, str) or len(value) != 5 or value[2] != ":":
+        return None
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _check_opening_hours(check: Checker, item: dict, place: str) -> None:
+    opens = closes = None
+    for key in ("opens", "closes"):
+        if key in item:
+            parsed = parse_clock(item[key])
+            if parsed is None:
+                check.error(f"{place}.{key}", 'ska vara en tid som "08:00"')
+            elif key == "opens":
+                opens = parsed
+            else:
+                closes = parsed
+    if opens and closes and opens >= closes:
+        check.error(f"{place}.closes", "ska vara efter opens")
 
 
 def _known(value: Any, codes: set[str]) -> bool:
@@ -86,6 +112,9 @@ def check_catalog(data: Any, known: dict[str, set[str]]) -> list[str]:
             check.error(
                 f"organisations[{index}].kind", f"ska vara en av {', '.join(ORGANISATION_KINDS)}"
             )
+    for index, item in enumerate(sections["offices"]):
+        if isinstance(item, dict):
+            _check_opening_hours(check, item, f"offices[{index}]")
     for index, item in enumerate(sections["queues"]):
         if isinstance(item, dict) and not _known(item.get("organisation"), codes["organisations"]):
             check.error(
