@@ -181,7 +181,7 @@ def history(referral: Referral) -> list[AuditEvent]:
     )
 
 
-def callbacks(office: Office, limit: int = 100) -> list[Referral]:
+def callbacks(office: Office, limit: int = 500) -> list[Referral]:
     """Answers waiting for the front desk to call the citizen back, newest first."""
     return list(
         db.session.scalars(
@@ -193,15 +193,6 @@ def callbacks(office: Office, limit: int = 100) -> list[Referral]:
                 .limit(limit)
             ).options(joinedload(Referral.answered_by))
         )
-    )
-
-
-def callback_count(office: Office) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Referral)
-        .join(Referral.contact)
-        .where(Referral.status == "aterford", Contact.office_id == office.id)
     )
 
 

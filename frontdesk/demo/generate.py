@@ -14,6 +14,7 @@ from itertools import accumulate
 
 from frontdesk.timeutil import LOCAL_TZ
 from rosa import Outcome, route
+from rosa.calendar import add_working_hours
 
 # Share of contacts per level 1..8: cumulative 25, 65, 70, 75, 82, 94, 97, 100 %.
 LEVEL_WEIGHTS = (0.25, 0.40, 0.05, 0.05, 0.07, 0.12, 0.03, 0.03)
@@ -35,8 +36,8 @@ ANSWERS = (
     "Medborgaren behöver komplettera med intyg.",
     "Ärendet är avslutat efter telefonsamtal.",
 )
-# SLA hours are working hours (Mon-Fri 08-17); the synthetic data stretches them by
-# the week's ratio instead of walking the calendar for every one of 300,000 referrals.
+# SLA hours are working hours (Mon-Fri 08-17); for the closed referrals the synthetic
+# data stretches them by the week's ratio instead of walking the calendar 300,000 times.
 CALENDAR_STRETCH = (7 * 24) / (5 * 9)
 
 
@@ -190,7 +191,10 @@ def _contact_row(rng, index, first_id, mix, channel, day, per_type_weights, rece
 def _referral_row(rng, contact_id, case_type, occurred, is_old) -> tuple:
     """A referral in a plausible state: old ones closed, recent ones anywhere on their way."""
     created = datetime.fromisoformat(occurred).replace(tzinfo=UTC)
-    due = created + timedelta(hours=case_type.sla_hours * CALENDAR_STRETCH)
+    if is_old:
+        due = created + timedelta(hours=case_type.sla_hours * CALENDAR_STRETCH)
+    else:  # the few that are still open show exact due times, as the queue displays them
+        due = add_working_hours(created, case_type.sla_hours)
     status = "avslutad" if is_old else rng.choice(OPEN_STATUSES)
     handler = rng.choice(case_type.handler_ids) if case_type.handler_ids else None
     if handler is None and status != "avslutad":
