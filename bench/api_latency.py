@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +78,9 @@ def wrk(base: str, token: str, clients: int, seconds: int) -> dict:
     return json.loads(line.removeprefix("RESULT "))
 
 
-def measure(env: dict, token: str, clients: int, seconds: int) -> dict:
+@contextmanager
+def production_server(env: dict, token: str):
+    """gunicorn with gunicorn.conf.py on a free loopback port; yields its base URL."""
     port = free_port()
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "frontdesk:create_app()"],
@@ -89,11 +92,16 @@ def measure(env: dict, token: str, clients: int, seconds: int) -> dict:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/api/v1/offices", token)
-        wrk(base, token, clients, 3)  # warm-up: worker imports, page cache
-        return wrk(base, token, clients, seconds)
+        yield base
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def measure(env: dict, token: str, clients: int, seconds: int) -> dict:
+    with production_server(env, token) as base:
+        wrk(base, token, clients, 3)  # warm-up: worker imports, page cache
+        return wrk(base, token, clients, seconds)
 
 
 def main() -> None:

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api_latency import BIN, ROOT, flask, free_port, wait_for  # noqa: E402
+from api_latency import BIN, ROOT, flask, production_server  # noqa: E402
 
 LUA = """
 done = function(summary, latency, requests)
@@ -133,18 +132,8 @@ def main() -> None:
     script = workdir / "report.lua"
     script.write_text(LUA)
 
-    port = free_port()
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "frontdesk:create_app()"],
-        env={**env, "BIND": f"127.0.0.1:{port}", "ACCESS_LOG": "/dev/null"},
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
     results = {}
-    try:
-        wait_for(f"{base}/api/v1/offices", peter_token)
+    with production_server(env, peter_token) as base:
         cookie = session_cookie(base, "peter", "peter123")
         targets = {
             "queue page (peter)": (f"{base}/remisser/", f"Cookie: {cookie}"),
@@ -163,9 +152,6 @@ def main() -> None:
                 results[f"{name}, {clients} client(s)"] = wrk(
                     url, header, clients, args.seconds, script
                 )
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
     backend = "postgresql" if "postgres" in env["DATABASE_URL"] else "sqlite"
     print(
         json.dumps(
