@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from frontdesk import config, database
+from frontdesk import config, database, guards
 from frontdesk.extensions import csrf, db, htmx, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     database.init_app(app)
+    guards.init_app(app)
 
     from frontdesk import api, auth, counter, errors, mandates, templating
     from frontdesk.backoffice import views as backoffice_views

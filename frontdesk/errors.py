@@ -7,7 +7,7 @@ from werkzeug.exceptions import HTTPException
 from frontdesk.extensions import db
 
 MESSAGES = {
-    400: "Felaktig begäran.",
+    400: "Felaktig begäran (ogiltiga tecken eller värden).",
     401: "Du behöver logga in.",
     403: "Du har inte behörighet till det här.",
     404: "Sidan eller posten finns inte.",

@@ -15,4 +15,9 @@ def json_object(allowed: set[str]) -> dict:
     unknown = sorted(set(payload) - allowed)
     if unknown:
         raise ApiError(422, "Okända fält.", {name: "Okänt fält." for name in unknown})
+    with_nul = sorted(k for k, v in payload.items() if isinstance(v, str) and "\x00" in v)
+    if with_nul:
+        raise ApiError(
+            422, "Ogiltiga tecken.", {name: "Får inte innehålla NUL." for name in with_nul}
+        )
     return payload

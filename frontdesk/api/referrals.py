@@ -18,6 +18,8 @@ from frontdesk.models import Referral
 from frontdesk.models.referral import REFERRAL_STATUSES
 from frontdesk.timeutil import to_local, utcnow
 
+MAX_INT_ARG = 100_000
+
 
 def _iso(moment):
     return None if moment is None else to_local(moment).isoformat()
@@ -67,7 +69,7 @@ def _seen_version() -> int | None:
     if not header or header.strip() == "*":
         return None
     value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise ApiError(400, "If-Match ska vara en version från ETag.", {"If-Match": "Ogiltig."})
     return int(value)
 
@@ -76,8 +78,8 @@ def _int_arg(name: str, default: int) -> int:
     value = request.args.get(name)
     if value is None:
         return default
-    if not value.isdigit() or int(value) < 1:
-        raise ApiError(400, "Ogiltig parameter.", {name: "Ska vara ett positivt heltal."})
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_INT_ARG:
+        raise ApiError(400, "Ogiltig parameter.", {name: f"Ska vara ett heltal 1–{MAX_INT_ARG}."})
     return int(value)
 
 
@@ -184,6 +186,7 @@ def release_referral(referral_id: int):
 
 @bp.post("/referrals/<int:referral_id>/park")
 def park_referral(referral_id: int):
+    require_role("handlaggare")
     form = _form(ParkForm, json_object({"until", "reason"}))
     return _act(
         referral_id,
@@ -193,6 +196,7 @@ def park_referral(referral_id: int):
 
 @bp.post("/referrals/<int:referral_id>/forward")
 def forward_referral(referral_id: int):
+    require_role("handlaggare")
     form = _form(ForwardForm, json_object({"queue", "reason"}))
     return _act(
         referral_id,
@@ -202,6 +206,7 @@ def forward_referral(referral_id: int):
 
 @bp.post("/referrals/<int:referral_id>/answer")
 def answer_referral(referral_id: int):
+    require_role("handlaggare")
     payload = json_object({"answer", "callback"})
     if not isinstance(payload.get("callback"), bool):
         raise ApiError(

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from frontdesk.backoffice.operations import check_park_date
 from frontdesk.extensions import db
@@ -16,6 +16,11 @@ class _Form(FlaskForm):
         locales = ["sv_SE", "sv"]
 
 
+def _strip(value):
+    """Text with the blanks around it removed, so that blanks alone count as empty."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class ParkForm(_Form):
     until = DateField(
         "Parkera till och med",
@@ -24,8 +29,9 @@ class ParkForm(_Form):
     )
     reason = StringField(
         "Orsak",
+        filters=[_strip],
         validators=[
-            InputRequired("Skriv vad remissen väntar på."),
+            DataRequired("Skriv vad remissen väntar på."),
             Length(max=500, message="Högst 500 tecken."),
         ],
     )
@@ -42,8 +48,9 @@ class ForwardForm(_Form):
     queue = StringField("Till kö", validators=[InputRequired("Välj en kö.")])
     reason = StringField(
         "Varför",
+        filters=[_strip],
         validators=[
-            InputRequired("Skriv varför remissen skickas vidare."),
+            DataRequired("Skriv varför remissen skickas vidare."),
             Length(max=500, message="Högst 500 tecken."),
         ],
     )
@@ -85,8 +92,9 @@ class ReassignForm(_Form):
 class AnswerForm(_Form):
     answer = TextAreaField(
         "Svar till medborgaren",
+        filters=[_strip],
         validators=[
-            InputRequired("Skriv svaret."),
+            DataRequired("Skriv svaret."),
             Length(max=ANSWER_MAX_LENGTH, message="Svaret får vara högst 5 000 tecken."),
         ],
     )

@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from frontdesk.extensions import db
 from frontdesk.models import AuditEvent, CaseType, Contact, Office, Queue, Referral, User
-from frontdesk.models.referral import OPEN_FILTER, REFERRAL_STATUSES
+from frontdesk.models.referral import OPEN_FILTER, REFERRAL_STATUSES, overdue_clause
 from frontdesk.timeutil import utcnow
 
 MAX_PER_PAGE = 200
@@ -95,7 +95,7 @@ def _filtered(user: User, filters: Filters) -> sa.Select:
     if filters.channel:
         query = query.where(Contact.channel == filters.channel)
     if filters.overdue:
-        query = query.where(OPEN_FILTER, Referral.status != "vantar", Referral.due_at < utcnow())
+        query = query.where(OPEN_FILTER, overdue_clause(utcnow()))
     return query
 
 
@@ -136,7 +136,7 @@ def summary(user: User, filters: Filters) -> Summary:
     query = _filtered(user, Filters(**{**filters.__dict__, "status": "alla", "overdue": False}))
     late = sa.func.sum(
         sa.case(
-            (sa.and_(Referral.status.in_(("ny", "pagar")), Referral.due_at < utcnow()), 1),
+            (overdue_clause(utcnow()), 1),
             else_=0,
         )
     )
@@ -199,9 +199,7 @@ def callbacks(office: Office, limit: int = 500) -> list[Referral]:
 def overdue_by_queue(user: User) -> list[tuple[Queue, int, int]]:
     """Per queue in the user's view: open referrals and how many of them are overdue."""
     now = utcnow()
-    late = sa.func.sum(
-        sa.case((sa.and_(Referral.status.in_(("ny", "pagar")), Referral.due_at < now), 1), else_=0)
-    )
+    late = sa.func.sum(sa.case((overdue_clause(now), 1), else_=0))
     query = visible(user).where(OPEN_FILTER)
     rows = db.session.execute(
         query.with_only_columns(Referral.queue_id, sa.func.count(), late).group_by(

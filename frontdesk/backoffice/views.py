@@ -28,11 +28,14 @@ def filters_from(args) -> queries.Filters:
     )
 
 
+MAX_PAGE = 100_000
+
+
 def page_number(args) -> int:
-    try:
-        return max(1, int(args.get("page", 1)))
-    except ValueError:
+    value = args.get("page", "1")
+    if not (value.isascii() and value.isdigit()):
         return 1
+    return min(max(1, int(value)), MAX_PAGE)
 
 
 def _queues_for(user: User) -> list[Queue]:

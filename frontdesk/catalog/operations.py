@@ -53,7 +53,12 @@ def import_catalog(data: Any, user: User | None = None) -> dict[str, int]:
         "offices": set(offices),
         "case_types": set(case_types),
     }
-    errors = check_catalog(data, known)
+    errors = check_catalog(
+        data,
+        known,
+        office_hours={code: (o.opens, o.closes) for code, o in offices.items()},
+        queue_owners={code: q.organisation.code for code, q in queues.items()},
+    )
     if errors:
         raise CatalogError(errors)
 

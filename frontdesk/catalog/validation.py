@@ -51,27 +51,46 @@ def parse_clock(value: Any) -> time | None:
         return None
 
 
-def _check_opening_hours(check: Checker, item: dict, place: str) -> None:
-    opens = closes = None
+def _check_opening_hours(
+    check: Checker, item: dict, place: str, current: tuple[time, time]
+) -> None:
+    """Times must parse, and the office must close after it opens, with what the file leaves out."""
+    hours = dict(zip(("opens", "closes"), current, strict=True))
     for key in ("opens", "closes"):
         if key in item:
             parsed = parse_clock(item[key])
             if parsed is None:
                 check.error(f"{place}.{key}", 'ska vara en tid som "08:00"')
-            elif key == "opens":
-                opens = parsed
-            else:
-                closes = parsed
-    if opens and closes and opens >= closes:
-        check.error(f"{place}.closes", "ska vara efter opens")
+                return
+            hours[key] = parsed
+    if hours["opens"] >= hours["closes"]:
+        check.error(
+            f"{place}.closes",
+            f"kontoret måste stänga efter att det öppnar "
+            f"({hours['opens']:%H:%M}–{hours['closes']:%H:%M})",
+        )
 
 
 def _known(value: Any, codes: set[str]) -> bool:
     return isinstance(value, str) and value in codes
 
 
-def check_catalog(data: Any, known: dict[str, set[str]]) -> list[str]:
-    """All errors in a catalogue document; `known` holds codes already in the database."""
+DEFAULT_HOURS = (time(8, 0), time(17, 0))
+
+
+def check_catalog(
+    data: Any,
+    known: dict[str, set[str]],
+    office_hours: dict[str, tuple[time, time]] | None = None,
+    queue_owners: dict[str, str] | None = None,
+) -> list[str]:
+    """All errors in a catalogue document.
+
+    `known` holds the codes already in the database, `office_hours` the opening
+    hours of existing offices and `queue_owners` the organisation of existing queues.
+    """
+    office_hours = office_hours or {}
+    queue_owners = dict(queue_owners or {})
     check = Checker()
     if not isinstance(data, dict):
         return [
@@ -114,20 +133,35 @@ def check_catalog(data: Any, known: dict[str, set[str]]) -> list[str]:
             )
     for index, item in enumerate(sections["offices"]):
         if isinstance(item, dict):
-            _check_opening_hours(check, item, f"offices[{index}]")
+            current = (
+                office_hours.get(item.get("code"), DEFAULT_HOURS)
+                if isinstance(item.get("code"), str)
+                else DEFAULT_HOURS
+            )
+            _check_opening_hours(check, item, f"offices[{index}]", current)
     for index, item in enumerate(sections["queues"]):
-        if isinstance(item, dict) and not _known(item.get("organisation"), codes["organisations"]):
+        if not isinstance(item, dict):
+            continue
+        if not _known(item.get("organisation"), codes["organisations"]):
             check.error(
                 f"queues[{index}].organisation", f"okänd organisation {item.get('organisation')!r}"
             )
+        elif isinstance(item.get("code"), str):
+            queue_owners[item["code"]] = item["organisation"]
     for index, item in enumerate(sections["case_types"]):
         if not isinstance(item, dict):
             continue
         place = f"case_types[{index}]"
         if not _known(item.get("organisation"), codes["organisations"]):
             check.error(f"{place}.organisation", f"okänd organisation {item.get('organisation')!r}")
-        if item.get("queue") is not None and not _known(item.get("queue"), codes["queues"]):
-            check.error(f"{place}.queue", f"okänd kö {item.get('queue')!r}")
+        queue = item.get("queue")
+        if queue is not None and not _known(queue, codes["queues"]):
+            check.error(f"{place}.queue", f"okänd kö {queue!r}")
+        elif queue is not None and queue_owners.get(queue) not in (None, item.get("organisation")):
+            check.error(
+                f"{place}.queue",
+                f"kön {queue} hör till {queue_owners[queue]}, inte till {item.get('organisation')}",
+            )
         check.string(item, "category", place, required=False, max_length=100)
         check.string(item, "guidance", place, required=False, max_length=20000)
         check.integer(item, "sla_hours", place, 1, 24 * 365, required=False)

@@ -17,6 +17,8 @@ from kanaler import parse_channel
 # Clocks on phones and PCs drift; a minute ahead is not "in the future".
 CLOCK_SKEW = timedelta(minutes=1)
 MAX_DURATION_SECONDS = 8 * 3600
+# Older contacts belong to an archive, not to a log of the office's work.
+EARLIEST_YEAR = 2000
 
 
 def find_case_type(text: str) -> CaseType | None:
@@ -129,7 +131,12 @@ class ApiContactForm(_ContactFields):
             ) from error
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=LOCAL_TZ)
-        moment = moment.astimezone(UTC)
+        if moment.year < EARLIEST_YEAR:
+            raise ValidationError(f"Tidpunkten ligger före {EARLIEST_YEAR}.")
+        try:
+            moment = moment.astimezone(UTC)
+        except OverflowError as error:
+            raise ValidationError("Tidpunkten ligger i framtiden.") from error
         if moment > utcnow() + CLOCK_SKEW:
             raise ValidationError("Tidpunkten ligger i framtiden.")
         self.occurred_at_value = moment

@@ -4,12 +4,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from frontdesk.audit import record
 from frontdesk.backoffice.deadlines import due_at
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import mandate_level
-from frontdesk.models import CaseType, Contact, Office, Queue, Referral, User
+from frontdesk.models import AuditEvent, CaseType, Contact, Office, Queue, Referral, User
 from frontdesk.timeutil import local_today, to_local, utcnow
 from kanaler import mask_personnummer
 from rosa import Outcome, route
@@ -138,33 +139,65 @@ def can_change(contact: Contact, user: User) -> bool:
     return contact.staff_id == user.id and to_local(contact.occurred_at).date() == local_today()
 
 
+BACK_OFFICE_STARTED = "Remissen har redan börjat hanteras i backoffice; kontakten kan inte ändras."
+
+
+def _handled_in_back_office(referral: Referral) -> bool:
+    """Anything done to the referral in the back office (claimed, forwarded, ...) is audited."""
+    return bool(
+        db.session.scalar(
+            sa.select(
+                sa.exists().where(
+                    AuditEvent.entity == "referral", AuditEvent.entity_id == referral.id
+                )
+            )
+        )
+    )
+
+
 def _check_changeable(contact: Contact, user: User) -> None:
     if not can_change(contact, user):
         raise ContactError("Du kan bara ändra dina egna kontakter från i dag.")
     referral = contact.referral
-    if referral is not None and referral.status != "ny":
-        raise ContactError(
-            "Remissen har redan börjat hanteras i backoffice; kontakten kan inte ändras."
-        )
+    if referral is not None and (referral.status != "ny" or _handled_in_back_office(referral)):
+        raise ContactError(BACK_OFFICE_STARTED)
+
+
+def _guarded(statement, referral: Referral) -> None:
+    """Change the referral only if the back office has not touched it since it was read."""
+    result = db.session.execute(
+        statement.where(Referral.id == referral.id, Referral.version == referral.version),
+        execution_options={"synchronize_session": False},
+    )
+    if result.rowcount != 1:
+        raise ContactError(BACK_OFFICE_STARTED)
+
+
+def _drop_referral(contact: Contact, referral: Referral) -> None:
+    _guarded(sa.delete(Referral), referral)
+    db.session.expunge(referral)
+    set_committed_value(contact, "referral", None)
 
 
 def correct_contact(contact: Contact, data: ContactInput, user: User) -> Contact:
     """Correct a contact of today and route it again; an untouched referral follows the change."""
     _check_changeable(contact, user)
     before = _snapshot(contact)
-    outcome = _apply(contact, data)
     referral = contact.referral
+    outcome = _apply(contact, data)
     if outcome is Outcome.ESKALERAT:
-        queue = contact.case_type.referral_queue()
         if referral is None:
             _create_referral(contact, data.case_type)
-        elif queue is not None and referral.queue_id != queue.id:
-            referral.queue = queue
-            referral.due_at = due_at(referral.created_at, contact.case_type, contact.office)
-            referral.version += 1
+        else:  # the case type (so the queue and the SLA) may have changed
+            values = {
+                "queue_id": _referral_queue(data.case_type).id,
+                "due_at": due_at(referral.created_at, data.case_type, data.office),
+                "version": referral.version + 1,
+            }
+            _guarded(sa.update(Referral).values(**values), referral)
+            db.session.expire(referral)
     elif referral is not None:
-        db.session.delete(referral)
-        contact.referral = None
+        _drop_referral(contact, referral)
     db.session.flush()
     record(
         "contact.corrected", "contact", contact.id, user, before=before, after=_snapshot(contact)
@@ -177,7 +210,7 @@ def delete_contact(contact: Contact, user: User) -> None:
     _check_changeable(contact, user)
     record("contact.deleted", "contact", contact.id, user, before=_snapshot(contact))
     if contact.referral is not None:
-        db.session.delete(contact.referral)
+        _drop_referral(contact, contact.referral)
     db.session.delete(contact)
     db.session.flush()
 

@@ -106,7 +106,9 @@ def create_contact():
         logged = log_contact(_input_from(form, office), g.user)
     except ContactError as error:
         form.case_type.errors.append(str(error))
-        return render_partial("counter/_form.html", form=form, levels=LEVELS), 422
+        if htmx:
+            return render_partial("counter/_form.html", form=form, levels=LEVELS), 422
+        return render_template("counter/index.html", **_page_context(office, form)), 422
     if not htmx:
         # Post/redirect/get: the page shows the decision once after the redirect.
         session["last_contact_id"] = logged.id

@@ -10,7 +10,7 @@ from frontdesk.models._sql import in_list
 from frontdesk.models.catalog import Queue
 from frontdesk.models.contact import Contact
 from frontdesk.models.user import User
-from frontdesk.timeutil import UTCDateTime, utcnow
+from frontdesk.timeutil import UTCDateTime, to_local, utcnow
 
 REFERRAL_STATUSES = ("ny", "pagar", "vantar", "aterford", "avslutad")
 OPEN_REFERRAL_STATUSES = ("ny", "pagar", "vantar")
@@ -82,7 +82,13 @@ class Referral(db.Model):
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
 
     def is_overdue(self, now: datetime) -> bool:
-        """Past its due time while the back office still has it (parked time does not count)."""
+        """Past its due time in the back office, or parked past the date it was parked until.
+
+        Parked time does not count against the deadline, but a parking that has run
+        out needs its handler: it counts as overdue until someone resumes it.
+        """
+        if self.status == "vantar":
+            return self.parked_until is not None and self.parked_until < to_local(now).date()
         return self.status in ("ny", "pagar") and self.due_at < now
 
 
@@ -90,3 +96,11 @@ class Referral(db.Model):
 OPEN_FILTER = Referral.status.in_(
     sa.bindparam("open_statuses", OPEN_REFERRAL_STATUSES, expanding=True, literal_execute=True)
 )
+
+
+def overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
+    """Referral.is_overdue as SQL, for lists and counts."""
+    return sa.or_(
+        sa.and_(Referral.status.in_(("ny", "pagar")), Referral.due_at < now),
+        sa.and_(Referral.status == "vantar", Referral.parked_until < to_local(now).date()),
+    )

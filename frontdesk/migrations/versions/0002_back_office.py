@@ -45,6 +45,9 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_referrals_original_queue_id_queues'), 'queues', ['original_queue_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_referrals_answered_by_id_users'), 'users', ['answered_by_id'], ['id'])
 
+    with op.batch_alter_table('offices', schema=None) as batch_op:
+        batch_op.create_check_constraint('opens_before_closes', 'opens < closes')
+
     # Referrals marked as taken before handlers existed in the data go back to the queue,
     # so that every claimed or parked referral has its handler (checked below).
     op.execute("UPDATE referrals SET status = 'ny' WHERE status IN ('pagar', 'vantar')")
@@ -80,6 +83,7 @@ def downgrade():
         batch_op.drop_column('original_queue_id')
 
     with op.batch_alter_table('offices', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_offices_opens_before_closes'), type_='check')
         batch_op.drop_column('closes')
         batch_op.drop_column('opens')
 
