@@ -163,3 +163,13 @@ def test_managers_see_overdue_per_queue(app, client, auth, referral_id):
     auth.logout()
     auth.login("erik")
     assert "per kö" not in client.get("/remisser/").text
+
+
+def test_claim_straight_from_the_queue_list(app, client, auth, referral_id):
+    auth.login("erik")
+    page = client.get("/remisser/").text
+    assert f'aria-label="Ta remiss {referral_id}"' in page
+    response = client.post(f"/remisser/{referral_id}/ta")
+    assert response.status_code == 303
+    assert one(app, Referral).status == "pagar"
+    assert f'aria-label="Ta remiss {referral_id}"' not in client.get("/remisser/").text

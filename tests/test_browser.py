@@ -256,9 +256,11 @@ def test_handler_answers_and_the_guide_sees_the_callback_without_reload(
     row = handler.locator("#queue-list tr", has_text="Parkeringstillstånd")
     row.wait_for()
     shot(handler, "queue.png")
+    assert axe_violations(handler) == []
     row.get_by_role("link").click()
     handler.get_by_role("button", name="Ta remissen").click()
     handler.locator(".flash", has_text="Remissen är din.").wait_for()
+    assert axe_violations(handler) == []
     handler.get_by_label("Svar till medborgaren").fill(
         "Tillståndet är beviljat, kortet skickas med post."
     )
