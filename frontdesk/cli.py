@@ -10,11 +10,13 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import with_appcontext
 
+from frontdesk.audit import record
 from frontdesk.catalog import CatalogError, export_catalog, import_catalog
 from frontdesk.demo.seed import seed_demo
 from frontdesk.extensions import db
 from frontdesk.models import ROLES, ApiToken, Office, Organisation, User
 from frontdesk.models.user import hash_token
+from frontdesk.timeutil import utcnow
 
 
 @click.command("seed-demo")
@@ -124,6 +126,24 @@ def create_token_command(username: str, label: str) -> None:
     click.echo(token)
 
 
+@click.command("revoke-tokens")
+@with_appcontext
+@click.argument("username")
+def revoke_tokens_command(username: str) -> None:
+    """Revoke every API token of USERNAME (a lost laptop, a person who left)."""
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise click.BadParameter(f"okänd användare {username}", param_hint="USERNAME")
+    tokens = db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in tokens:
+        token.revoked_at = utcnow()
+    record("api_tokens.revoked", "user", user.id, None, count=len(tokens))
+    db.session.commit()
+    click.echo(f"Återkallade {len(tokens)} nycklar för {username}.")
+
+
 def register_commands(app: Flask) -> None:
     for command in (
         seed_demo_command,
@@ -131,5 +151,6 @@ def register_commands(app: Flask) -> None:
         export_catalog_command,
         create_user_command,
         create_token_command,
+        revoke_tokens_command,
     ):
         app.cli.add_command(command)

@@ -197,3 +197,14 @@ def test_office_opening_hours_import_and_export(app, runner, tmp_path):
         "opens": "09:30",
         "closes": "16:00",
     }
+
+
+def test_revoke_tokens(app, runner, client, world):
+    headers = {"Authorization": f"Bearer {world.tokens['anna']}"}
+    assert client.get("/api/v1/offices", headers=headers).status_code == 200
+    result = runner.invoke(args=["revoke-tokens", "anna"])
+    assert result.exit_code == 0 and "Återkallade 1" in result.output
+    assert client.get("/api/v1/offices", headers=headers).status_code == 401
+    other = {"Authorization": f"Bearer {world.tokens['omar']}"}
+    assert client.get("/api/v1/offices", headers=other).status_code == 200
+    assert runner.invoke(args=["revoke-tokens", "okand"]).exit_code != 0
