@@ -104,6 +104,18 @@ def measure(env: dict, token: str, clients: int, seconds: int) -> dict:
         return wrk(base, token, clients, seconds)
 
 
+def bench_environment(database_url: str) -> tuple[Path, dict]:
+    """A temporary folder and the environment for a fresh database (SQLite in it by default)."""
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install wrk")
+    workdir = Path(tempfile.mkdtemp(prefix="frontdesk-bench-"))
+    env = dict(os.environ)
+    env["DATABASE_URL"] = database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    env.setdefault("SECRET_KEY", "bench-secret")
+    flask(env, "db", "upgrade")
+    return workdir, env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=1_000_000)
@@ -111,16 +123,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is missing: apt-get install wrk")
-
-    workdir = Path(tempfile.mkdtemp(prefix="frontdesk-bench-"))
-    env = dict(os.environ)
-    env["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
-    env.setdefault("SECRET_KEY", "bench-secret")
+    workdir, env = bench_environment(args.database_url)
     backend = "postgresql" if "postgres" in env["DATABASE_URL"] else "sqlite"
-
-    flask(env, "db", "upgrade")
     started = time.perf_counter()
     flask(env, "seed-demo", "--contacts", str(args.contacts))
     seed_seconds = round(time.perf_counter() - started, 1)

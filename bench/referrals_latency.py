@@ -12,19 +12,17 @@ web page, logged in) and through the API (peter and admin), sorted by due time.
 
 import argparse
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api_latency import BIN, ROOT, flask, production_server  # noqa: E402
+from api_latency import BIN, ROOT, bench_environment, flask, production_server  # noqa: E402
 
 LUA = """
 done = function(summary, latency, requests)
@@ -117,14 +115,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is missing: apt-get install wrk")
-
-    workdir = Path(tempfile.mkdtemp(prefix="frontdesk-bench-"))
-    env = dict(os.environ)
-    env["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
-    env.setdefault("SECRET_KEY", "bench-secret")
-    flask(env, "db", "upgrade")
+    workdir, env = bench_environment(args.database_url)
     flask(env, "seed-demo", "--contacts", "0")
     load_open_referrals(env, args.referrals)
     peter_token = flask(env, "create-token", "peter").strip()

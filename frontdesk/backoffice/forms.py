@@ -21,20 +21,22 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def _reason_field(label: str, missing: str) -> StringField:
+    """A required short text: blanks alone count as missing, 500 characters at most."""
+    return StringField(
+        label,
+        filters=[_strip],
+        validators=[DataRequired(missing), Length(max=500, message="Högst 500 tecken.")],
+    )
+
+
 class ParkForm(_Form):
     until = DateField(
         "Parkera till och med",
         validators=[InputRequired("Ange ett datum.")],
         format="%Y-%m-%d",
     )
-    reason = StringField(
-        "Orsak",
-        filters=[_strip],
-        validators=[
-            DataRequired("Skriv vad remissen väntar på."),
-            Length(max=500, message="Högst 500 tecken."),
-        ],
-    )
+    reason = _reason_field("Orsak", "Skriv vad remissen väntar på.")
 
     def validate_until(self, field):
         if field.data is None:  # not a date: the field already says so
@@ -46,14 +48,7 @@ class ParkForm(_Form):
 
 class ForwardForm(_Form):
     queue = StringField("Till kö", validators=[InputRequired("Välj en kö.")])
-    reason = StringField(
-        "Varför",
-        filters=[_strip],
-        validators=[
-            DataRequired("Skriv varför remissen skickas vidare."),
-            Length(max=500, message="Högst 500 tecken."),
-        ],
-    )
+    reason = _reason_field("Varför", "Skriv varför remissen skickas vidare.")
 
     def validate_queue(self, field):
         self.queue_obj = db.session.scalar(sa.select(Queue).where(Queue.code == field.data.strip()))
