@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from frontdesk.extensions import db
-from frontdesk.models import Contact, Office, Referral
+from frontdesk.models import AuditEvent, Contact, Office, Referral
 from frontdesk.timeutil import local_today
 from tests.conftest import TEST_CATALOG
 from tests.helpers import count, one
@@ -175,3 +175,5 @@ def test_correcting_the_case_type_moves_an_untouched_referral_with_its_sla(app, 
         from rosa.calendar import WorkingHours, add_working_hours
 
         assert referral.due_at == add_working_hours(referral.created_at, 48, WorkingHours())
+    event = one(app, AuditEvent, AuditEvent.action == "contact.corrected")
+    assert (event.data["before"]["case_type"], event.data["after"]["case_type"]) == ("PARK", "EKB")

@@ -98,6 +98,14 @@ def login_with_keyboard(page, base, username="anna", lands_on="/disk"):
     page.wait_for_url(f"{base}{lands_on}")
 
 
+def log_with_keyboard(page, search: str, level: int) -> None:
+    """Letters of the case type, Enter, the level's digit, Enter: the counter's whole flow."""
+    page.keyboard.type(search)
+    page.keyboard.press("Enter")
+    page.keyboard.press(str(level))
+    page.keyboard.press("Enter")
+
+
 def shot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
@@ -127,10 +135,7 @@ def test_log_contacts_with_the_keyboard_only(live_server, page):
 
     # The form is ready for the next contact, focus back in the case-type field.
     page.wait_for_function("document.activeElement && document.activeElement.id === 'case_type'")
-    page.keyboard.type("ekon")
-    page.keyboard.press("Enter")
-    page.keyboard.press("1")
-    page.keyboard.press("Enter")
+    log_with_keyboard(page, "ekon", 1)
     page.locator("#decision .decision-answered").wait_for()
     assert "Besvarat i disken" in page.locator("#decision").inner_text()
     page.locator("#today-summary", has_text="2 kontakter").wait_for()
@@ -163,10 +168,7 @@ def test_list_updates_from_a_colleagues_contact_without_reload(
     other_context = playwright_browser.new_context()
     other = other_context.new_page()
     login_with_keyboard(other, base, "omar")
-    other.keyboard.type("FKBARN")
-    other.keyboard.press("Enter")
-    other.keyboard.press("2")
-    other.keyboard.press("Enter")
+    log_with_keyboard(other, "FKBARN", 2)
     other.locator("#decision .decision").wait_for()
     other_context.close()
     # Anna's page polls and shows Omar's contact without a reload.
@@ -177,10 +179,7 @@ def test_list_updates_from_a_colleagues_contact_without_reload(
 def test_repeat_flag_and_delete_from_the_list(live_server, page):
     app, base = live_server
     login_with_keyboard(page, base)
-    page.keyboard.type("ekb")
-    page.keyboard.press("Enter")
-    page.keyboard.press("2")
-    page.keyboard.press("Enter")
+    log_with_keyboard(page, "ekb", 2)
     row = page.locator("#today tr", has_text="Ekonomiskt bistånd")
     row.wait_for()
     row.get_by_role("button", name="Upprepad").click()
@@ -224,6 +223,7 @@ def test_pages_pass_axe_accessibility_checks(live_server, page):
     page.locator("#today tr", has_text="Parkeringstillstånd").wait_for()
     assert axe_violations(page) == []
     page.goto(f"{base}/mandat/")
+    shot(page, "mandates.png")
     assert axe_violations(page) == []
 
 
@@ -243,10 +243,7 @@ def test_handler_answers_and_the_guide_sees_the_callback_without_reload(
 ):
     app, base = live_server
     login_with_keyboard(page, base, "anna")
-    page.keyboard.type("park")
-    page.keyboard.press("Enter")
-    page.keyboard.press("6")
-    page.keyboard.press("Enter")
+    log_with_keyboard(page, "park", 6)
     page.locator("#decision .decision-referred").wait_for()
     assert page.locator("#callback-count").inner_text() == "0"
 

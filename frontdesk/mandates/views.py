@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy.orm import joinedload
 
 from frontdesk.auth import login_required, roles_required
 from frontdesk.extensions import db
@@ -45,6 +46,7 @@ def index():
     changes = db.session.scalars(
         sa.select(MandateChange)
         .where(MandateChange.office_id == office.id)
+        .options(joinedload(MandateChange.changed_by))
         .order_by(MandateChange.changed_at.desc(), MandateChange.id.desc())
         .limit(20)
     ).all()
