@@ -16,6 +16,7 @@ from frontdesk.demo.seed import seed_demo
 from frontdesk.extensions import db
 from frontdesk.models import ROLES, ApiToken, Office, Organisation, User
 from frontdesk.models.user import hash_token
+from frontdesk.tallies import rebuild as rebuild_tallies
 from frontdesk.timeutil import utcnow
 
 
@@ -144,9 +145,19 @@ def revoke_tokens_command(username: str) -> None:
     click.echo(f"Återkallade {len(tokens)} nycklar för {username}.")
 
 
+@click.command("rebuild-tallies")
+@with_appcontext
+def rebuild_tallies_command() -> None:
+    """Recount the daily and monthly contact tallies from the contacts."""
+    days, months = rebuild_tallies()
+    db.session.commit()
+    click.echo(f"day rows: {days}\nmonth rows: {months}")
+
+
 def register_commands(app: Flask) -> None:
     for command in (
         seed_demo_command,
+        rebuild_tallies_command,
         import_catalog_command,
         export_catalog_command,
         create_user_command,

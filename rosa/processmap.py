@@ -425,9 +425,9 @@ def remove_step(graph: nx.DiGraph, step_id: str) -> nx.DiGraph:
     result = _copy(graph)
     for source in graph.predecessors(step_id):
         for target in graph.successors(step_id):
-            if source != target and source != step_id and target != step_id:
-                if not result.has_edge(source, target):
-                    result.add_edge(source, target, share=None, count=None, name="")
+            joinable = source != target and step_id not in (source, target)
+            if joinable and not result.has_edge(source, target):
+                result.add_edge(source, target, share=None, count=None, name="")
     result.remove_node(step_id)
     return result
 
@@ -472,7 +472,7 @@ def assign_lanes(graph: nx.DiGraph, lane_actors: dict[str, str]) -> nx.DiGraph:
         if actor not in ACTORS:
             raise ProcessMapError(f"lanes.{lane}", "ska vara front eller back")
     result = _copy(graph)
-    for node, attrs in result.nodes(data=True):
+    for _node, attrs in result.nodes(data=True):
         if attrs.get("lane") in lane_actors:
             attrs["actor"] = lane_actors[attrs["lane"]]
     return result

@@ -11,6 +11,7 @@ from frontdesk.backoffice.deadlines import due_at
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import mandate_level
 from frontdesk.models import AuditEvent, CaseType, Contact, Office, Queue, Referral, User
+from frontdesk.tallies import tally, tally_contact
 from frontdesk.timeutil import local_today, to_local, utcnow
 from kanaler import mask_personnummer
 from rosa import Outcome, route
@@ -95,10 +96,20 @@ def log_contact(data: ContactInput, staff: User) -> LoggedContact:
     if outcome is Outcome.ESKALERAT:
         _referral_queue(data.case_type)  # refuse before anything is written
     now = utcnow()
+    occurred_at = data.occurred_at or now
     contact_id = db.session.execute(
         sa.insert(Contact.__table__).returning(Contact.__table__.c.id),
-        {**values, "occurred_at": data.occurred_at or now, "created_at": now, "staff_id": staff.id},
+        {**values, "occurred_at": occurred_at, "created_at": now, "staff_id": staff.id},
     ).scalar_one()
+    tally(
+        occurred_at=occurred_at,
+        office_id=values["office_id"],
+        case_type_id=values["case_type_id"],
+        rosa_level=values["rosa_level"],
+        outcome=values["outcome"],
+        duration_seconds=values["duration_seconds"],
+        delta=1,
+    )
     result = LoggedContact(contact_id, outcome)
     if outcome is Outcome.ESKALERAT:
         result = LoggedContact(
@@ -169,9 +180,11 @@ def correct_contact(contact: Contact, data: ContactInput, user: User) -> Contact
     before = _snapshot(contact)
     referral = contact.referral
     outcome, values = _routed_values(data)
+    tally_contact(contact, -1)
     for column, value in values.items():
         setattr(contact, column, value)
     db.session.flush()
+    tally_contact(contact, 1)
     db.session.expire(contact, ["office", "case_type"])  # follow the new foreign keys
     if outcome is Outcome.ESKALERAT:
         if referral is None:
@@ -200,6 +213,7 @@ def delete_contact(contact: Contact, user: User) -> None:
     record("contact.deleted", "contact", contact.id, user, before=_snapshot(contact))
     if contact.referral is not None:
         _drop_referral(contact, contact.referral)
+    tally_contact(contact, -1)
     db.session.delete(contact)
     db.session.flush()
 

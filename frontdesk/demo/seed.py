@@ -13,6 +13,7 @@ from frontdesk.demo.generate import CaseTypeInfo, OfficeInfo, generate_contacts
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import mandate_levels
 from frontdesk.models import CaseType, Contact, Office, Organisation, Referral, User
+from frontdesk.tallies import rebuild as rebuild_tallies
 from frontdesk.timeutil import utcnow
 
 CONTACT_COLUMNS = (
@@ -157,6 +158,7 @@ def load_contacts(count: int, now: datetime | None = None, seed: int = 2026) -> 
     for index in indexes:
         index.create(connection)
     _fix_sequences()
+    rebuild_tallies()
     # Fresh statistics, so the planner picks the queue's open-referrals index.
     connection.exec_driver_sql("ANALYZE")
     return {"contacts": count, "referrals": len(referrals)}

@@ -4,7 +4,14 @@ import sqlalchemy as sa
 
 from frontdesk.audit import record
 from frontdesk.extensions import db
-from frontdesk.models import CaseType, Mandate, MandateChange, Office, User
+from frontdesk.models import (
+    CaseType,
+    Mandate,
+    MandateChange,
+    Office,
+    RecommendationDecision,
+    User,
+)
 from frontdesk.timeutil import utcnow
 from rosa import DEFAULT_MANDATE, level_by_number
 
@@ -28,9 +35,17 @@ def mandate_levels(office: Office) -> dict[int, int]:
 
 
 def set_mandate(
-    office: Office, case_type: CaseType, max_level: int, reason: str, user: User | None
+    office: Office,
+    case_type: CaseType,
+    max_level: int,
+    reason: str,
+    user: User | None,
+    recommendation: RecommendationDecision | None = None,
 ) -> MandateChange | None:
-    """Set the mandate; returns the change, or None when the level was already that."""
+    """Set the mandate; returns the change, or None when the level was already that.
+
+    `recommendation` links the change to the approved proposal that caused it.
+    """
     level_by_number(max_level)
     mandate = db.session.scalar(
         sa.select(Mandate).where(
@@ -52,6 +67,7 @@ def set_mandate(
         new_level=max_level,
         reason=reason,
         changed_by=user,
+        recommendation=recommendation,
     )
     db.session.add(change)
     db.session.flush()
@@ -65,5 +81,6 @@ def set_mandate(
         old_level=old_level if old_level is not None else DEFAULT_MANDATE,
         new_level=max_level,
         reason=reason,
+        recommendation=recommendation.id if recommendation else None,
     )
     return change

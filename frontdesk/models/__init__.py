@@ -2,7 +2,8 @@
 
 from frontdesk.models.audit import AuditEvent
 from frontdesk.models.catalog import CaseType, Mandate, MandateChange, Office, Organisation, Queue
-from frontdesk.models.contact import Contact
+from frontdesk.models.contact import Contact, ContactDayTally, ContactMonthTally
+from frontdesk.models.process import ProcessMap, RecommendationDecision
 from frontdesk.models.referral import Referral
 from frontdesk.models.user import ROLES, ApiToken, User
 
@@ -12,11 +13,15 @@ __all__ = [
     "AuditEvent",
     "CaseType",
     "Contact",
+    "ContactDayTally",
+    "ContactMonthTally",
     "Mandate",
     "MandateChange",
     "Office",
     "Organisation",
+    "ProcessMap",
     "Queue",
+    "RecommendationDecision",
     "Referral",
     "User",
 ]

@@ -130,5 +130,10 @@ class MandateChange(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # None: changed by a command-line import, not by a person in the app.
     changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Set when the change carried out an approved ROSA recommendation.
+    recommendation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("recommendation_decisions.id")
+    )
 
     changed_by: Mapped["User | None"] = relationship()  # noqa: F821
+    recommendation: Mapped["RecommendationDecision | None"] = relationship()  # noqa: F821

@@ -1,6 +1,6 @@
 """Citizen contacts logged at the counter, and the referrals the mandate rule creates."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -49,3 +49,43 @@ class Contact(db.Model):
     case_type: Mapped[CaseType] = relationship()
     staff: Mapped[User | None] = relationship()
     referral: Mapped["Referral | None"] = relationship(back_populates="contact")  # noqa: F821
+
+
+class ContactDayTally(db.Model):
+    """Contacts per local day, office, case type and level: what the staircase reads.
+
+    Kept in step with `contacts` by the operations that write contacts (same
+    transaction), so a year's staircase sums a few hundred thousand small rows at
+    most instead of counting a million contacts.
+    """
+
+    __tablename__ = "contact_day_tallies"
+    __table_args__ = (
+        sa.Index("ix_contact_day_tallies_day", "day", "office_id", "rosa_level", "contacts"),
+        sa.Index("ix_contact_day_tallies_case_type", "case_type_id", "day"),
+    )
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("offices.id"), primary_key=True)
+    case_type_id: Mapped[int] = mapped_column(sa.ForeignKey("case_types.id"), primary_key=True)
+    rosa_level: Mapped[int] = mapped_column(primary_key=True)
+    contacts: Mapped[int] = mapped_column(default=0)
+
+
+class ContactMonthTally(db.Model):
+    """Contacts per local month, office, case type, level and outcome, with handling time.
+
+    What recommendations and the what-if read: twelve months of an office are at
+    most months x case types x 8 levels x 3 outcomes rows.
+    """
+
+    __tablename__ = "contact_month_tallies"
+
+    month: Mapped[date] = mapped_column(primary_key=True)  # first day of the month
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("offices.id"), primary_key=True)
+    case_type_id: Mapped[int] = mapped_column(sa.ForeignKey("case_types.id"), primary_key=True)
+    rosa_level: Mapped[int] = mapped_column(primary_key=True)
+    outcome: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    contacts: Mapped[int] = mapped_column(default=0)
+    duration_sum: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    duration_n: Mapped[int] = mapped_column(default=0)

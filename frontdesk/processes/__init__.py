@@ -1,0 +1,1 @@
+"""Process maps of case types: stored versions, editing, BPMN and event-log import."""

@@ -1,0 +1,1 @@
+"""The manager's ROSA module: the staircase, recommendations to move case types, what-if."""

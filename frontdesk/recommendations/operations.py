@@ -1,0 +1,131 @@
+"""Deciding on a proposal. An approval raises the mandate, so the counter routes anew."""
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from frontdesk.audit import record
+from frontdesk.extensions import db
+from frontdesk.mandates.operations import set_mandate
+from frontdesk.models import CaseType, Office, RecommendationDecision, User
+from frontdesk.processes.queries import latest_graphs
+from frontdesk.recommendations.queries import Period, pair_histories
+from rosa.recommend import Proposal, propose
+
+
+class ProposalNotFound(Exception):
+    """The id names no office or case type we know."""
+
+
+class ProposalStale(Exception):
+    """The proposal no longer holds (the mandate or the data changed); `current` is today's."""
+
+    def __init__(self, current: Proposal | None):
+        super().__init__("stale")
+        self.current = current
+
+
+class ProposalDecided(Exception):
+    """A manager has already decided on this proposal."""
+
+    def __init__(self, decision: RecommendationDecision):
+        super().__init__("decided")
+        self.decision = decision
+
+
+def parse_key(key: str) -> tuple[Office, CaseType]:
+    office_code, _, rest = key.partition(":")
+    case_type_code = rest.split(":", 1)[0]
+    office = db.session.scalar(sa.select(Office).where(Office.code == office_code))
+    case_type = db.session.scalar(sa.select(CaseType).where(CaseType.code == case_type_code))
+    if office is None or case_type is None:
+        raise ProposalNotFound(key)
+    return office, case_type
+
+
+def current_proposal(
+    office: Office, case_type: CaseType, period: Period, ceiling: int
+) -> tuple[Proposal | None, int | None]:
+    """Today's proposal for one pair, and the id of the map version it used."""
+    histories = pair_histories(office, period, case_type)
+    if not histories:
+        return None, None
+    maps = latest_graphs([case_type.code])
+    process_map, graph = maps.get(case_type.code, (None, None))
+    return propose(histories[0], graph, ceiling), process_map.id if process_map else None
+
+
+def figures_of(proposal: Proposal) -> dict:
+    return {
+        "referrals_avoided_per_month": proposal.referrals_avoided_per_month,
+        "share_still_referred": proposal.share_still_referred,
+        "hours_moved_per_month": proposal.hours_moved_per_month,
+        "hours_basis": proposal.hours_basis,
+        "handoffs_before": proposal.handoffs_before,
+        "handoffs_after": proposal.handoffs_after,
+        "poor_candidate": proposal.poor_candidate,
+        "contacts": proposal.contacts,
+        "warnings": proposal.warnings,
+    }
+
+
+def decide(
+    key: str, decision: str, note: str, user: User, period: Period, ceiling: int
+) -> RecommendationDecision:
+    """Approve or reject the proposal `key`; an approval sets the mandate to its target.
+
+    The proposal is computed again first: a decision is only taken on what still holds.
+    """
+    office, case_type = parse_key(key)
+    existing = db.session.scalar(
+        sa.select(RecommendationDecision).where(RecommendationDecision.proposal_key == key)
+    )
+    if existing is not None:
+        raise ProposalDecided(existing)
+    proposal, process_map_id = current_proposal(office, case_type, period, ceiling)
+    if proposal is None or proposal.key != key:
+        raise ProposalStale(proposal)
+    row = RecommendationDecision(
+        proposal_key=key,
+        office_id=office.id,
+        case_type_id=case_type.id,
+        current_mandate=proposal.current_mandate,
+        target_mandate=proposal.target_mandate,
+        decision=decision,
+        note=note,
+        figures=figures_of(proposal),
+        process_map_id=process_map_id,
+        decided_by=user,
+    )
+    # Two managers deciding at once: the unique key lets one through, the other gets 409.
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError as error:
+        winner = db.session.scalar(
+            sa.select(RecommendationDecision).where(RecommendationDecision.proposal_key == key)
+        )
+        if winner is None:
+            raise
+        raise ProposalDecided(winner) from error
+    record(
+        f"recommendation.{'approved' if decision == 'approve' else 'rejected'}",
+        "recommendation",
+        row.id,
+        user,
+        proposal=key,
+        office=office.code,
+        case_type=case_type.code,
+        current_mandate=proposal.current_mandate,
+        target_mandate=proposal.target_mandate,
+        note=note,
+    )
+    if decision == "approve":
+        set_mandate(
+            office,
+            case_type,
+            proposal.target_mandate,
+            f"Godkänd rekommendation: {note}",
+            user,
+            recommendation=row,
+        )
+    return row

@@ -1,0 +1,221 @@
+"""Reading the logged history the staircase, the recommendations and the what-if rest on."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import networkx as nx
+import sqlalchemy as sa
+
+from frontdesk.extensions import db
+from frontdesk.models import (
+    CaseType,
+    Contact,
+    ContactDayTally,
+    ContactMonthTally,
+    Mandate,
+    Office,
+    RecommendationDecision,
+)
+from frontdesk.processes.queries import latest_graphs
+from frontdesk.timeutil import local_day_bounds, local_today
+from rosa import DEFAULT_MANDATE, Outcome
+from rosa.recommend import PairHistory, Proposal, rank
+from rosa.staircase import Staircase, staircase
+
+DAYS_PER_MONTH = 365.25 / 12
+# What-happened-after compares equal windows before and after a decision, at most this long.
+EFFECT_WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local calendar days, both ends included."""
+
+    first: date
+    last: date
+
+    @classmethod
+    def last_months(cls, months: int, today: date | None = None) -> "Period":
+        today = today or local_today()
+        return cls(
+            today - timedelta(days=round(months * DAYS_PER_MONTH)) + timedelta(days=1), today
+        )
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        return local_day_bounds(self.first)[0], local_day_bounds(self.last)[1]
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def staircase_for(
+    period: Period, office: Office | None = None, case_type: CaseType | None = None
+) -> Staircase:
+    """Contacts per level for an office, a case type, both or all, over the period."""
+    query = (
+        sa.select(ContactDayTally.rosa_level, sa.func.sum(ContactDayTally.contacts))
+        .where(ContactDayTally.day >= period.first, ContactDayTally.day <= period.last)
+        .group_by(ContactDayTally.rosa_level)
+    )
+    if office is not None:
+        query = query.where(ContactDayTally.office_id == office.id)
+    if case_type is not None:
+        query = query.where(ContactDayTally.case_type_id == case_type.id)
+    return staircase({level: int(n or 0) for level, n in db.session.execute(query)})
+
+
+def months_back(months: int, today: date | None = None) -> Period:
+    """The last `months` calendar months, this one included (it runs to today)."""
+    today = today or local_today()
+    year, month = divmod(today.year * 12 + today.month - 1 - (months - 1), 12)
+    return Period(date(year, month + 1, 1), today)
+
+
+def pair_histories(
+    office: Office, period: Period, case_type: CaseType | None = None
+) -> list[PairHistory]:
+    """One history per case type the office logged contacts for in the period's months.
+
+    Read from the monthly tallies, so the period is taken in whole months from the
+    month of its first day. Rates are per month from the office's first month with
+    contacts (not the period's start), so an office with three months of data is not
+    read as one with a quarter of the volume.
+    """
+    first_month = period.first.replace(day=1)
+    in_period = (
+        ContactMonthTally.office_id == office.id,
+        ContactMonthTally.month >= first_month,
+        ContactMonthTally.month <= period.last,
+        ContactMonthTally.contacts > 0,
+    )
+    if case_type is not None:
+        in_period += (ContactMonthTally.case_type_id == case_type.id,)
+    first = db.session.scalar(sa.select(sa.func.min(ContactMonthTally.month)).where(*in_period))
+    if first is None:
+        return []
+    months = max((period.last - first).days + 1, 1) / DAYS_PER_MONTH
+    t = ContactMonthTally
+    rows = db.session.execute(
+        sa.select(
+            t.case_type_id,
+            t.rosa_level,
+            t.outcome,
+            sa.func.sum(t.contacts),
+            sa.func.sum(t.duration_sum),
+            sa.func.sum(t.duration_n),
+        )
+        .where(*in_period)
+        .group_by(t.case_type_id, t.rosa_level, t.outcome)
+    ).all()
+    codes = dict(db.session.execute(sa.select(CaseType.id, CaseType.code)).all())
+    mandates = dict(
+        db.session.execute(
+            sa.select(Mandate.case_type_id, Mandate.max_level).where(Mandate.office_id == office.id)
+        ).all()
+    )
+    histories: dict[int, PairHistory] = {}
+    for case_type_id, level, outcome, count, seconds, timed in rows:
+        history = histories.get(case_type_id)
+        if history is None:
+            history = histories[case_type_id] = PairHistory(
+                office=office.code,
+                case_type=codes[case_type_id],
+                current_mandate=mandates.get(case_type_id, DEFAULT_MANDATE),
+                months=months,
+            )
+        history.counts[(level, outcome)] = int(count)
+        history.seconds_sum[level] = history.seconds_sum.get(level, 0.0) + float(seconds or 0)
+        history.seconds_n[level] = history.seconds_n.get(level, 0) + int(timed or 0)
+    return list(histories.values())
+
+
+@dataclass
+class ProposalView:
+    """A proposal with its decision, if a manager made one."""
+
+    proposal: Proposal
+    decision: RecommendationDecision | None
+
+    @property
+    def status(self) -> str:
+        if self.decision is None:
+            return "ny"
+        return "godkand" if self.decision.decision == "approve" else "avslagen"
+
+
+def proposals_for(
+    office: Office, period: Period, ceiling: int
+) -> tuple[list[ProposalView], dict[str, nx.DiGraph]]:
+    """The office's ranked proposals with any decisions taken on them, and the maps used."""
+    histories = pair_histories(office, period)
+    graphs = latest_graphs([h.case_type for h in histories])
+    proposals = rank(histories, {code: g for code, (_, g) in graphs.items()}, ceiling)
+    decided = {
+        d.proposal_key: d
+        for d in db.session.scalars(
+            sa.select(RecommendationDecision).where(
+                RecommendationDecision.proposal_key.in_([p.key for p in proposals])
+            )
+        )
+    }
+    return [ProposalView(p, decided.get(p.key)) for p in proposals], {
+        code: g for code, (_, g) in graphs.items()
+    }
+
+
+@dataclass
+class Effect:
+    """Referral rate of one approved move before and after the decision."""
+
+    decision: RecommendationDecision
+    window_days: int
+    contacts_before: int
+    referred_before: int
+    contacts_after: int
+    referred_after: int
+
+    @property
+    def rate_before(self) -> float | None:
+        return self.referred_before / self.contacts_before if self.contacts_before else None
+
+    @property
+    def rate_after(self) -> float | None:
+        return self.referred_after / self.contacts_after if self.contacts_after else None
+
+
+def effects_of_approvals(office: Office, now: datetime) -> list[Effect]:
+    """For each approval: referral rates in equal windows before and after it."""
+    approvals = db.session.scalars(
+        sa.select(RecommendationDecision)
+        .where(
+            RecommendationDecision.office_id == office.id,
+            RecommendationDecision.decision == "approve",
+        )
+        .order_by(RecommendationDecision.decided_at.desc())
+        .limit(50)
+    ).all()
+    effects = []
+    for decision in approvals:
+        elapsed = (now - decision.decided_at).total_seconds() / 86400
+        window = max(1, min(EFFECT_WINDOW_DAYS, int(elapsed) or 1))
+        start = decision.decided_at - timedelta(days=window)
+        end = decision.decided_at + timedelta(days=window)
+        after = Contact.occurred_at >= decision.decided_at
+        referred = sa.func.sum(sa.case((Contact.outcome == Outcome.ESKALERAT.value, 1), else_=0))
+        rows = db.session.execute(
+            sa.select(after.label("after"), sa.func.count(), referred)
+            .where(
+                Contact.office_id == office.id,
+                Contact.case_type_id == decision.case_type_id,
+                Contact.occurred_at >= start,
+                Contact.occurred_at < end,
+            )
+            .group_by(after)
+        ).all()
+        figures = {bool(is_after): (count, int(ref or 0)) for is_after, count, ref in rows}
+        before_n, before_ref = figures.get(False, (0, 0))
+        after_n, after_ref = figures.get(True, (0, 0))
+        effects.append(Effect(decision, window, before_n, before_ref, after_n, after_ref))
+    return effects
