@@ -29,6 +29,11 @@ def create_app(test_config: dict | None = None) -> Flask:
             WTF_CSRF_TIME_LIMIT=None, SESSION_COOKIE_SAMESITE="Lax", **test_config
         )
 
+    # Defaults the environment or a test may override.
+    app.config.setdefault("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)  # event logs of ~300k events
+    app.config.setdefault("ROSA_CEILING", 4)  # recommendations never propose above this level
+    app.config.setdefault("ROSA_PERIOD_MONTHS", 12)  # history the recommendations read
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
@@ -39,6 +44,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from frontdesk import api, auth, counter, errors, mandates, templating
     from frontdesk.backoffice import views as backoffice_views
     from frontdesk.cli import register_commands
+    from frontdesk.processes import views as processes_views
+    from frontdesk.recommendations import views as recommendations_views
 
     templating.init_app(app)
     errors.init_app(app)
@@ -46,6 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(counter.bp)
     app.register_blueprint(backoffice_views.bp)
     app.register_blueprint(mandates.bp)
+    app.register_blueprint(recommendations_views.bp)
+    app.register_blueprint(processes_views.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates each request with a bearer token, not a cookie
     register_commands(app)

@@ -50,4 +50,6 @@ def from_environment(instance_path: str) -> dict:
         # A server database can drop idle connections; a SQLite file cannot.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not url.startswith("sqlite")},
         "SQLITE_SYNCHRONOUS": os.environ.get("SQLITE_SYNCHRONOUS", "FULL"),
+        "ROSA_CEILING": int(os.environ.get("ROSA_CEILING", "4")),
+        "ROSA_PERIOD_MONTHS": int(os.environ.get("ROSA_PERIOD_MONTHS", "12")),
     }

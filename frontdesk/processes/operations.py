@@ -1,5 +1,7 @@
 """Storing process maps. A map is never overwritten: each store is a new version."""
 
+from collections.abc import Callable
+
 import networkx as nx
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -7,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from frontdesk.audit import record
 from frontdesk.extensions import db
 from frontdesk.models import CaseType, ProcessMap, User
+from frontdesk.processes.queries import graph_of, latest_map
 from rosa.processmap import to_dict
 
 
@@ -53,3 +56,39 @@ def store_map(
         flows=graph.number_of_edges(),
     )
     return process_map
+
+
+class StaleMap(Exception):
+    """The map was changed since the editor's page was loaded; `latest` is today's version."""
+
+    def __init__(self, latest: int):
+        super().__init__(f"latest version is {latest}")
+        self.latest = latest
+
+
+def edit_map(
+    case_type: CaseType,
+    base_version: int,
+    edit: Callable[[nx.DiGraph | None], nx.DiGraph],
+    user: User,
+    note: str,
+) -> ProcessMap:
+    """Apply one edit to the version the editor saw and store the result as the next version.
+
+    An edit made on an older version than the newest is refused, so two managers
+    editing the same map never silently drop each other's changes.
+    """
+    latest = latest_map(case_type)
+    latest_version = latest.version if latest else 0
+    if base_version != latest_version:
+        raise StaleMap(latest_version)
+    graph = edit(graph_of(latest) if latest else None)
+    return store_map(case_type, graph, "redigering" if latest else "manuell", user, note)
+
+
+def new_step_id(graph: nx.DiGraph | None) -> str:
+    taken = set(graph) if graph is not None else set()
+    number = len(taken) + 1
+    while f"steg-{number}" in taken:
+        number += 1
+    return f"steg-{number}"

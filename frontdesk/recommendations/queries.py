@@ -23,7 +23,7 @@ from rosa.recommend import PairHistory, Proposal, rank
 from rosa.staircase import Staircase, staircase
 
 DAYS_PER_MONTH = 365.25 / 12
-# What-happened-after compares equal windows before and after a decision, at most this long.
+# What-happened-after reads this many days before a decision, and since it up to as many.
 EFFECT_WINDOW_DAYS = 90
 
 
@@ -170,7 +170,8 @@ class Effect:
     """Referral rate of one approved move before and after the decision."""
 
     decision: RecommendationDecision
-    window_days: int
+    days_before: int
+    days_after: int
     contacts_before: int
     referred_before: int
     contacts_after: int
@@ -186,7 +187,11 @@ class Effect:
 
 
 def effects_of_approvals(office: Office, now: datetime) -> list[Effect]:
-    """For each approval: referral rates in equal windows before and after it."""
+    """For each approval: the referral rate in the 90 days before it and since (up to 90 days).
+
+    Rates are shares of the contacts in each window, so the windows need not be equally
+    long: a fresh approval is compared on the contacts logged since.
+    """
     approvals = db.session.scalars(
         sa.select(RecommendationDecision)
         .where(
@@ -199,9 +204,9 @@ def effects_of_approvals(office: Office, now: datetime) -> list[Effect]:
     effects = []
     for decision in approvals:
         elapsed = (now - decision.decided_at).total_seconds() / 86400
-        window = max(1, min(EFFECT_WINDOW_DAYS, int(elapsed) or 1))
-        start = decision.decided_at - timedelta(days=window)
-        end = decision.decided_at + timedelta(days=window)
+        days_after = min(EFFECT_WINDOW_DAYS, int(elapsed) + 1)
+        start = decision.decided_at - timedelta(days=EFFECT_WINDOW_DAYS)
+        end = decision.decided_at + timedelta(days=days_after)
         after = Contact.occurred_at >= decision.decided_at
         referred = sa.func.sum(sa.case((Contact.outcome == Outcome.ESKALERAT.value, 1), else_=0))
         rows = db.session.execute(
@@ -217,5 +222,7 @@ def effects_of_approvals(office: Office, now: datetime) -> list[Effect]:
         figures = {bool(is_after): (count, int(ref or 0)) for is_after, count, ref in rows}
         before_n, before_ref = figures.get(False, (0, 0))
         after_n, after_ref = figures.get(True, (0, 0))
-        effects.append(Effect(decision, window, before_n, before_ref, after_n, after_ref))
+        effects.append(
+            Effect(decision, EFFECT_WINDOW_DAYS, days_after, before_n, before_ref, after_n, after_ref)
+        )
     return effects

@@ -1,0 +1,76 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import FloatField, HiddenField, IntegerField, StringField
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
+
+LEVEL_CHOICES = [("", "okänd")] + [(str(n), str(n)) for n in range(1, 9)]
+ACTOR_CHOICES = [("", "ej angiven"), ("front", "Främre ledet"), ("back", "Bakre ledet")]
+
+
+class _Base(FlaskForm):
+    class Meta:
+        locales = ["sv_SE", "sv"]
+
+    version = IntegerField(
+        validators=[InputRequired("Kartans version saknas."), NumberRange(min=0)]
+    )
+
+
+class StepForm(_Base):
+    """A step's fields as the editor sets them; `step` is empty when adding."""
+
+    step = HiddenField()
+    after = HiddenField()
+    name = StringField(
+        "Namn",
+        validators=[
+            InputRequired("Ge steget ett namn."),
+            Length(max=200, message="Högst 200 tecken."),
+        ],
+    )
+    level = StringField(
+        "ROSA-nivå",
+        validators=[
+            AnyOf([v for v, _ in LEVEL_CHOICES], message="Nivån ska vara 1–8 eller okänd.")
+        ],
+    )
+    actor = StringField(
+        "Aktör",
+        validators=[
+            AnyOf(
+                [v for v, _ in ACTOR_CHOICES], message="Aktören ska vara främre eller bakre ledet."
+            )
+        ],
+    )
+    minutes = FloatField(
+        "Minuter",
+        validators=[Optional(), NumberRange(0, 100_000, "Minuterna ska vara 0–100000.")],
+    )
+
+
+class StepActionForm(_Base):
+    """Move or remove one step."""
+
+    step = HiddenField(validators=[InputRequired("Välj ett steg.")])
+
+
+class LanesForm(_Base):
+    pass
+
+
+class BpmnUploadForm(FlaskForm):
+    class Meta:
+        locales = ["sv_SE", "sv"]
+
+    file = FileField("BPMN-fil", validators=[FileRequired("Välj en BPMN-fil.")])
+    process_id = StringField(
+        "Process-id (om filen har flera)", validators=[Optional(), Length(max=200)]
+    )
+
+
+class DiscoverForm(FlaskForm):
+    class Meta:
+        locales = ["sv_SE", "sv"]
+
+    case_type = StringField("Ärendetyp", validators=[InputRequired("Välj ärendetyp.")])
+    file = FileField("Händelselogg (CSV eller XES)", validators=[FileRequired("Välj en fil.")])

@@ -1,0 +1,62 @@
+"""Reading the period, office and case type filters shared by the pages and the API."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from frontdesk.extensions import db
+from frontdesk.models import CaseType, Office
+from frontdesk.recommendations.queries import Period, months_back
+
+MAX_PERIOD_DAYS = 366 * 10
+
+
+class FilterError(Exception):
+    """Bad filter values, as {field: Swedish message}."""
+
+    def __init__(self, fields: dict[str, str]):
+        super().__init__(", ".join(fields))
+        self.fields = fields
+
+
+@dataclass
+class Filters:
+    period: Period
+    office: Office | None
+    case_type: CaseType | None
+
+
+def _date(value: str, name: str, errors: dict) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[name] = "Ange datum som ÅÅÅÅ-MM-DD."
+        return None
+
+
+def read_filters(args, default_months: int, office_required: bool = False) -> Filters:
+    """office, case_type (codes), from and to (dates, both included) from query arguments."""
+    errors: dict[str, str] = {}
+    default = months_back(default_months)
+    first = _date(args["from"], "from", errors) if args.get("from") else default.first
+    last = _date(args["to"], "to", errors) if args.get("to") else default.last
+    if first and last:
+        if first > last:
+            errors["to"] = "Slutdatum måste vara samma dag som startdatum eller senare."
+        elif (last - first).days > MAX_PERIOD_DAYS:
+            errors["from"] = "Perioden får vara högst tio år."
+    office = case_type = None
+    if args.get("office"):
+        office = db.session.scalar(sa.select(Office).where(Office.code == args["office"]))
+        if office is None:
+            errors["office"] = "Okänt kontor."
+    elif office_required:
+        errors["office"] = "Välj ett kontor."
+    if args.get("case_type"):
+        case_type = db.session.scalar(sa.select(CaseType).where(CaseType.code == args["case_type"]))
+        if case_type is None:
+            errors["case_type"] = "Okänd ärendetyp."
+    if errors:
+        raise FilterError(errors)
+    return Filters(Period(first, last), office, case_type)

@@ -1,0 +1,23 @@
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import AnyOf, InputRequired, Length
+
+
+class DecisionForm(FlaskForm):
+    class Meta:
+        locales = ["sv_SE", "sv"]
+
+    decision = StringField(
+        "Beslut",
+        validators=[
+            InputRequired("Välj godkänn eller avslå."),
+            AnyOf(("approve", "reject"), message="Välj godkänn eller avslå."),
+        ],
+    )
+    note = StringField(
+        "Motivering",
+        validators=[
+            InputRequired("Skriv en motivering."),
+            Length(max=1000, message="Högst 1000 tecken."),
+        ],
+    )
