@@ -3,7 +3,6 @@
 Screenshots land in test-artifacts/ for people to look at.
 """
 
-import os
 import shutil
 import threading
 from pathlib import Path
@@ -18,25 +17,6 @@ from tests.helpers import count
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def playwright_browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -76,17 +56,6 @@ def _seed(app):
         db.session.add(erik)
         db.session.commit()
         db.engine.dispose()
-
-
-@pytest.fixture
-def page(playwright_browser):
-    context = playwright_browser.new_context(
-        viewport={"width": 1366, "height": 900}, locale="sv-SE"
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
 
 
 def login_with_keyboard(page, base, username="anna", lands_on="/disk"):

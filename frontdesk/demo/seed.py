@@ -10,11 +10,15 @@ from frontdesk.audit import record
 from frontdesk.catalog import import_catalog
 from frontdesk.demo.catalog import CATALOG, USERS
 from frontdesk.demo.generate import CaseTypeInfo, OfficeInfo, generate_contacts
+from frontdesk.demo.maps import MAPS
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import mandate_levels
 from frontdesk.models import CaseType, Contact, Office, Organisation, Referral, User
+from frontdesk.processes.operations import store_map
+from frontdesk.processes.queries import latest_map
 from frontdesk.tallies import rebuild as rebuild_tallies
 from frontdesk.timeutil import utcnow
+from rosa.processmap import from_dict
 
 CONTACT_COLUMNS = (
     "id",
@@ -164,6 +168,17 @@ def load_contacts(count: int, now: datetime | None = None, seed: int = 2026) -> 
     return {"contacts": count, "referrals": len(referrals)}
 
 
+def _seed_maps() -> int:
+    """Version 1 of each demo map, for case types that have no map yet."""
+    created = 0
+    for code, data in MAPS.items():
+        case_type = db.session.scalar(sa.select(CaseType).where(CaseType.code == code))
+        if case_type is not None and latest_map(case_type) is None:
+            store_map(case_type, from_dict(data), "json", None, "Demokarta")
+            created += 1
+    return created
+
+
 def seed_demo(contacts: int) -> dict[str, int | str]:
     """Load the demo municipality; running it again adds nothing that is already there."""
     counts = import_catalog(CATALOG)
@@ -171,6 +186,7 @@ def seed_demo(contacts: int) -> dict[str, int | str]:
         "catalog_created": counts["created"],
         "users_created": ensure_users(),
     }
+    result["maps_created"] = _seed_maps()
     already = db.session.scalar(sa.select(sa.func.count()).select_from(Contact))
     if already:
         result["contacts"] = 0

@@ -223,6 +223,8 @@ def effects_of_approvals(office: Office, now: datetime) -> list[Effect]:
         before_n, before_ref = figures.get(False, (0, 0))
         after_n, after_ref = figures.get(True, (0, 0))
         effects.append(
-            Effect(decision, EFFECT_WINDOW_DAYS, days_after, before_n, before_ref, after_n, after_ref)
+            Effect(
+                decision, EFFECT_WINDOW_DAYS, days_after, before_n, before_ref, after_n, after_ref
+            )
         )
     return effects

@@ -1,0 +1,256 @@
+"""Process maps through the app: API and pages, versions, BPMN both ways, discovery uploads."""
+
+import io
+from pathlib import Path
+
+import pytest
+
+from frontdesk.models import AuditEvent, ProcessMap
+from rosa.bpmn import read_bpmn
+from rosa.processmap import from_dict, to_dict
+from tests.helpers import count
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+MAP = {
+    "steps": [
+        {"id": "ta-emot", "name": "Ta emot ansökan", "level": 1, "actor": "front", "minutes": 3},
+        {"id": "kontroll", "name": "Kontrollera", "level": 3, "actor": "back", "minutes": 10},
+        {"id": "beslut", "name": "Beslut", "level": 4, "actor": "back", "minutes": 15},
+    ],
+    "flows": [
+        {"from": "ta-emot", "to": "kontroll", "share": 1.0},
+        {"from": "kontroll", "to": "beslut", "share": 0.9},
+    ],
+}
+
+
+def test_put_json_stores_versions_and_get_returns_them(app, world, api):
+    response = api.put("/process-maps/PARK", json=MAP, as_user="karin")
+    assert response.status_code == 201, response.json
+    body = response.json
+    assert body["version"] == 1 and body["source"] == "json"
+    assert [s["id"] for s in body["steps"]] == ["ta-emot", "kontroll", "beslut"]
+    assert body["flows"][1] == {
+        "from": "kontroll",
+        "to": "beslut",
+        "share": 0.9,
+        "count": None,
+        "name": "",
+    }
+    changed = {**MAP, "steps": [{**MAP["steps"][0], "level": 2}, *MAP["steps"][1:]]}
+    assert api.put("/process-maps/PARK", json=changed, as_user="karin").json["version"] == 2
+    # A new version never overwrites the old one.
+    assert api.get("/process-maps/PARK?version=1", as_user="anna").json["steps"][0]["level"] == 1
+    assert api.get("/process-maps/PARK", as_user="anna").json["steps"][0]["level"] == 2
+    assert count(app, ProcessMap) == 2
+    assert count(app, AuditEvent, AuditEvent.action == "process_map.stored") == 2
+
+
+def test_get_as_bpmn_imports_back_to_the_same_graph(app, world, api):
+    api.put("/process-maps/PARK", json=MAP, as_user="karin")
+    response = api.get("/process-maps/PARK", headers={"Accept": "application/xml"})
+    assert response.status_code == 200 and response.mimetype == "application/xml"
+    assert b"Fr\xc3\xa4mre ledet" in response.data and b"Bakre ledet" in response.data
+    again = read_bpmn(response.data)
+    assert to_dict(again)["steps"] == to_dict(from_dict(MAP))["steps"]
+    # And back in through the API: the same map as version 2.
+    put = api.put(
+        "/process-maps/PARK",
+        data=response.data,
+        headers={"Content-Type": "application/xml"},
+        as_user="karin",
+    )
+    assert put.status_code == 201 and put.json["source"] == "bpmn"
+    assert put.json["steps"] == api.get("/process-maps/PARK?version=1").json["steps"]
+
+
+def test_put_bpmn_from_another_tool(app, world, api):
+    data = (DATA / "bpmn-miwg" / "reference" / "A.2.0.bpmn").read_bytes()
+    response = api.put(
+        "/process-maps/EKB", data=data, headers={"Content-Type": "application/xml"}, as_user="admin"
+    )
+    assert response.status_code == 201
+    names = {s["name"] for s in response.json["steps"] if s["kind"] == "task"}
+    assert names == {s["name"] for s in to_dict(read_bpmn(data))["steps"] if s["kind"] == "task"}
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "field"),
+    [
+        (b"<not-bpmn/>", "application/xml", 422, "fil"),
+        (b"\x00\xff garbage", "application/xml", 422, None),
+        (b'{"steps": []}', "application/json", 422, "steps"),
+        (b'{"steps": [{"id": "a", "level": 12}]}', "application/json", 422, "steps[0].level"),
+        (b"[1, 2]", "application/json", 422, "body"),
+        (b"steps", "text/plain", 415, None),
+    ],
+)
+def test_bad_maps_are_refused_with_the_place(app, world, api, body, content_type, status, field):
+    response = api.put(
+        "/process-maps/PARK", data=body, headers={"Content-Type": content_type}, as_user="karin"
+    )
+    assert response.status_code == status
+    if field:
+        assert field in response.json["fields"]
+    assert count(app, ProcessMap) == 0
+
+
+def test_process_map_api_access(app, world, api):
+    assert api.put("/process-maps/PARK", json=MAP, as_user="anna").status_code == 403
+    assert api.put("/process-maps/NOPE", json=MAP, as_user="karin").status_code == 404
+    assert api.get("/process-maps/PARK").status_code == 404  # no map yet
+    assert api.get("/process-maps/PARK?version=x").status_code == 422
+
+
+def test_discover_returns_the_directly_follows_graph(app, world, api):
+    log = (DATA / "eventlogs" / "running-example.csv").read_bytes()
+    response = api.post(
+        "/rosa/discover", data=log, headers={"Content-Type": "text/csv"}, as_user="karin"
+    )
+    assert response.status_code == 200, response.json
+    body = response.json
+    assert (body["cases"], body["events"], body["activities"]) == (6, 42, 8)
+    steps = {s["id"]: s for s in body["steps"]}
+    assert steps["register request"]["count"] == 6 and steps["decide"]["count"] == 9
+    flows = {(f["from"], f["to"]): f["count"] for f in body["flows"]}
+    assert flows[("decide", "reinitiate request")] == 3
+    xes = (DATA / "eventlogs" / "running-example.xes").read_bytes()
+    as_file = api.post(
+        "/rosa/discover",
+        data={"file": (io.BytesIO(xes), "running-example.xes")},
+        content_type="multipart/form-data",
+        as_user="admin",
+    )
+    assert as_file.status_code == 200 and as_file.json["flows"] == body["flows"]
+    bad = api.post(
+        "/rosa/discover", data=b"a,b\n1,2\n", headers={"Content-Type": "text/csv"}, as_user="karin"
+    )
+    assert bad.status_code == 422 and bad.json["fields"]
+    assert api.post("/rosa/discover", data=log, as_user="anna").status_code == 403
+
+
+def _version(client, code="PARK"):
+    return count(client.application, ProcessMap)
+
+
+def test_manager_builds_and_edits_a_map_in_the_browser_forms(app, world, client, auth):
+    auth.login("karin")
+    page = client.get("/processer/PARK")
+    assert page.status_code == 200 and "ingen karta ännu" in page.get_data(as_text=True)
+    add = {"version": "0", "name": "Ta emot", "level": "1", "actor": "front", "minutes": "3"}
+    client.post("/processer/PARK/steg", data=add)
+    client.post(
+        "/processer/PARK/steg",
+        data={"version": "1", "name": "Bedöma", "level": "6", "actor": "back", "minutes": "30"},
+    )
+    client.post(
+        "/processer/PARK/steg",
+        data={"version": "2", "name": "Registrera", "level": "3", "actor": "back"},
+    )
+    assert count(app, ProcessMap) == 3
+    html = client.get("/processer/PARK").get_data(as_text=True)
+    assert "<svg" in html and "Version 3" in html
+    assert "Registrera" in html and "överlämningar" in html.lower()
+    # Under mandate 3, "Registrera" comes after the level-6 step: the page says so.
+    assert "kommer efter" in client.get("/processer/PARK?mandat=3").get_data(as_text=True)
+    # Move it before the assessment, relevel and rename the first step.
+    client.post("/processer/PARK/steg/tidigare", data={"version": "3", "step": "steg-3"})
+    client.post(
+        "/processer/PARK/steg/andra",
+        data={
+            "version": "4",
+            "step": "steg-1",
+            "name": "Ta emot ansökan",
+            "level": "2",
+            "actor": "front",
+        },
+    )
+    html = client.get("/processer/PARK?mandat=3").get_data(as_text=True)
+    assert "Flytten hjälper" in html and "Ta emot ansökan" in html
+    # An edit based on an old version is refused and stores nothing.
+    stale = client.post(
+        "/processer/PARK/steg/ta-bort",
+        data={"version": "2", "step": "steg-2"},
+        follow_redirects=True,
+    )
+    assert "har ändrats av någon annan" in stale.get_data(as_text=True)
+    assert count(app, ProcessMap) == 5
+    removed = client.post(
+        "/processer/PARK/steg/ta-bort",
+        data={"version": "5", "step": "steg-2"},
+        follow_redirects=True,
+    )
+    assert "ny version" in removed.get_data(as_text=True) and count(app, ProcessMap) == 6
+    bad = client.post(
+        "/processer/PARK/steg/andra",
+        data={"version": "6", "step": "steg-1", "name": "x", "level": "9"},
+        follow_redirects=True,
+    )
+    assert "Nivån ska vara 1–8" in bad.get_data(as_text=True) and count(app, ProcessMap) == 6
+    # Old versions stay readable; the BPMN download is a file.
+    assert "äldre version" in client.get("/processer/PARK?version=1").get_data(as_text=True)
+    download = client.get("/processer/PARK/bpmn")
+    assert download.mimetype == "application/xml"
+    assert "attachment" in download.headers["Content-Disposition"]
+    assert read_bpmn(download.data).number_of_nodes() == 2
+
+
+def test_bpmn_upload_and_lane_mapping(app, world, client, auth):
+    auth.login("karin")
+    data = (DATA / "bpmn-miwg" / "reference" / "B.2.0.bpmn").read_bytes()
+    graph = read_bpmn(data)
+    lanes = sorted({a["lane"] for _, a in graph.nodes(data=True) if a.get("lane")})
+    assert lanes, "B.2.0 has lanes"
+    response = client.post(
+        "/processer/EKB/bpmn",
+        data={"file": (io.BytesIO(data), "B.2.0.bpmn")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    assert "version 1" in html and "Banor från BPMN-filen" in html
+    mapping = {"version": "1", "lane": lanes, "actor": ["front"] + ["back"] * (len(lanes) - 1)}
+    client.post("/processer/EKB/banor", data=mapping)
+    stored = client.get("/api/v1/process-maps/EKB")  # no token: pages' session is not the API
+    assert stored.status_code == 401
+    with app.app_context():
+        import sqlalchemy as sa
+
+        from frontdesk.extensions import db
+        from frontdesk.models import CaseType
+        from frontdesk.processes.queries import graph_of, latest_map
+
+        case_type = db.session.scalar(sa.select(CaseType).where(CaseType.code == "EKB"))
+        graph = graph_of(latest_map(case_type))
+    actors = {a["lane"]: a["actor"] for _, a in graph.nodes(data=True) if a.get("lane")}
+    assert actors[lanes[0]] == "front" and all(actors[lane] == "back" for lane in lanes[1:])
+    broken = client.post(
+        "/processer/EKB/bpmn",
+        data={"file": (io.BytesIO(b"<definitions/>"), "x.bpmn")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "BPMN-filen kunde inte läsas" in broken.get_data(as_text=True)
+    assert count(app, ProcessMap) == 2
+
+
+def test_discovery_upload_stores_a_map_to_annotate(app, world, client, auth):
+    auth.login("admin")
+    log = (DATA / "eventlogs" / "running-example.xes").read_bytes()
+    response = client.post(
+        "/processer/upptack",
+        data={"case_type": "FKBARN", "file": (io.BytesIO(log), "running-example.xes")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    assert "version 1" in html and "register request" in html
+    assert "6 ärenden, 42 händelser" in html
+    nothing = client.post(
+        "/processer/upptack",
+        data={"case_type": "NOPE", "file": (io.BytesIO(log), "x.xes")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "Okänd ärendetyp" in nothing.get_data(as_text=True)
+    assert count(app, ProcessMap) == 1
