@@ -36,6 +36,14 @@ def secret_key(instance_path: str, url: str) -> str:
     return key_file.read_text().strip()
 
 
+def _bounded_int(name: str, default: str, low: int, high: int) -> int:
+    """A whole-number setting, refused at start-up (not on the first request) when out of range."""
+    raw = os.environ.get(name, default)
+    if not (raw.isascii() and raw.isdigit() and low <= int(raw) <= high):
+        raise RuntimeError(f"{name} must be a whole number {low}-{high}, got {raw!r}")
+    return int(raw)
+
+
 def from_environment(instance_path: str) -> dict:
     url = database_url(instance_path)
     return {
@@ -50,6 +58,6 @@ def from_environment(instance_path: str) -> dict:
         # A server database can drop idle connections; a SQLite file cannot.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not url.startswith("sqlite")},
         "SQLITE_SYNCHRONOUS": os.environ.get("SQLITE_SYNCHRONOUS", "FULL"),
-        "ROSA_CEILING": int(os.environ.get("ROSA_CEILING", "4")),
-        "ROSA_PERIOD_MONTHS": int(os.environ.get("ROSA_PERIOD_MONTHS", "12")),
+        "ROSA_CEILING": _bounded_int("ROSA_CEILING", "4", 1, 8),
+        "ROSA_PERIOD_MONTHS": _bounded_int("ROSA_PERIOD_MONTHS", "12", 1, 120),
     }

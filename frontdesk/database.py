@@ -5,6 +5,7 @@ import os
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.dialects import postgresql, sqlite
 
 from frontdesk.extensions import db
 
@@ -88,3 +89,16 @@ def init_app(app: Flask) -> None:
         else:
             db.session.rollback()
         return response
+
+
+def insert_unless_taken(table: sa.Table, values: dict, unique: list[str]) -> int | None:
+    """INSERT a row unless one with the same `unique` columns exists; its id, or None.
+
+    The database decides between two simultaneous writers without a SAVEPOINT: with
+    pysqlite's default transaction handling a SAVEPOINT can open (and its RELEASE
+    commit) a transaction of its own, which would split the request's transaction.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table).values(**values)
+    statement = insert.on_conflict_do_nothing(index_elements=unique).returning(table.c.id)
+    return db.session.execute(statement).scalar()

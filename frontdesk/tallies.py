@@ -66,16 +66,25 @@ def tally(
     )
 
 
+def tally_fields(contact: Contact) -> dict:
+    """What `tally()` needs of a contact, as it is now."""
+    return {
+        "occurred_at": contact.occurred_at,
+        "office_id": contact.office_id,
+        "case_type_id": contact.case_type_id,
+        "rosa_level": contact.rosa_level,
+        "outcome": contact.outcome,
+        "duration_seconds": contact.duration_seconds,
+    }
+
+
+def lock_order(fields: dict) -> tuple:
+    """The order in which tally rows are taken (the rows' keys, the day being the same)."""
+    return (fields["office_id"], fields["case_type_id"], fields["rosa_level"], fields["outcome"])
+
+
 def tally_contact(contact: Contact, delta: int) -> None:
-    tally(
-        occurred_at=contact.occurred_at,
-        office_id=contact.office_id,
-        case_type_id=contact.case_type_id,
-        rosa_level=contact.rosa_level,
-        outcome=contact.outcome,
-        duration_seconds=contact.duration_seconds,
-        delta=delta,
-    )
+    tally(**tally_fields(contact), delta=delta)
 
 
 def rebuild(batch: int = 50_000) -> tuple[int, int]:
@@ -88,6 +97,14 @@ def rebuild(batch: int = 50_000) -> tuple[int, int]:
     months: Counter = Counter()
     month_time: Counter = Counter()
     month_timed: Counter = Counter()
+    # Clear first: the DELETE takes the write lock (SQLite; the write gate) before the
+    # contacts are read, and on PostgreSQL the SHARE lock holds off new contacts until
+    # commit, so none logged meanwhile can fall between the read and the write.
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("LOCK TABLE contacts IN SHARE MODE")
+    db.session.execute(sa.delete(_DAY))
+    db.session.execute(sa.delete(_MONTH))
     # Raw driver rows: the typed column would build an aware datetime per contact, which
     # is most of the cost at a million rows. SQLite hands back text, PostgreSQL datetimes.
     cursor = db.session.connection().exec_driver_sql(
@@ -113,8 +130,6 @@ def rebuild(batch: int = 50_000) -> tuple[int, int]:
             if seconds is not None:
                 month_time[month_key] += seconds
                 month_timed[month_key] += 1
-    db.session.execute(sa.delete(_DAY))
-    db.session.execute(sa.delete(_MONTH))
     if days:
         db.session.execute(
             sa.insert(_DAY),

@@ -220,6 +220,9 @@ def _rosa_number(values, key, place, *, low, high, integer=False):
         number = int(raw) if integer else float(raw.replace(",", "."))
     except ValueError:
         raise ProcessMapError(place, message) from None
+    # A 400-digit integer is fine for int() but not for float comparisons or isfinite.
+    if integer and (number < low or number > 10**12):
+        raise ProcessMapError(place, f"rosa:{key} ska vara {bound}")
     if not math.isfinite(number) or number < low or (high is not None and number > high):
         raise ProcessMapError(place, f"rosa:{key} ska vara {bound}")
     return number

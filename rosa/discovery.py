@@ -411,6 +411,12 @@ def _read_xes(stream: BinaryIO, report: _Report) -> Iterator[Event]:
         raise ProcessMapError(
             "xes", f"filen är inte giltig XML (rad {error.lineno}: {message})"
         ) from error
+    except ProcessMapError:
+        raise
+    except (LookupError, ValueError) as error:  # an encoding expat does not know or support
+        raise ProcessMapError(
+            "xes", "filens teckenkodning stöds inte; spara den som UTF-8"
+        ) from error
 
 
 # --- Mining -----------------------------------------------------------------------------

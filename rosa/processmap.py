@@ -7,6 +7,7 @@ condition label from BPMN). Routing nodes (gateways, events) are kept so a map
 read from BPMN can be written back, but analyses look at work steps only.
 """
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -23,6 +24,9 @@ NAME_MAX = 200
 MAX_STEPS = 2000
 # Enumerating every simple path is exponential; maps from real tools stay far below this.
 PATH_LIMIT = 500
+# Path search stops after this many steps visited, whatever the map's shape.
+SEARCH_BUDGET = 50_000
+NUMBER_MAX = 10**12
 
 
 class ProcessMapError(ValueError):
@@ -65,11 +69,14 @@ def _number(value: Any, place: str, *, low: float, high: float | None, integer=F
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ProcessMapError(place, "ska vara ett tal")
+    # Infinity, NaN and numbers beyond any real count would break later arithmetic.
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ProcessMapError(place, "ska vara ett ändligt tal")
+    high = NUMBER_MAX if high is None else high
+    if value < low or value > high:
+        raise ProcessMapError(place, f"ska vara {low}–{high}")
     if integer and int(value) != value:
         raise ProcessMapError(place, "ska vara ett heltal")
-    if value != value or value < low or (high is not None and value > high):
-        bound = f"{low}–{high}" if high is not None else f"minst {low}"
-        raise ProcessMapError(place, f"ska vara {bound}")
     return int(value) if integer else float(value)
 
 
@@ -244,17 +251,41 @@ def most_common_path(graph: nx.DiGraph) -> list[str]:
 
 def all_paths(graph: nx.DiGraph, limit: int = PATH_LIMIT) -> list[list[str]]:
     """Simple paths from every start to every end (at most `limit`)."""
+    return _search_paths(graph, limit)[0]
+
+
+def _search_paths(graph: nx.DiGraph, limit: int) -> tuple[list[list[str]], bool]:
+    """The paths found, and whether the search saw them all.
+
+    Only steps from which an end can be reached are searched, and the search stops
+    after SEARCH_BUDGET steps visited: a densely looped map must not hang a page.
+    """
     ends = _end_steps(graph)
+    if not ends:
+        return ([most_common_path(graph)] if graph else []), True
+    reaching = set(ends)
+    for end in ends:
+        reaching |= nx.ancestors(graph, end)
     found: list[list[str]] = []
+    budget = SEARCH_BUDGET
     for start in start_steps(graph):
-        if start in ends:
-            found.append([start])
+        if start not in reaching:
             continue
-        for path in nx.all_simple_paths(graph, start, ends or set(graph) - {start}):
-            found.append(path)
-            if len(found) >= limit:
-                return found
-    return found
+        stack = [(start, [start], {start})]
+        while stack and budget > 0:
+            node, path, seen = stack.pop()
+            budget -= 1
+            if node in ends:
+                found.append(path)
+                if len(found) >= limit:
+                    return found, False
+                continue
+            for target in reversed(list(graph.successors(node))):
+                if target in reaching and target not in seen:
+                    stack.append((target, [*path, target], seen | {target}))
+        if stack:
+            return found, False
+    return found, True
 
 
 def work_steps(graph: nx.DiGraph, path: list[str]) -> list[str]:
@@ -363,13 +394,13 @@ class MapAnalysis:
 
 def analyse(graph: nx.DiGraph) -> MapAnalysis:
     """Highest level on each path and the handoffs along the most common one."""
-    paths = all_paths(graph)
+    paths, complete = _search_paths(graph, PATH_LIMIT)
     common = most_common_path(graph)
     return MapAnalysis(
         paths=[PathSummary(p, highest_level(graph, p)) for p in paths],
         most_common=common,
         handoffs=handoffs(graph, common),
-        truncated=len(paths) >= PATH_LIMIT,
+        truncated=not complete,
     )
 
 
@@ -442,6 +473,8 @@ def move_earlier(graph: nx.DiGraph, step_id: str) -> nx.DiGraph:
             "step", "bara steg i en rak följd (ett steg före, ingen förgrening) kan flyttas"
         )
     previous = before[0]
+    if graph.has_edge(step_id, previous):
+        raise ProcessMapError("step", "steg som leder tillbaka till varandra kan inte byta plats")
     result = _copy(graph)
     # previous -> step -> rest becomes step -> previous -> rest, and whatever led to
     # previous now leads to step.

@@ -40,15 +40,15 @@ def test_put_json_stores_versions_and_get_returns_them(app, world, api):
     changed = {**MAP, "steps": [{**MAP["steps"][0], "level": 2}, *MAP["steps"][1:]]}
     assert api.put("/process-maps/PARK", json=changed, as_user="karin").json["version"] == 2
     # A new version never overwrites the old one.
-    assert api.get("/process-maps/PARK?version=1", as_user="anna").json["steps"][0]["level"] == 1
-    assert api.get("/process-maps/PARK", as_user="anna").json["steps"][0]["level"] == 2
+    assert api.get("/process-maps/PARK?version=1", as_user="karin").json["steps"][0]["level"] == 1
+    assert api.get("/process-maps/PARK", as_user="admin").json["steps"][0]["level"] == 2
     assert count(app, ProcessMap) == 2
     assert count(app, AuditEvent, AuditEvent.action == "process_map.stored") == 2
 
 
 def test_get_as_bpmn_imports_back_to_the_same_graph(app, world, api):
     api.put("/process-maps/PARK", json=MAP, as_user="karin")
-    response = api.get("/process-maps/PARK", headers={"Accept": "application/xml"})
+    response = api.get("/process-maps/PARK", headers={"Accept": "application/xml"}, as_user="karin")
     assert response.status_code == 200 and response.mimetype == "application/xml"
     assert b"Fr\xc3\xa4mre ledet" in response.data and b"Bakre ledet" in response.data
     again = read_bpmn(response.data)
@@ -61,7 +61,9 @@ def test_get_as_bpmn_imports_back_to_the_same_graph(app, world, api):
         as_user="karin",
     )
     assert put.status_code == 201 and put.json["source"] == "bpmn"
-    assert put.json["steps"] == api.get("/process-maps/PARK?version=1").json["steps"]
+    assert (
+        put.json["steps"] == api.get("/process-maps/PARK?version=1", as_user="karin").json["steps"]
+    )
 
 
 def test_put_bpmn_from_another_tool(app, world, api):
@@ -98,8 +100,11 @@ def test_bad_maps_are_refused_with_the_place(app, world, api, body, content_type
 def test_process_map_api_access(app, world, api):
     assert api.put("/process-maps/PARK", json=MAP, as_user="anna").status_code == 403
     assert api.put("/process-maps/NOPE", json=MAP, as_user="karin").status_code == 404
-    assert api.get("/process-maps/PARK").status_code == 404  # no map yet
-    assert api.get("/process-maps/PARK?version=x").status_code == 422
+    assert api.get("/process-maps/PARK", as_user="anna").status_code == 403
+    assert api.get("/process-maps/PARK", as_user="karin").status_code == 404  # no map yet
+    for version in ("x", "²", "0", "99999999999999999999"):
+        response = api.get(f"/process-maps/PARK?version={version}", as_user="karin")
+        assert response.status_code == 422, version
 
 
 def test_discover_returns_the_directly_follows_graph(app, world, api):
@@ -254,3 +259,65 @@ def test_discovery_upload_stores_a_map_to_annotate(app, world, client, auth):
     )
     assert "Okänd ärendetyp" in nothing.get_data(as_text=True)
     assert count(app, ProcessMap) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"steps": [{"id": "a", "level": 1e400}]}', "steps[0].level"),
+        (b'{"steps": [{"id": "a", "minutes": 1e400}]}', "steps[0].minutes"),
+        (b'{"steps": [{"id": "a", "count": 1' + b"0" * 400 + b"}]}", "steps[0].count"),
+        (b'{"steps": [{"id": "a", "share": NaN}]}', "steps[0].share"),
+    ],
+)
+def test_numbers_beyond_reason_are_refused(app, world, api, body, field):
+    response = api.put(
+        "/process-maps/PARK",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        as_user="karin",
+    )
+    assert response.status_code == 422 and field in response.json["fields"]
+    assert count(app, ProcessMap) == 0
+
+
+def test_odd_requests_on_map_pages_never_fail(app, world, client, auth, api):
+    loop = {
+        "steps": [{"id": "x", "name": "X"}, {"id": "p", "name": "P"}, {"id": "s", "name": "S"}],
+        "flows": [{"from": "x", "to": "p"}, {"from": "p", "to": "s"}, {"from": "s", "to": "p"}],
+    }
+    api.put("/process-maps/EKB", json=loop, as_user="karin")
+    auth.login("karin")
+    moved = client.post(
+        "/processer/EKB/steg/tidigare", data={"version": "1", "step": "s"}, follow_redirects=True
+    )
+    assert moved.status_code == 200 and "leder tillbaka" in moved.get_data(as_text=True)
+    for version in ("99999999999999999999", "²", "0", "7"):
+        assert client.get(f"/processer/EKB?version={version}").status_code == 404
+        assert client.get(f"/processer/EKB/bpmn?version={version}").status_code == 404
+    assert client.get("/processer/EKB?mandat=²").status_code == 200
+    assert count(app, ProcessMap) == 1
+
+
+def test_xes_in_an_unknown_encoding_is_refused_clearly(app, world, api):
+    body = b'<?xml version="1.0" encoding="x-foo"?><log></log>'
+    response = api.post(
+        "/rosa/discover", data=body, headers={"Content-Type": "application/xml"}, as_user="karin"
+    )
+    assert response.status_code == 422 and "teckenkodning" in response.json["fields"]["xes"]
+
+
+def test_a_failed_request_leaves_no_half_stored_map(app, world):
+    """The store and its audit event commit or roll back together (no SAVEPOINT split)."""
+    import sqlalchemy as sa
+
+    from frontdesk.extensions import db
+    from frontdesk.models import CaseType
+    from frontdesk.processes.operations import store_map
+
+    with app.app_context():
+        case_type = db.session.scalar(sa.select(CaseType).where(CaseType.code == "PARK"))
+        store_map(case_type, from_dict(MAP), "json", None)
+        db.session.rollback()
+    assert count(app, ProcessMap) == 0
+    assert count(app, AuditEvent, AuditEvent.action == "process_map.stored") == 0

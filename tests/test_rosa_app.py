@@ -357,3 +357,32 @@ def test_what_if_page(app, world, client, auth):
     assert "41.7 %" in html and "56.0 %" in html
     bad = client.post("/rosa/vad-om", data={"office": "K1", "target-PARK": "12"})
     assert bad.status_code == 422 and "Nivån ska vara 1–8." in bad.get_data(as_text=True)
+
+
+def test_a_failed_request_leaves_no_half_made_decision(app, world):
+    """Decision, mandate change and audit commit or roll back together (no SAVEPOINT split)."""
+    from frontdesk.recommendations.operations import decide
+    from frontdesk.recommendations.queries import months_back
+
+    seed_history(app)
+    with app.app_context():
+        karin = db.session.get(User, world.users["karin"])
+        decide("K1:PARK:3:4", "approve", "ok", karin, months_back(12), 4)
+        db.session.rollback()
+    assert count(app, RecommendationDecision) == 0
+    assert one(app, Mandate).max_level == 3
+    assert count(app, AuditEvent, AuditEvent.action.like("recommendation.%")) == 0
+
+
+def test_what_if_and_decision_refuse_odd_values(app, world, client, auth):
+    seed_history(app)
+    auth.login("karin")
+    response = client.post("/rosa/vad-om", data={"office": "K1", "target-PARK": "²"})
+    assert response.status_code == 422
+    blank = client.post(
+        "/rosa/rekommendationer/K1:PARK:3:4/beslut",
+        data={"decision": "approve", "note": "   "},
+        follow_redirects=True,
+    )
+    assert "Skriv en motivering." in blank.get_data(as_text=True)
+    assert count(app, RecommendationDecision) == 0

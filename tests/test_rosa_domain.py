@@ -238,3 +238,23 @@ def test_what_if_routes_the_history_again():
     assert result.referrals_per_month_now == pytest.approx((40 + 50) / 12)
     assert result.referrals_per_month_then == pytest.approx((10 + 50) / 12)
     assert [r.case_type for r in result.rows] == ["PARK"]
+
+
+def test_path_search_on_a_dense_loop_stops_and_says_so():
+    size = 12
+    steps = [{"id": "s", "name": "s", "kind": "start"}, {"id": "e", "name": "e", "kind": "end"}]
+    steps += [{"id": f"n{i}", "name": f"n{i}"} for i in range(size)]
+    flows = [{"from": "s", "to": "n0"}, {"from": "n0", "to": "e"}]
+    flows += [{"from": f"n{i}", "to": f"n{j}"} for i in range(size) for j in range(size) if i != j]
+    analysis = analyse(from_dict({"steps": steps, "flows": flows}))
+    assert [p.steps for p in analysis.paths] == [["s", "n0", "e"]]
+    assert analysis.truncated  # 12! loops cannot all be walked; the page says it shows a part
+
+
+def test_two_steps_leading_back_to_each_other_cannot_swap():
+    data = {
+        "steps": [{"id": "x", "name": "X"}, {"id": "p", "name": "P"}, {"id": "s", "name": "S"}],
+        "flows": [{"from": "x", "to": "p"}, {"from": "p", "to": "s"}, {"from": "s", "to": "p"}],
+    }
+    with pytest.raises(ProcessMapError, match="tillbaka"):
+        move_earlier(from_dict(data), "s")

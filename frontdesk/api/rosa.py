@@ -11,7 +11,7 @@ from frontdesk.api.auth import require_role
 from frontdesk.api.errors import ApiError
 from frontdesk.api.payload import json_object
 from frontdesk.extensions import db
-from frontdesk.models import CaseType
+from frontdesk.models import CaseType, Office
 from frontdesk.processes.operations import MapVersionConflict, store_map
 from frontdesk.processes.queries import graph_of, latest_map, map_version
 from frontdesk.recommendations.filters import FilterError, read_filters
@@ -31,9 +31,9 @@ MANAGER_ROLES = ("chef", "admin")
 XML_TYPES = ("application/xml", "text/xml", "application/bpmn+xml")
 
 
-def _filters(office_required: bool = False):
+def _filters():
     try:
-        return read_filters(request.args, current_app.config["ROSA_PERIOD_MONTHS"], office_required)
+        return read_filters(request.args, current_app.config["ROSA_PERIOD_MONTHS"])
     except FilterError as error:
         raise ApiError(422, "Ogiltigt filter.", error.fields) from error
 
@@ -73,9 +73,14 @@ def proposal_json(view) -> dict:
 def recommendations():
     """The office's ranked proposals (those already decided carry their status)."""
     require_role(*MANAGER_ROLES)
-    filters = _filters(office_required=True)
+    code = request.args.get("office")
+    office = db.session.scalar(sa.select(Office).where(Office.code == code)) if code else None
+    if office is None:
+        raise ApiError(422, "Ogiltigt filter.", {"office": "Välj ett känt kontor."})
+    # Proposals always read the configured period (ROSA_PERIOD_MONTHS), the same one a
+    # decision is checked against, so an id from this list can be decided.
     views, _ = proposals_for(
-        filters.office,
+        office,
         months_back(current_app.config["ROSA_PERIOD_MONTHS"]),
         current_app.config["ROSA_CEILING"],
     )
@@ -190,9 +195,12 @@ def put_process_map(code: str):
 @bp.get("/process-maps/<code>")
 def get_process_map(code: str):
     """The newest map (or ?version=N) as JSON, or as BPMN with Accept: application/xml."""
+    require_role(*MANAGER_ROLES)
     case_type = _case_type(code)
     version = request.args.get("version")
-    if version is not None and (not version.isdigit() or not 1 <= int(version) <= 1_000_000):
+    if version is not None and (
+        not (version.isascii() and version.isdigit()) or not 1 <= int(version) <= 1_000_000
+    ):
         raise ApiError(422, "Ogiltig version.", {"version": "Ska vara ett positivt heltal."})
     process_map = map_version(case_type, int(version)) if version else latest_map(case_type)
     if process_map is None:

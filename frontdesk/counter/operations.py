@@ -11,7 +11,7 @@ from frontdesk.backoffice.deadlines import due_at
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import mandate_level
 from frontdesk.models import AuditEvent, CaseType, Contact, Office, Queue, Referral, User
-from frontdesk.tallies import tally, tally_contact
+from frontdesk.tallies import lock_order, tally, tally_contact, tally_fields
 from frontdesk.timeutil import local_today, to_local, utcnow
 from kanaler import mask_personnummer
 from rosa import Outcome, route
@@ -180,11 +180,15 @@ def correct_contact(contact: Contact, data: ContactInput, user: User) -> Contact
     before = _snapshot(contact)
     referral = contact.referral
     outcome, values = _routed_values(data)
-    tally_contact(contact, -1)
+    before_fields = tally_fields(contact)
     for column, value in values.items():
         setattr(contact, column, value)
     db.session.flush()
-    tally_contact(contact, 1)
+    # Take the tally rows in key order, so two corrections in opposite directions on
+    # PostgreSQL lock them in the same order instead of deadlocking.
+    moves = [(before_fields, -1), (tally_fields(contact), 1)]
+    for fields, delta in sorted(moves, key=lambda move: lock_order(move[0])):
+        tally(**fields, delta=delta)
     db.session.expire(contact, ["office", "case_type"])  # follow the new foreign keys
     if outcome is Outcome.ESKALERAT:
         if referral is None:

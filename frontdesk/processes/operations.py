@@ -4,12 +4,13 @@ from collections.abc import Callable
 
 import networkx as nx
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from frontdesk.audit import record
+from frontdesk.database import insert_unless_taken
 from frontdesk.extensions import db
 from frontdesk.models import CaseType, ProcessMap, User
 from frontdesk.processes.queries import graph_of, latest_map
+from frontdesk.timeutil import utcnow
 from rosa.processmap import to_dict
 
 
@@ -29,21 +30,23 @@ def store_map(
         )
         or 0
     ) + 1
-    process_map = ProcessMap(
-        case_type_id=case_type.id,
-        version=version,
-        graph=to_dict(graph),
-        source=source,
-        note=note[:500],
-        created_by=user,
+    process_map_id = insert_unless_taken(
+        ProcessMap.__table__,
+        {
+            "case_type_id": case_type.id,
+            "version": version,
+            "graph": to_dict(graph),
+            "source": source,
+            "note": note[:500],
+            "created_at": utcnow(),
+            "created_by_id": user.id if user else None,
+        },
+        ["case_type_id", "version"],
     )
-    # The unique (case type, version) decides between two simultaneous stores; the
-    # savepoint keeps the rest of the request's transaction usable for the 409.
-    try:
-        with db.session.begin_nested():
-            db.session.add(process_map)
-    except IntegrityError as error:
-        raise MapVersionConflict(case_type.code) from error
+    # Someone stored the same version number first: the unique key decides, we answer 409.
+    if process_map_id is None:
+        raise MapVersionConflict(case_type.code)
+    process_map = db.session.get(ProcessMap, process_map_id)
     record(
         "process_map.stored",
         "process_map",

@@ -1,5 +1,6 @@
 """Process map pages: list, view with diagram and analysis, editing, BPMN and event-log import."""
 
+import networkx as nx
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -78,6 +79,22 @@ def _office() -> Office:
     return g.user.office or db.session.scalar(sa.select(Office).order_by(Office.code))
 
 
+MAX_VERSION = 1_000_000
+
+
+def _requested_map(case_type: CaseType):
+    """The ?version=N asked for (404 when there is none), else the newest map or None."""
+    raw = request.args.get("version")
+    if raw is None:
+        return latest_map(case_type)
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_VERSION):
+        abort(404)
+    process_map = map_version(case_type, int(raw))
+    if process_map is None:
+        abort(404)
+    return process_map
+
+
 def _back(case_type: CaseType):
     return redirect(url_for("processes.show", code=case_type.code), 303)
 
@@ -109,15 +126,11 @@ def index():
 def show(code: str):
     """The map drawn as a diagram, its analysis under a mandate, and the step editor."""
     case_type = _case_type(code)
-    requested = request.args.get("version", type=int)
-    process_map = map_version(case_type, requested) if requested else latest_map(case_type)
-    if requested and process_map is None:
-        abort(404)
+    process_map = _requested_map(case_type)
     office = _office()
     current = mandate_level(office, case_type)
-    mandate = request.args.get("mandat", type=int) or current
-    if not 1 <= mandate <= 8:
-        mandate = current
+    raw_mandate = request.args.get("mandat", "")
+    mandate = int(raw_mandate) if raw_mandate in {str(n) for n in range(1, 9)} else current
     context = dict(
         case_type=case_type,
         process_map=process_map,
@@ -153,8 +166,7 @@ def show(code: str):
 def download_bpmn(code: str):
     """The map as a BPMN 2.0 file with a front-office and a back-office lane."""
     case_type = _case_type(code)
-    requested = request.args.get("version", type=int)
-    process_map = map_version(case_type, requested) if requested else latest_map(case_type)
+    process_map = _requested_map(case_type)
     if process_map is None:
         abort(404)
     body = write_bpmn(graph_of(process_map), case_type.name)
@@ -180,6 +192,8 @@ def _edit(case_type: CaseType, version: int, edit, note: str):
         flash("Någon sparade kartan samtidigt. Försök igen.", "error")
     except ProcessMapError as error:
         flash(f"Ändringen kunde inte sparas: {error.message}", "error")
+    except nx.NetworkXError:  # a shape the edit functions did not foresee: refuse, don't fail
+        flash("Ändringen kunde inte göras på kartans form.", "error")
     else:
         flash("Kartan är sparad som en ny version.")
     return _back(case_type)

@@ -35,7 +35,7 @@ def _date(value: str, name: str, errors: dict) -> date | None:
         return None
 
 
-def read_filters(args, default_months: int, office_required: bool = False) -> Filters:
+def read_filters(args, default_months: int) -> Filters:
     """office, case_type (codes), from and to (dates, both included) from query arguments."""
     errors: dict[str, str] = {}
     default = months_back(default_months)
@@ -51,8 +51,6 @@ def read_filters(args, default_months: int, office_required: bool = False) -> Fi
         office = db.session.scalar(sa.select(Office).where(Office.code == args["office"]))
         if office is None:
             errors["office"] = "Okänt kontor."
-    elif office_required:
-        errors["office"] = "Välj ett kontor."
     if args.get("case_type"):
         case_type = db.session.scalar(sa.select(CaseType).where(CaseType.code == args["case_type"]))
         if case_type is None:

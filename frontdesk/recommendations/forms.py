@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import StringField
-from wtforms.validators import AnyOf, InputRequired, Length
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
 
 class DecisionForm(FlaskForm):
@@ -16,8 +16,9 @@ class DecisionForm(FlaskForm):
     )
     note = StringField(
         "Motivering",
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
-            InputRequired("Skriv en motivering."),
+            DataRequired("Skriv en motivering."),
             Length(max=1000, message="Högst 1000 tecken."),
         ],
     )

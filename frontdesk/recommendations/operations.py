@@ -1,14 +1,15 @@
 """Deciding on a proposal. An approval raises the mandate, so the counter routes anew."""
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from frontdesk.audit import record
+from frontdesk.database import insert_unless_taken
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import set_mandate
 from frontdesk.models import CaseType, Office, RecommendationDecision, User
 from frontdesk.processes.queries import latest_graphs
 from frontdesk.recommendations.queries import Period, pair_histories
+from frontdesk.timeutil import utcnow
 from rosa.recommend import Proposal, propose
 
 
@@ -46,7 +47,8 @@ def current_proposal(
     office: Office, case_type: CaseType, period: Period, ceiling: int
 ) -> tuple[Proposal | None, int | None]:
     """Today's proposal for one pair, and the id of the map version it used."""
-    histories = pair_histories(office, period, case_type)
+    # The whole office's history, so the months a rate is taken over are the list's.
+    histories = [h for h in pair_histories(office, period) if h.case_type == case_type.code]
     if not histories:
         return None, None
     maps = latest_graphs([case_type.code])
@@ -84,29 +86,30 @@ def decide(
     proposal, process_map_id = current_proposal(office, case_type, period, ceiling)
     if proposal is None or proposal.key != key:
         raise ProposalStale(proposal)
-    row = RecommendationDecision(
-        proposal_key=key,
-        office_id=office.id,
-        case_type_id=case_type.id,
-        current_mandate=proposal.current_mandate,
-        target_mandate=proposal.target_mandate,
-        decision=decision,
-        note=note,
-        figures=figures_of(proposal),
-        process_map_id=process_map_id,
-        decided_by=user,
+    row_id = insert_unless_taken(
+        RecommendationDecision.__table__,
+        {
+            "proposal_key": key,
+            "office_id": office.id,
+            "case_type_id": case_type.id,
+            "current_mandate": proposal.current_mandate,
+            "target_mandate": proposal.target_mandate,
+            "decision": decision,
+            "note": note,
+            "figures": figures_of(proposal),
+            "process_map_id": process_map_id,
+            "decided_at": utcnow(),
+            "decided_by_id": user.id,
+        },
+        ["proposal_key"],
     )
     # Two managers deciding at once: the unique key lets one through, the other gets 409.
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError as error:
+    if row_id is None:
         winner = db.session.scalar(
             sa.select(RecommendationDecision).where(RecommendationDecision.proposal_key == key)
         )
-        if winner is None:
-            raise
-        raise ProposalDecided(winner) from error
+        raise ProposalDecided(winner)
+    row = db.session.get(RecommendationDecision, row_id)
     record(
         f"recommendation.{'approved' if decision == 'approve' else 'rejected'}",
         "recommendation",

@@ -73,9 +73,7 @@ def months_back(months: int, today: date | None = None) -> Period:
     return Period(date(year, month + 1, 1), today)
 
 
-def pair_histories(
-    office: Office, period: Period, case_type: CaseType | None = None
-) -> list[PairHistory]:
+def pair_histories(office: Office, period: Period) -> list[PairHistory]:
     """One history per case type the office logged contacts for in the period's months.
 
     Read from the monthly tallies, so the period is taken in whole months from the
@@ -90,8 +88,6 @@ def pair_histories(
         ContactMonthTally.month <= period.last,
         ContactMonthTally.contacts > 0,
     )
-    if case_type is not None:
-        in_period += (ContactMonthTally.case_type_id == case_type.id,)
     first = db.session.scalar(sa.select(sa.func.min(ContactMonthTally.month)).where(*in_period))
     if first is None:
         return []

@@ -144,7 +144,7 @@ def whatif():
             code = name.removeprefix("target-")
             if code not in known:
                 errors[name] = "Okänd ärendetyp för kontoret."
-            elif not value.isdigit() or not 1 <= int(value) <= 8:
+            elif value not in {str(n) for n in range(1, 9)}:
                 errors[name] = "Nivån ska vara 1–8."
             else:
                 targets[code] = int(value)
