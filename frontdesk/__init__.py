@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)  # event logs of ~300k events
     app.config.setdefault("ROSA_CEILING", 4)  # recommendations never propose above this level
     app.config.setdefault("ROSA_PERIOD_MONTHS", 12)  # history the recommendations read
+    app.config.setdefault("WEB_FORM_LIMIT_PER_HOUR", 5)  # questions per client address and hour
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
@@ -43,7 +44,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from frontdesk import api, auth, counter, errors, mandates, templating
     from frontdesk.backoffice import views as backoffice_views
+    from frontdesk.channels import views as channels_views
     from frontdesk.cli import register_commands
+    from frontdesk.inbox import views as inbox_views
     from frontdesk.processes import views as processes_views
     from frontdesk.recommendations import views as recommendations_views
 
@@ -55,6 +58,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(mandates.bp)
     app.register_blueprint(recommendations_views.bp)
     app.register_blueprint(processes_views.bp)
+    app.register_blueprint(inbox_views.bp)
+    app.register_blueprint(inbox_views.public_bp)
+    app.register_blueprint(channels_views.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates each request with a bearer token, not a cookie
     register_commands(app)

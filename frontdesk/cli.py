@@ -7,17 +7,20 @@ import time
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
+from kanaler.mailbox import ImapMailbox, MailboxError, read_maildir
 
 from frontdesk.audit import record
 from frontdesk.catalog import CatalogError, export_catalog, import_catalog
 from frontdesk.demo.seed import seed_demo
 from frontdesk.extensions import db
+from frontdesk.inbox.intake import MailResult, store_calls, store_mail
 from frontdesk.models import ROLES, ApiToken, Office, Organisation, User
 from frontdesk.models.user import hash_token
 from frontdesk.tallies import rebuild as rebuild_tallies
 from frontdesk.timeutil import utcnow
+from kanaler.calls import parse_calls
 
 
 @click.command("seed-demo")
@@ -145,6 +148,82 @@ def revoke_tokens_command(username: str) -> None:
     click.echo(f"Återkallade {len(tokens)} nycklar för {username}.")
 
 
+def _mail_office(code: str | None) -> Office:
+    code = code or current_app.config.get("MAIL_OFFICE")
+    query = sa.select(Office).order_by(Office.code)
+    if code:
+        query = query.where(Office.code == code)
+    office = db.session.scalar(query)
+    if office is None:
+        raise click.ClickException(f"Okänt kontor: {code}" if code else "Det finns inget kontor.")
+    return office
+
+
+@click.command("fetch-mail")
+@click.option(
+    "--maildir",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="Read a Maildir folder (or a folder of .eml files) instead of IMAP.",
+)
+@click.option("--office", "office_code", default=None, help="Office whose inbox gets the mail.")
+@with_appcontext
+def fetch_mail_command(maildir, office_code) -> None:
+    """Read e-mail into the inbox (IMAP from configuration, or --maildir)."""
+    office = _mail_office(office_code)
+    result = MailResult()
+    attachments_dir = current_app.config.get("MAIL_ATTACHMENTS_DIR", "")
+    if maildir:
+        for _key, raw in read_maildir(maildir):
+            store_mail(raw, office, result, attachments_dir)
+            db.session.commit()  # each message on its own: one bad message loses nothing else
+    else:
+        config = current_app.config
+        if not config.get("MAIL_IMAP_HOST"):
+            raise click.ClickException("Ange MAIL_IMAP_HOST (eller --maildir).")
+        try:
+            with ImapMailbox(
+                config["MAIL_IMAP_HOST"],
+                config.get("MAIL_IMAP_PORT"),
+                config.get("MAIL_IMAP_USER", ""),
+                config.get("MAIL_IMAP_PASSWORD", ""),
+                mailbox=config.get("MAIL_IMAP_MAILBOX", "INBOX"),
+                security=config.get("MAIL_IMAP_SECURITY", "ssl"),
+            ) as mailbox:
+                for uid, raw in mailbox.messages():
+                    store_mail(raw, office, result, attachments_dir)
+                    db.session.commit()
+                    # Marked read only once stored: a crash in between fetches it again.
+                    mailbox.mark_seen(uid)
+        except MailboxError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(
+        f"created: {result.created}\nduplicates: {result.duplicates}\nmalformed: {result.malformed}"
+    )
+
+
+@click.command("import-calls")
+@click.argument("file", type=click.File("rb"))
+@click.option("--skip-bad", is_flag=True, help="Import the good rows even if some are bad.")
+@with_appcontext
+def import_calls_command(file, skip_bad: bool) -> None:
+    """Import call records (time, queue, answered, wait and talk seconds) from a CSV export."""
+    parsed = parse_calls(file)
+    for line, message in parsed.errors[:100]:
+        click.echo(f"rad {line}: {message}", err=True)
+    if len(parsed.errors) > 100:
+        click.echo(f"... och {len(parsed.errors) - 100} fel till", err=True)
+    if parsed.errors and not skip_bad:
+        raise click.ClickException(
+            f"{len(parsed.errors)} fel; inget importerades (--skip-bad importerar de felfria raderna)."
+        )
+    created = store_calls(parsed.records)
+    db.session.commit()
+    click.echo(
+        f"calls: {len(parsed.records)}\ncreated: {created}\nskipped_bad: {len(parsed.errors)}"
+    )
+
+
 @click.command("rebuild-tallies")
 @with_appcontext
 def rebuild_tallies_command() -> None:
@@ -158,6 +237,8 @@ def register_commands(app: Flask) -> None:
     for command in (
         seed_demo_command,
         rebuild_tallies_command,
+        fetch_mail_command,
+        import_calls_command,
         import_catalog_command,
         export_catalog_command,
         create_user_command,

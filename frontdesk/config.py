@@ -59,5 +59,18 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not url.startswith("sqlite")},
         "SQLITE_SYNCHRONOUS": os.environ.get("SQLITE_SYNCHRONOUS", "FULL"),
         "ROSA_CEILING": _bounded_int("ROSA_CEILING", "4", 1, 8),
+        # E-mail intake (flask fetch-mail) and the public web form.
+        "MAIL_IMAP_HOST": os.environ.get("MAIL_IMAP_HOST", ""),
+        "MAIL_IMAP_PORT": int(os.environ["MAIL_IMAP_PORT"])
+        if os.environ.get("MAIL_IMAP_PORT")
+        else None,
+        "MAIL_IMAP_USER": os.environ.get("MAIL_IMAP_USER", ""),
+        "MAIL_IMAP_PASSWORD": os.environ.get("MAIL_IMAP_PASSWORD", ""),
+        "MAIL_IMAP_MAILBOX": os.environ.get("MAIL_IMAP_MAILBOX", "INBOX"),
+        "MAIL_IMAP_SECURITY": os.environ.get("MAIL_IMAP_SECURITY", "ssl"),
+        "MAIL_OFFICE": os.environ.get("MAIL_OFFICE", ""),
+        "MAIL_ATTACHMENTS_DIR": os.environ.get("MAIL_ATTACHMENTS_DIR", ""),
+        "PUBLIC_FORM_OFFICE": os.environ.get("PUBLIC_FORM_OFFICE", ""),
+        "WEB_FORM_LIMIT_PER_HOUR": _bounded_int("WEB_FORM_LIMIT_PER_HOUR", "5", 1, 1000),
         "ROSA_PERIOD_MONTHS": _bounded_int("ROSA_PERIOD_MONTHS", "12", 1, 120),
     }

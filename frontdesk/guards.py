@@ -2,6 +2,8 @@
 
 from flask import Flask, abort, request
 
+MAX_ID = 2**63 - 1
+
 
 def _has_nul(values) -> bool:
     return any("\x00" in value for value in values)
@@ -16,3 +18,10 @@ def init_app(app: Flask) -> None:
             and _has_nul(request.form.values())
         ):
             abort(400)
+
+    @app.before_request
+    def refuse_ids_beyond_the_database():
+        """An id in the URL no table can hold is simply not there (SQLite would overflow)."""
+        for value in (request.view_args or {}).values():
+            if isinstance(value, int) and not 0 <= value <= MAX_ID:
+                abort(404)

@@ -5,9 +5,17 @@ from flask import request
 from frontdesk.api.errors import ApiError
 
 
+def parse_json():
+    """The request body as JSON, or None when it is not JSON (or nested beyond reason)."""
+    try:
+        return request.get_json(silent=True, force=True)
+    except RecursionError:
+        return None
+
+
 def json_object(allowed: set[str]) -> dict:
     """The request's JSON object; 400 for anything else, 422 naming unknown fields."""
-    payload = request.get_json(silent=True, force=True)
+    payload = parse_json()
     if payload is None:
         raise ApiError(400, "Ogiltig JSON i begäran.")
     if not isinstance(payload, dict):

@@ -9,7 +9,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from frontdesk.api import bp
 from frontdesk.api.auth import require_role
 from frontdesk.api.errors import ApiError
-from frontdesk.api.payload import json_object
+from frontdesk.api.payload import json_object, parse_json
 from frontdesk.extensions import db
 from frontdesk.models import CaseType, Office
 from frontdesk.processes.operations import MapVersionConflict, store_map
@@ -179,7 +179,7 @@ def put_process_map(code: str):
             graph = read_bpmn(_body(), request.args.get("process") or None)
             source = "bpmn"
         elif mimetype == "application/json":
-            graph = from_dict(request.get_json(silent=True))
+            graph = from_dict(parse_json())
             source = "json"
         else:
             raise ApiError(415, "Skicka BPMN (application/xml) eller JSON (application/json).")

@@ -10,6 +10,7 @@ from frontdesk.audit import record
 from frontdesk.catalog import import_catalog
 from frontdesk.demo.catalog import CATALOG, USERS
 from frontdesk.demo.generate import CaseTypeInfo, OfficeInfo, generate_contacts
+from frontdesk.demo.inbox import seed_inbox
 from frontdesk.demo.maps import MAPS
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import mandate_levels
@@ -187,6 +188,7 @@ def seed_demo(contacts: int) -> dict[str, int | str]:
         "users_created": ensure_users(),
     }
     result["maps_created"] = _seed_maps()
+    result.update(seed_inbox())
     already = db.session.scalar(sa.select(sa.func.count()).select_from(Contact))
     if already:
         result["contacts"] = 0

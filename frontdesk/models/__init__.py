@@ -3,6 +3,7 @@
 from frontdesk.models.audit import AuditEvent
 from frontdesk.models.catalog import CaseType, Mandate, MandateChange, Office, Organisation, Queue
 from frontdesk.models.contact import Contact, ContactDayTally, ContactMonthTally
+from frontdesk.models.inbox import CallRecord, InboxMessage
 from frontdesk.models.process import ProcessMap, RecommendationDecision
 from frontdesk.models.referral import Referral
 from frontdesk.models.user import ROLES, ApiToken, User
@@ -11,11 +12,13 @@ __all__ = [
     "ROLES",
     "ApiToken",
     "AuditEvent",
+    "CallRecord",
     "CaseType",
     "Contact",
     "ContactDayTally",
     "ContactMonthTally",
     "Mandate",
+    "InboxMessage",
     "MandateChange",
     "Office",
     "Organisation",

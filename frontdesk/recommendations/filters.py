@@ -27,12 +27,20 @@ class Filters:
     case_type: CaseType | None
 
 
+# Figures are about the office's work: nothing before 2000, nothing past what time zones reach.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(9998, 12, 31)
+
+
 def _date(value: str, name: str, errors: dict) -> date | None:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         errors[name] = "Ange datum som ÅÅÅÅ-MM-DD."
         return None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        errors[name] = f"Datumet ska ligga mellan {FIRST_DAY} och {LAST_DAY}."
+        return None
+    return day
 
 
 def read_filters(args, default_months: int) -> Filters:

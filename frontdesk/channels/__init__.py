@@ -1,0 +1,1 @@
+"""Channel analyses: parity between channels, channel shift, service levels."""

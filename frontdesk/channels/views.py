@@ -1,0 +1,30 @@
+"""The channel report for managers: parity, channel shift and service levels."""
+
+from flask import Blueprint, render_template, request
+
+from frontdesk.auth import roles_required
+from frontdesk.channels.queries import channel_figures
+from frontdesk.recommendations.filters import FilterError, read_filters
+from kanaler import channel_label
+
+bp = Blueprint("channels", __name__, url_prefix="/kanaler")
+DEFAULT_MONTHS = 3
+
+
+@bp.get("/")
+@roles_required("chef", "admin")
+def index():
+    """Per channel: contacts, first-contact resolution, referral rate, time to answer."""
+    try:
+        filters = read_filters(request.args, DEFAULT_MONTHS)
+    except FilterError as error:
+        return render_template(
+            "channels/index.html", errors=error.fields, figures=None, args=request.args
+        ), 422
+    return render_template(
+        "channels/index.html",
+        errors={},
+        figures=channel_figures(filters.period),
+        args=request.args,
+        channel_label=channel_label,
+    )

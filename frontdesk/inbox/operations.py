@@ -1,0 +1,188 @@
+"""Receiving and handling inbox messages. Each handling moves the status from `new` once."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from frontdesk.audit import record
+from frontdesk.counter.operations import ContactInput, LoggedContact, log_contact
+from frontdesk.database import insert_unless_taken
+from frontdesk.extensions import db
+from frontdesk.mandates.operations import mandate_level
+from frontdesk.models import InboxMessage, Office, User
+from frontdesk.models.inbox import BODY_MAX, REPLY_MAX, SENDER_MAX, SUBJECT_MAX
+from frontdesk.timeutil import utcnow
+from kanaler import mask_personnummer
+from rosa import Outcome, route
+
+# Crockford-style alphabet: no I, L, O, U, so a receipt read over the phone is unambiguous.
+RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+class InboxConflict(Exception):
+    """Someone else handled the message first; `message` is as it is now."""
+
+    def __init__(self, message: InboxMessage):
+        who = message.handled_by.name if message.handled_by else "någon annan"
+        super().__init__(f"Meddelandet är redan hanterat av {who}.")
+        self.message = message
+
+
+class InboxRefused(Exception):
+    """A domain rule refused the handling; the text is Swedish and shown to the guide."""
+
+
+def new_receipt(channel: str) -> str:
+    prefix = {"epost": "E", "brev": "B", "webb": "W", "chatt": "C"}[channel]
+    return prefix + "-" + "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(8))
+
+
+@dataclass
+class Incoming:
+    """A message as an intake adapter read it, before it is stored."""
+
+    channel: str
+    office: Office
+    sender: str = ""
+    reply_to: str = ""
+    subject: str = ""
+    body: str = ""
+    received_at: datetime | None = None
+    topic: str = ""
+    message_id: str | None = None
+    attachments: list | None = None
+    malformed: bool = False
+    problems: list | None = None
+    raw: bytes | None = None
+    source_hash: str | None = None
+
+
+def _clean(text: str, limit: int) -> str:
+    return mask_personnummer((text or "").replace("\x00", ""))[:limit]
+
+
+def receive(incoming: Incoming, user: User | None = None) -> InboxMessage | None:
+    """Store a message in the inbox; None when one with the same Message-ID is there already."""
+    values = {
+        "channel": incoming.channel,
+        "office_id": incoming.office.id,
+        "received_at": incoming.received_at or utcnow(),
+        "sender": _clean(incoming.sender, SENDER_MAX),
+        "reply_to": (incoming.reply_to or "")[:SENDER_MAX],
+        "subject": _clean(incoming.subject, SUBJECT_MAX),
+        "body": _clean(incoming.body, BODY_MAX),
+        "topic": (incoming.topic or "")[:100],
+        "receipt": new_receipt(incoming.channel),
+        "message_id": incoming.message_id[:998] if incoming.message_id else None,
+        "attachments": incoming.attachments or [],
+        "malformed": incoming.malformed,
+        "problems": incoming.problems or [],
+        "raw": incoming.raw,
+        "source_hash": incoming.source_hash,
+        "status": "new",
+        "created_by_id": user.id if user else None,
+    }
+    if values["message_id"] is None:
+        message_id = db.session.execute(
+            sa.insert(InboxMessage.__table__).returning(InboxMessage.__table__.c.id), values
+        ).scalar_one()
+    else:
+        message_id = insert_unless_taken(InboxMessage.__table__, values, ["message_id"])
+        if message_id is None:
+            return None
+    record(
+        "inbox.received",
+        "inbox_message",
+        message_id,
+        user,
+        channel=incoming.channel,
+        office=incoming.office.code,
+        receipt=values["receipt"],
+        malformed=incoming.malformed,
+    )
+    return db.session.get(InboxMessage, message_id)
+
+
+def _take(message: InboxMessage, user: User, status: str, **values) -> None:
+    """Move the message from `new` to `status`, or raise InboxConflict if someone was first."""
+    result = db.session.execute(
+        sa.update(InboxMessage)
+        .where(InboxMessage.id == message.id, InboxMessage.status == "new")
+        .values(status=status, handled_by_id=user.id, handled_at=utcnow(), **values),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.expire(message)
+    if result.rowcount != 1:
+        raise InboxConflict(message)
+
+
+def _contact_input(message: InboxMessage, data: ContactInput) -> ContactInput:
+    note = f"{message.receipt}: {message.subject}".strip()[:2000]
+    return ContactInput(
+        office=data.office,
+        channel=message.channel,
+        case_type=data.case_type,
+        rosa_level=data.rosa_level,
+        note=note,
+        occurred_at=message.received_at,
+        put_through=data.put_through,
+    )
+
+
+def triage(message: InboxMessage, data: ContactInput, user: User) -> LoggedContact:
+    """Turn the message into an ordinary contact, routed like one logged at the counter."""
+    _take(message, user, "triaged")
+    logged = log_contact(_contact_input(message, data), user)
+    db.session.execute(
+        sa.update(InboxMessage).where(InboxMessage.id == message.id).values(contact_id=logged.id)
+    )
+    db.session.expire(message)
+    record(
+        "inbox.triaged",
+        "inbox_message",
+        message.id,
+        user,
+        contact_id=logged.id,
+        outcome=logged.outcome.value,
+        referral_id=logged.referral_id,
+    )
+    return logged
+
+
+def reply(message: InboxMessage, data: ContactInput, text: str, user: User) -> LoggedContact:
+    """Answer the message directly: a contact answered at first contact, the reply kept."""
+    text = mask_personnummer(text.strip())[:REPLY_MAX]
+    if not text:
+        raise InboxRefused("Skriv svaret.")
+    # Refuse before anything is written: above the mandate the desk may not answer.
+    mandate = mandate_level(data.office, data.case_type)
+    if route(data.rosa_level, mandate, data.put_through) is not Outcome.INFORMERAT:
+        raise InboxRefused(
+            f"Nivå {data.rosa_level} ligger över kontorets mandat ({mandate}) för ärendetypen; "
+            "triagera meddelandet så att det blir en remiss."
+        )
+    _take(message, user, "answered", reply=text)
+    logged = log_contact(_contact_input(message, data), user)
+    db.session.execute(
+        sa.update(InboxMessage).where(InboxMessage.id == message.id).values(contact_id=logged.id)
+    )
+    db.session.expire(message)
+    record("inbox.answered", "inbox_message", message.id, user, contact_id=logged.id)
+    return logged
+
+
+def mark_spam(message: InboxMessage, user: User) -> None:
+    """Set the message aside as spam: no contact, nothing counted."""
+    _take(message, user, "spam")
+    record("inbox.spam", "inbox_message", message.id, user)
+
+
+def recent_from_source(source_hash: str, since: datetime) -> int:
+    """How many web-form messages this client address sent since `since`."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(InboxMessage)
+        .where(InboxMessage.source_hash == source_hash, InboxMessage.received_at >= since)
+    )

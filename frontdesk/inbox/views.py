@@ -1,0 +1,293 @@
+"""Inbox pages for guides, and the public web form where citizens ask a question."""
+
+import hashlib
+from datetime import datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy.orm import joinedload
+
+from frontdesk.auth import roles_required
+from frontdesk.counter.operations import ContactError, ContactInput
+from frontdesk.counter.queries import catalogue_for
+from frontdesk.extensions import db
+from frontdesk.inbox.forms import LetterForm, ReplyForm, TriageForm, WebForm
+from frontdesk.inbox.operations import (
+    InboxConflict,
+    InboxRefused,
+    Incoming,
+    mark_spam,
+    receive,
+    recent_from_source,
+    reply,
+    triage,
+)
+from frontdesk.models import CaseType, InboxMessage, Office
+from frontdesk.models.inbox import INBOX_STATUSES
+from frontdesk.timeutil import LOCAL_TZ, local_today, utcnow
+from kanaler import channel_label
+from rosa import LEVELS
+
+bp = Blueprint("inbox", __name__, url_prefix="/inkorg")
+public_bp = Blueprint("public", __name__)
+GUIDE_ROLES = ("vagledare", "chef", "admin")
+STATUS_LABELS = {"new": "Ny", "triaged": "Triagerad", "answered": "Besvarad", "spam": "Skräp"}
+
+
+def visible_messages():
+    """A guide sees the own office's inbox; chef and admin every office's."""
+    query = sa.select(InboxMessage)
+    if g.user.role == "vagledare":
+        query = query.where(InboxMessage.office_id == g.user.office_id)
+    return query
+
+
+def _message(message_id: int) -> InboxMessage:
+    message = db.session.scalar(visible_messages().where(InboxMessage.id == message_id))
+    if message is None:
+        abort(404)
+    return message
+
+
+@bp.get("/")
+@roles_required(*GUIDE_ROLES)
+def index():
+    """Messages waiting for triage (or, filtered, the handled ones), oldest first."""
+    status = request.args.get("status", "new")
+    if status not in INBOX_STATUSES:
+        status = "new"
+    query = (
+        visible_messages()
+        .where(InboxMessage.status == status)
+        .options(joinedload(InboxMessage.office))
+        .order_by(
+            InboxMessage.received_at.asc() if status == "new" else InboxMessage.received_at.desc()
+        )
+        .limit(200)
+    )
+    counts = dict(
+        db.session.execute(
+            visible_messages()
+            .with_only_columns(InboxMessage.status, sa.func.count())
+            .group_by(InboxMessage.status)
+        ).all()
+    )
+    return render_template(
+        "inbox/index.html",
+        messages=db.session.scalars(query).all(),
+        status=status,
+        counts=counts,
+        status_labels=STATUS_LABELS,
+        channel_label=channel_label,
+    )
+
+
+def _page(message: InboxMessage, triage_form=None, reply_form=None, status=200):
+    office = message.office
+    return (
+        render_template(
+            "inbox/show.html",
+            message=message,
+            office=office,
+            triage_form=triage_form or TriageForm(formdata=None, office=office.code),
+            reply_form=reply_form or ReplyForm(formdata=None, office=office.code),
+            catalogue=catalogue_for(office),
+            offices=db.session.scalars(sa.select(Office).order_by(Office.code)).all(),
+            levels=LEVELS,
+            status_labels=STATUS_LABELS,
+            channel_label=channel_label,
+        ),
+        status,
+    )
+
+
+@bp.get("/<int:message_id>")
+@roles_required(*GUIDE_ROLES)
+def show(message_id: int):
+    """One message, shown as plain text, with triage, reply and spam."""
+    return _page(_message(message_id))
+
+
+def _input(form: TriageForm, message: InboxMessage) -> ContactInput:
+    office = getattr(form, "office_obj", None) or message.office
+    if g.user.role == "vagledare" and office.id != g.user.office_id:
+        abort(403)
+    return ContactInput(
+        office=office,
+        channel=message.channel,
+        case_type=form.case_type_obj,
+        rosa_level=form.rosa_level.data,
+        put_through=form.put_through.data,
+    )
+
+
+@bp.post("/<int:message_id>/triage")
+@roles_required(*GUIDE_ROLES)
+def triage_message(message_id: int):
+    """Triage: the message becomes a contact, referred where the mandate says so."""
+    message = _message(message_id)
+    form = TriageForm()
+    if not form.validate():
+        return _page(message, triage_form=form, status=422)
+    try:
+        logged = triage(message, _input(form, message), g.user)
+    except ContactError as error:
+        db.session.rollback()  # the message stays new; nothing of the attempt is kept
+        form.case_type.errors = [str(error)]
+        return _page(_message(message_id), triage_form=form, status=409)
+    except InboxConflict as conflict:
+        flash(str(conflict), "error")
+        return redirect(url_for("inbox.show", message_id=message.id), 303)
+    if logged.referral_id:
+        flash(f"{message.receipt} är triagerat och remitterat till {logged.queue.name}.")
+    else:
+        flash(f"{message.receipt} är triagerat ({logged.outcome.value}).")
+    return redirect(url_for("inbox.index"), 303)
+
+
+@bp.post("/<int:message_id>/svar")
+@roles_required(*GUIDE_ROLES)
+def reply_message(message_id: int):
+    """Answer directly: a contact answered at first contact, with the reply kept."""
+    message = _message(message_id)
+    form = ReplyForm()
+    if not form.validate():
+        return _page(message, reply_form=form, status=422)
+    try:
+        reply(message, _input(form, message), form.reply.data, g.user)
+    except InboxRefused as refused:
+        form.reply.errors = [str(refused)]
+        return _page(message, reply_form=form, status=422)
+    except InboxConflict as conflict:
+        flash(str(conflict), "error")
+        return redirect(url_for("inbox.show", message_id=message.id), 303)
+    flash(f"{message.receipt} är besvarat.")
+    return redirect(url_for("inbox.index"), 303)
+
+
+@bp.post("/<int:message_id>/skrap")
+@roles_required(*GUIDE_ROLES)
+def spam(message_id: int):
+    """Set a message aside as spam."""
+    message = _message(message_id)
+    try:
+        mark_spam(message, g.user)
+    except InboxConflict as conflict:
+        flash(str(conflict), "error")
+        return redirect(url_for("inbox.show", message_id=message.id), 303)
+    flash(f"{message.receipt} är markerat som skräp.")
+    return redirect(url_for("inbox.index"), 303)
+
+
+@bp.route("/brev", methods=["GET", "POST"])
+@roles_required(*GUIDE_ROLES)
+def letter():
+    """Register a paper letter as an inbox message with channel brev."""
+    form = LetterForm(received_on=local_today())
+    office = g.user.office or db.session.scalar(sa.select(Office).order_by(Office.code))
+    if request.method == "POST":
+        if form.validate():
+            if form.received_on.data > local_today():
+                form.received_on.errors.append("Datumet ligger i framtiden.")
+            else:
+                # A letter has a date, not a time: noon keeps it on that day in any zone.
+                received = datetime.combine(form.received_on.data, time(12), tzinfo=LOCAL_TZ)
+                message = receive(
+                    Incoming(
+                        channel="brev",
+                        office=office,
+                        sender=form.sender.data,
+                        subject=form.subject.data,
+                        body=form.body.data,
+                        received_at=received,
+                    ),
+                    g.user,
+                )
+                flash(f"Brevet är registrerat som {message.receipt}.")
+                return redirect(url_for("inbox.show", message_id=message.id), 303)
+        return render_template("inbox/letter.html", form=form, office=office), 422
+    return render_template("inbox/letter.html", form=form, office=office)
+
+
+# --- The public web form ------------------------------------------------------------
+
+
+def _topics() -> list[str]:
+    rows = db.session.scalars(
+        sa.select(CaseType.category).where(CaseType.active).distinct().order_by(CaseType.category)
+    )
+    return [c for c in rows if c] + ["Annat"]
+
+
+def _source_hash() -> str:
+    # Only a salted hash of the address is kept: enough to limit the rate, not to trace anyone.
+    address = request.remote_addr or ""
+    return hashlib.sha256((current_app.config["SECRET_KEY"] + address).encode()).hexdigest()
+
+
+def _public_office() -> Office | None:
+    code = current_app.config.get("PUBLIC_FORM_OFFICE")
+    query = sa.select(Office).order_by(Office.code)
+    if code:
+        query = query.where(Office.code == code)
+    return db.session.scalar(query)
+
+
+@public_bp.route("/kontakta-oss", methods=["GET", "POST"])
+def contact_form():
+    """A citizen asks a question; it lands in the office's inbox as a web message."""
+    form = WebForm()
+    topics = _topics()
+    if request.method == "GET":
+        return render_template("public/contact.html", form=form, topics=topics)
+    if not form.validate():
+        return render_template("public/contact.html", form=form, topics=topics), 422
+    if form.website.data:
+        # A bot filled the hidden field: answer as if all went well and store nothing.
+        session["receipt"] = "W-" + "0" * 8
+        return redirect(url_for("public.receipt"), 303)
+    source = _source_hash()
+    limit = current_app.config.get("WEB_FORM_LIMIT_PER_HOUR", 5)
+    if recent_from_source(source, utcnow() - timedelta(hours=1)) >= limit:
+        message = "Du har skickat många frågor på kort tid. Vänta en stund och försök igen."
+        return render_template(
+            "public/contact.html", form=form, topics=topics, limited=message
+        ), 429
+    office = _public_office()
+    if office is None:
+        abort(503)
+    topic = form.topic.data if form.topic.data in topics else ""
+    message = receive(
+        Incoming(
+            channel="webb",
+            office=office,
+            sender=form.email.data or "",
+            reply_to=form.email.data or "",
+            subject=(topic or "Fråga via webbformuläret")[:200],
+            body=form.question.data,
+            topic=topic,
+            source_hash=source,
+        )
+    )
+    session["receipt"] = message.receipt
+    return redirect(url_for("public.receipt"), 303)
+
+
+@public_bp.get("/kontakta-oss/tack")
+def receipt():
+    """The receipt number of the question just sent."""
+    number = session.pop("receipt", None)
+    if number is None:
+        return redirect(url_for("public.contact_form"))
+    return render_template("public/receipt.html", receipt=number)
