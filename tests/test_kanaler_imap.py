@@ -140,9 +140,9 @@ userdb {{
   driver = passwd-file
   args = username_format=%u {users}
 }}
-# The per-IP penalty after failed logins (it reached 8 s after the wrong-password tests) is
-# off when the auth process cannot reach anvil's penalty socket.
-# No chroot: an unprivileged user cannot chroot.
+# No chroot: an unprivileged user cannot chroot. The per-IP penalty after failed logins
+# (it reached 8 s after the wrong-password tests) is off when the auth process cannot
+# reach anvil's penalty socket.
 service anvil {{
   chroot =
   unix_listener anvil-auth-penalty {{
