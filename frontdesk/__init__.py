@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from frontdesk import config, database, guards
 from frontdesk.extensions import csrf, db, htmx, migrate
@@ -34,6 +35,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("ROSA_CEILING", 4)  # recommendations never propose above this level
     app.config.setdefault("ROSA_PERIOD_MONTHS", 12)  # history the recommendations read
     app.config.setdefault("WEB_FORM_LIMIT_PER_HOUR", 5)  # questions per client address and hour
+
+    # Behind a reverse proxy: trust that many X-Forwarded-For/-Proto hops (0: none).
+    hops = int(app.config.get("PROXY_FIX_X_FOR", 0))
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)

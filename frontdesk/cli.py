@@ -9,18 +9,24 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from kanaler.mailbox import ImapMailbox, MailboxError, read_maildir
 
 from frontdesk.audit import record
 from frontdesk.catalog import CatalogError, export_catalog, import_catalog
 from frontdesk.demo.seed import seed_demo
 from frontdesk.extensions import db
-from frontdesk.inbox.intake import MailResult, store_calls, store_mail
+from frontdesk.inbox.intake import (
+    MailResult,
+    save_attachments,
+    store_calls,
+    store_mail,
+    store_unreadable,
+)
 from frontdesk.models import ROLES, ApiToken, Office, Organisation, User
 from frontdesk.models.user import hash_token
 from frontdesk.tallies import rebuild as rebuild_tallies
 from frontdesk.timeutil import utcnow
 from kanaler.calls import parse_calls
+from kanaler.mailbox import ImapMailbox, MailboxError, read_maildir
 
 
 @click.command("seed-demo")
@@ -173,15 +179,32 @@ def fetch_mail_command(maildir, office_code) -> None:
     office = _mail_office(office_code)
     result = MailResult()
     attachments_dir = current_app.config.get("MAIL_ATTACHMENTS_DIR", "")
-    if maildir:
-        for _key, raw in read_maildir(maildir):
-            store_mail(raw, office, result, attachments_dir)
-            db.session.commit()  # each message on its own: one bad message loses nothing else
-    else:
-        config = current_app.config
-        if not config.get("MAIL_IMAP_HOST"):
-            raise click.ClickException("Ange MAIL_IMAP_HOST (eller --maildir).")
+
+    def take(raw: bytes) -> None:
+        # Each message on its own transaction: one that cannot be handled is kept raw
+        # and flagged, and the ones after it still come in.
         try:
+            message = store_mail(raw, office, result)
+            db.session.commit()
+        except Exception as error:  # noqa: BLE001  (any failure: keep the mail, go on)
+            db.session.rollback()
+            store_unreadable(raw, office, result, error)
+            db.session.commit()
+            message = None
+        if message is not None and attachments_dir and message.attachments:
+            try:
+                save_attachments(message, raw, attachments_dir)
+            except OSError as error:
+                click.echo(f"{message.receipt}: bilagorna kunde inte sparas ({error})", err=True)
+
+    try:
+        if maildir:
+            for _key, raw in read_maildir(maildir):
+                take(raw)
+        else:
+            config = current_app.config
+            if not config.get("MAIL_IMAP_HOST"):
+                raise click.ClickException("Ange MAIL_IMAP_HOST (eller --maildir).")
             with ImapMailbox(
                 config["MAIL_IMAP_HOST"],
                 config.get("MAIL_IMAP_PORT"),
@@ -191,12 +214,11 @@ def fetch_mail_command(maildir, office_code) -> None:
                 security=config.get("MAIL_IMAP_SECURITY", "ssl"),
             ) as mailbox:
                 for uid, raw in mailbox.messages():
-                    store_mail(raw, office, result, attachments_dir)
-                    db.session.commit()
+                    take(raw)
                     # Marked read only once stored: a crash in between fetches it again.
                     mailbox.mark_seen(uid)
-        except MailboxError as error:
-            raise click.ClickException(str(error)) from error
+    except MailboxError as error:
+        raise click.ClickException(str(error)) from error
     click.echo(
         f"created: {result.created}\nduplicates: {result.duplicates}\nmalformed: {result.malformed}"
     )

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from frontdesk.extensions import db
 from frontdesk.models import AuditEvent, Contact, InboxMessage, Referral
+from frontdesk.timeutil import utcnow
 from tests.helpers import count, one
 
 MAIL = Path(__file__).resolve().parent / "mail"
@@ -281,3 +282,110 @@ def test_import_calls(app, world, runner, tmp_path):
     skipped = runner.invoke(args=["import-calls", str(bad), "--skip-bad"])
     assert skipped.exit_code == 0 and "created: 1" in skipped.output
     assert count(app, CallRecord) == 3
+
+
+def test_a_contact_from_the_inbox_cannot_be_deleted_at_the_counter(app, world, api, client, auth):
+    message_id = post_message(api).json["id"]
+    contact_id = api.post(
+        f"/inbox/{message_id}/triage", json={"case_type": "PARK", "rosa_level": 1}
+    ).json["id"]
+    auth.login("anna")
+    response = client.post(f"/disk/kontakter/{contact_id}/ta-bort", follow_redirects=True)
+    assert response.status_code in (200, 409, 422)
+    assert "kommer från inkorgen" in response.get_data(as_text=True)
+    assert count(app, Contact) == 1
+
+
+def _mail(subject: str, *, date: str = "Mon, 16 Nov 2026 09:00:00 +0100", attachment=None) -> bytes:
+    from email.message import EmailMessage
+
+    mail = EmailMessage()
+    mail["From"] = "Eva <eva@example.se>"
+    mail["To"] = "kontakt@kommun.se"
+    mail["Subject"] = subject
+    mail["Date"] = date
+    mail["Message-ID"] = f"<{abs(hash(subject))}@example.se>"
+    mail.set_content("Hej!")
+    if attachment:
+        mail.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename=attachment)
+    return bytes(mail)
+
+
+def test_fetch_mail_survives_odd_mail_and_masks_file_names(app, world, runner, tmp_path):
+    folder = tmp_path / "post"
+    folder.mkdir()
+    long_name = "å" * 150 + ".pdf"  # 300 bytes: too long for a file name as it is
+    (folder / "1.eml").write_bytes(_mail("Lång bilaga", attachment=long_name))
+    (folder / "2.eml").write_bytes(_mail("Framtida", date="Thu, 01 Jan 2099 09:00:00 +0100"))
+    (folder / "3.eml").write_bytes(_mail("Pnr", attachment="Ansökan 19850101-1234.pdf"))
+    app.config["MAIL_ATTACHMENTS_DIR"] = str(tmp_path / "bilagor")
+    result = runner.invoke(args=["fetch-mail", "--maildir", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "created: 3" in result.output
+    with app.app_context():
+        messages = {m.subject: m for m in db.session.scalars(sa.select(InboxMessage))}
+        future = messages["Framtida"]
+        assert future.received_at.year == utcnow().year and future.malformed
+        assert any("orimligt" in p for p in future.problems)
+        names = [a["filename"] for a in messages["Pnr"].attachments]
+        assert names == ["Ansökan XXXXXX-1234.pdf"]
+        stored = list((tmp_path / "bilagor").rglob("*.pdf"))
+        assert len(stored) == 2 and not any("19850101" in p.name for p in stored)
+    broken = tmp_path / "inte-maildir"
+    (broken / "cur").mkdir(parents=True)
+    refused = runner.invoke(args=["fetch-mail", "--maildir", str(broken)])
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert "Error:" in refused.output
+
+
+def test_identical_calls_in_one_export_are_all_kept(app, world, runner, tmp_path):
+    from frontdesk.models import CallRecord
+
+    export = tmp_path / "calls.csv"
+    export.write_text(
+        "time;queue;answered;wait_seconds;talk_seconds\n"
+        "2026-11-02 08:15;Växel;abandoned;0;0\n"
+        "2026-11-02 08:15;Växel;abandoned;0;0\n"
+        "2026-11-02 08:16;Växel;answered;10;60\n",
+        encoding="utf-8",
+    )
+    assert "created: 3" in runner.invoke(args=["import-calls", str(export)]).output
+    assert "created: 0" in runner.invoke(args=["import-calls", str(export)]).output
+    assert count(app, CallRecord) == 3
+
+
+def test_letters_before_2000_and_bad_reply_addresses_are_refused(app, world, client, auth, api):
+    auth.login("anna")
+    old = client.post(
+        "/inkorg/brev",
+        data={"sender": "X", "subject": "Y", "body": "Z", "received_on": "1800-01-01"},
+    )
+    assert old.status_code == 422 and "före 2000" in old.get_data(as_text=True)
+    bad = api.post("/inbox", json={"channel": "chatt", "body": "Hej", "reply_to": "inte en adress"})
+    assert bad.status_code == 422 and "reply_to" in bad.json["fields"]
+    assert count(app, InboxMessage) == 0
+
+
+def test_rate_limit_counts_each_client_behind_a_proxy(database_url, world):
+    from tests.conftest import make_app
+
+    proxied = make_app(database_url, PROXY_FIX_X_FOR=1, WEB_FORM_LIMIT_PER_HOUR=1)
+    client = proxied.test_client()
+
+    def ask(address):
+        return client.post(
+            "/kontakta-oss",
+            data={"question": "Hej"},
+            headers={"X-Forwarded-For": address},
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},  # the proxy
+        ).status_code
+
+    assert ask("192.0.2.10") == 303
+    assert ask("192.0.2.10") == 429
+    assert ask("192.0.2.11") == 303  # another citizen behind the same proxy
+    assert ask("2001:db8:1:2::1") == 303
+    assert ask("2001:db8:1:2::99") == 429  # the same /64
+    with proxied.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(InboxMessage)) == 3
+        db.session.remove()
+        db.engine.dispose()

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from flask import g, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
 
@@ -72,8 +73,11 @@ def _received_at(payload: dict, fields: dict) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_TZ)
-    if moment.year < EARLIEST_YEAR or moment.year > 9998:
+    if moment.year < EARLIEST_YEAR:
         fields["received_at"] = f"Tidpunkten ska ligga efter {EARLIEST_YEAR}."
+        return None
+    if moment.year > 9998:
+        fields["received_at"] = "Tidpunkten ligger i framtiden."
         return None
     moment = moment.astimezone(UTC)
     if moment > utcnow() + CLOCK_SKEW:
@@ -92,6 +96,11 @@ def create_inbox_message():
         fields["channel"] = f"Ska vara en av {', '.join(INBOX_CHANNELS)}."
     sender = _text(payload, "sender", SENDER_MAX, fields)
     reply_to = _text(payload, "reply_to", SENDER_MAX, fields)
+    if reply_to and "reply_to" not in fields:
+        try:
+            validate_email(reply_to, check_deliverability=False)
+        except EmailNotValidError:
+            fields["reply_to"] = "Ska vara en e-postadress."
     subject = _text(payload, "subject", SUBJECT_MAX, fields)
     body = _text(payload, "body", BODY_MAX, fields, required=True)
     received_at = _received_at(payload, fields)

@@ -32,21 +32,32 @@ class ChannelFigures:
     case_type_codes: dict[str, str]
 
 
-def _contact_counts(start: datetime, end: datetime) -> list[tuple]:
+def case_type_labels() -> dict[int, tuple[str, str]]:
+    """Case type id to (label, code): the name, with the code where two share a name.
+
+    kanaler writes the label into its Swedish messages as it is.
+    """
+    rows = db.session.execute(sa.select(CaseType.id, CaseType.name, CaseType.code)).all()
+    names = [name for _, name, _ in rows]
+    return {
+        id_: (name if names.count(name) == 1 else f"{name} ({code})", code)
+        for id_, name, code in rows
+    }
+
+
+def _contact_counts(start: datetime, end: datetime, labels: dict) -> list[tuple]:
     return [
-        tuple(row)
-        for row in db.session.execute(
-            # Case types by name: kanaler writes them into its Swedish messages as they are.
+        (channel, labels[case_type_id][0], level, outcome, n)
+        for channel, case_type_id, level, outcome, n in db.session.execute(
             sa.select(
                 Contact.channel,
-                CaseType.name,
+                Contact.case_type_id,
                 Contact.rosa_level,
                 Contact.outcome,
                 sa.func.count(),
             )
-            .join(CaseType, CaseType.id == Contact.case_type_id)
             .where(Contact.occurred_at >= start, Contact.occurred_at < end)
-            .group_by(Contact.channel, CaseType.name, Contact.rosa_level, Contact.outcome)
+            .group_by(Contact.channel, Contact.case_type_id, Contact.rosa_level, Contact.outcome)
         )
     ]
 
@@ -73,6 +84,12 @@ def _minutes_to_answer(start: datetime, end: datetime) -> dict[str, list[float]]
     ):
         minutes[channel].append(max((answered - created).total_seconds(), 0) / 60)
     return minutes
+
+
+def _working_day(hours) -> timedelta:
+    opens = timedelta(hours=hours.opens.hour, minutes=hours.opens.minute)
+    closes = timedelta(hours=hours.closes.hour, minutes=hours.closes.minute)
+    return closes - opens
 
 
 def _emails_within_a_working_day(start: datetime, end: datetime) -> list[bool]:
@@ -103,7 +120,7 @@ def _emails_within_a_working_day(start: datetime, end: datetime) -> list[bool]:
     ):
         hours = office_hours(offices[office_id])
         waited = working_time_between(received, min(end, datetime.now(received.tzinfo)), hours)
-        if waited > timedelta(hours=hours.closes.hour - hours.opens.hour):
+        if waited > _working_day(hours):
             answered.append(False)
     return answered
 
@@ -119,11 +136,12 @@ def _calls(start: datetime, end: datetime) -> list[Call]:
 
 def channel_figures(period: Period) -> ChannelFigures:
     start, end = period.bounds
-    counts = _contact_counts(start, end)
+    labels = case_type_labels()
+    counts = _contact_counts(start, end, labels)
     return ChannelFigures(
         period=period,
         parity=parity(counts, _minutes_to_answer(start, end)),
         shift=channel_shift(counts),
         service=service_levels(_emails_within_a_working_day(start, end), _calls(start, end)),
-        case_type_codes=dict(db.session.execute(sa.select(CaseType.name, CaseType.code)).all()),
+        case_type_codes=dict(labels.values()),
     )

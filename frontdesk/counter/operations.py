@@ -10,7 +10,16 @@ from frontdesk.audit import record
 from frontdesk.backoffice.deadlines import due_at
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import mandate_level
-from frontdesk.models import AuditEvent, CaseType, Contact, Office, Queue, Referral, User
+from frontdesk.models import (
+    AuditEvent,
+    CaseType,
+    Contact,
+    InboxMessage,
+    Office,
+    Queue,
+    Referral,
+    User,
+)
 from frontdesk.tallies import lock_order, tally, tally_contact, tally_fields
 from frontdesk.timeutil import local_today, to_local, utcnow
 from kanaler import mask_personnummer
@@ -150,9 +159,21 @@ def _handled_in_back_office(referral: Referral) -> bool:
     )
 
 
+FROM_INBOX = "Kontakten kommer från inkorgen och kan inte ändras här."
+
+
+def _from_inbox(contact: Contact) -> bool:
+    return bool(
+        db.session.scalar(sa.select(sa.exists().where(InboxMessage.contact_id == contact.id)))
+    )
+
+
 def _check_changeable(contact: Contact, user: User) -> None:
     if not can_change(contact, user):
         raise ContactError("Du kan bara ändra dina egna kontakter från i dag.")
+    # The message keeps pointing at its contact: the triage stands as the record.
+    if _from_inbox(contact):
+        raise ContactError(FROM_INBOX)
     referral = contact.referral
     if referral is not None and (referral.status != "ny" or _handled_in_back_office(referral)):
         raise ContactError(BACK_OFFICE_STARTED)

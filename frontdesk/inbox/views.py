@@ -1,6 +1,7 @@
 """Inbox pages for guides, and the public web form where citizens ask a question."""
 
 import hashlib
+import ipaddress
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from flask import (
 from sqlalchemy.orm import joinedload
 
 from frontdesk.auth import roles_required
+from frontdesk.counter.forms import EARLIEST_YEAR
 from frontdesk.counter.operations import ContactError, ContactInput
 from frontdesk.counter.queries import catalogue_for
 from frontdesk.extensions import db
@@ -42,6 +44,7 @@ from rosa import LEVELS
 bp = Blueprint("inbox", __name__, url_prefix="/inkorg")
 public_bp = Blueprint("public", __name__)
 GUIDE_ROLES = ("vagledare", "chef", "admin")
+TOO_MANY = "Du har skickat många frågor på kort tid. Vänta en stund och försök igen."
 STATUS_LABELS = {"new": "Ny", "triaged": "Triagerad", "answered": "Besvarad", "spam": "Skräp"}
 
 
@@ -200,9 +203,14 @@ def letter():
         if form.validate():
             if form.received_on.data > local_today():
                 form.received_on.errors.append("Datumet ligger i framtiden.")
+            elif form.received_on.data.year < EARLIEST_YEAR:
+                form.received_on.errors.append(f"Datumet ligger före {EARLIEST_YEAR}.")
             else:
-                # A letter has a date, not a time: noon keeps it on that day in any zone.
-                received = datetime.combine(form.received_on.data, time(12), tzinfo=LOCAL_TZ)
+                # A letter has a date, not a time: noon keeps it on that day in any zone
+                # (or now, for a letter registered this morning).
+                received = min(
+                    datetime.combine(form.received_on.data, time(12), tzinfo=LOCAL_TZ), utcnow()
+                )
                 message = receive(
                     Incoming(
                         channel="brev",
@@ -231,8 +239,18 @@ def _topics() -> list[str]:
 
 
 def _source_hash() -> str:
-    # Only a salted hash of the address is kept: enough to limit the rate, not to trace anyone.
+    """A salted hash of the client's address: enough to limit the rate, not to trace anyone.
+
+    An IPv6 client is counted by its /64, the block one household or device gets.
+    Behind a reverse proxy, PROXY_FIX_X_FOR makes remote_addr the client's address.
+    """
     address = request.remote_addr or ""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        parsed = None
+    if parsed is not None and parsed.version == 6:
+        address = str(ipaddress.ip_network(f"{parsed}/64", strict=False))
     return hashlib.sha256((current_app.config["SECRET_KEY"] + address).encode()).hexdigest()
 
 
@@ -280,6 +298,13 @@ def contact_form():
             source_hash=source,
         )
     )
+    # Two posts at the same moment may both pass the first count: count again, with
+    # this one in, and refuse (the 429 rolls the insert back) if it went over.
+    if recent_from_source(source, utcnow() - timedelta(hours=1)) > limit:
+        message = "Du har skickat många frågor på kort tid. Vänta en stund och försök igen."
+        return render_template(
+            "public/contact.html", form=form, topics=topics, limited=message
+        ), 429
     session["receipt"] = message.receipt
     return redirect(url_for("public.receipt"), 303)
 

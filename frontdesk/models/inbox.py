@@ -77,9 +77,16 @@ class CallRecord(db.Model):
 
     __tablename__ = "call_records"
     __table_args__ = (
-        # Importing the same export twice adds nothing.
+        # Importing the same export twice adds nothing; `seq` tells apart calls that are
+        # identical in the export (minute-level times, two abandoned calls at once).
         sa.UniqueConstraint(
-            "called_at", "queue", "answered", "wait_seconds", "talk_seconds", name="uq_call_records"
+            "called_at",
+            "queue",
+            "answered",
+            "wait_seconds",
+            "talk_seconds",
+            "seq",
+            name="uq_call_records",
         ),
         sa.CheckConstraint("wait_seconds >= 0 AND talk_seconds >= 0", name="durations_positive"),
         sa.Index("ix_call_records_called_at", "called_at"),
@@ -91,3 +98,4 @@ class CallRecord(db.Model):
     answered: Mapped[bool]
     wait_seconds: Mapped[int]
     talk_seconds: Mapped[int]
+    seq: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -25,9 +25,10 @@ def upgrade():
     sa.Column('answered', sa.Boolean(), nullable=False),
     sa.Column('wait_seconds', sa.Integer(), nullable=False),
     sa.Column('talk_seconds', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), server_default='0', nullable=False),
     sa.CheckConstraint('wait_seconds >= 0 AND talk_seconds >= 0', name=op.f('ck_call_records_durations_positive')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_call_records')),
-    sa.UniqueConstraint('called_at', 'queue', 'answered', 'wait_seconds', 'talk_seconds', name='uq_call_records')
+    sa.UniqueConstraint('called_at', 'queue', 'answered', 'wait_seconds', 'talk_seconds', 'seq', name='uq_call_records')
     )
     with op.batch_alter_table('call_records', schema=None) as batch_op:
         batch_op.create_index('ix_call_records_called_at', ['called_at'], unique=False)
