@@ -5,6 +5,7 @@ own transaction, so the tallies commit or roll back with the contact. Bulk loads
 call `rebuild()` once afterwards.
 """
 
+import functools
 from collections import Counter
 from datetime import UTC, date, datetime
 
@@ -21,15 +22,23 @@ _DAY_KEY = ("day", "office_id", "case_type_id", "rosa_level")
 _MONTH_KEY = ("month", "office_id", "case_type_id", "rosa_level", "outcome")
 
 
-def _upsert(table: sa.Table, key: tuple[str, ...], row: dict, added: tuple[str, ...]) -> None:
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table).values(**row)
-    db.session.execute(
-        insert.on_conflict_do_update(
-            index_elements=list(key),
-            set_={name: table.c[name] + insert.excluded[name] for name in added},
-        )
+@functools.cache
+def _upsert_statement(dialect: str, table: sa.Table, key: tuple[str, ...], added: tuple[str, ...]):
+    """INSERT ... ON CONFLICT DO UPDATE adding to the counts, built once per dialect.
+
+    Building it per contact (the `excluded` alias above all) cost more than the
+    INSERTs themselves on the counter's hot path.
+    """
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return insert.on_conflict_do_update(
+        index_elements=list(key),
+        set_={name: table.c[name] + insert.excluded[name] for name in added},
     )
+
+
+def _upsert(table: sa.Table, key: tuple[str, ...], row: dict, added: tuple[str, ...]) -> None:
+    connection = db.session.connection()
+    connection.execute(_upsert_statement(connection.dialect.name, table, key, added), row)
 
 
 def local_day(moment: datetime) -> date:
