@@ -153,3 +153,18 @@ def test_what_if_updates_in_place(rosa_server, page):
     assert "1 → 1" not in page.locator("#whatif-result").inner_text()
     shot(page, "rosa-what-if.png")
     assert axe_violations(page) == []
+
+
+def test_channel_report_and_inbox_pass_axe(rosa_server, page):
+    _, base = rosa_server
+    login_with_keyboard(page, base, "karin")
+    page.goto(f"{base}/kanaler/")
+    page.locator("#parity").wait_for()
+    assert "Telefon" in page.locator("#parity").inner_text()
+    shot(page, "channels.png")
+    assert axe_violations(page) == []
+    page.goto(f"{base}/inkorg/")
+    assert axe_violations(page) == []
+    page.goto(f"{base}/inkorg/brev")
+    shot(page, "letter.png")
+    assert axe_violations(page) == []
