@@ -52,6 +52,7 @@ from rosa.processmap import (
     ProcessMapError,
     Step,
     build,
+    unique_ids,
 )
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -445,17 +446,7 @@ def _number(value: float) -> str:
 
 def xml_ids(graph: nx.DiGraph) -> dict[str, str]:
     """Step id -> a unique XML NCName for its BPMN element ("Step_" + sanitised id)."""
-    result: dict[str, str] = {}
-    used: set[str] = set()
-    for node in graph:
-        base = "Step_" + _NCNAME_BAD.sub("_", str(node))
-        candidate, number = base, 2
-        while candidate in used:
-            candidate = f"{base}_{number}"
-            number += 1
-        used.add(candidate)
-        result[node] = candidate
-    return result
+    return unique_ids(graph, "Step_", _NCNAME_BAD, "_")
 
 
 _ELEMENT_OF_KIND = {

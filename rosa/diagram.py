@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape, quoteattr
 import networkx as nx
 
 from rosa.layout import LANE_HEADER, POOL_HEADER, Box, layout
+from rosa.processmap import unique_ids
 
 # ColorBrewer "Blues", light to dark. Dark text on 1-5, white on 6-8: every pair
 # has a contrast ratio of at least 4.5:1 (checked in tests/test_rosa_diagram.py).
@@ -63,17 +64,7 @@ def _swedish_number(value: float) -> str:
 
 def step_dom_ids(graph: nx.DiGraph) -> dict[str, str]:
     """Step id -> the id of its <g> in the SVG ("step-" + the id with other characters as _)."""
-    result: dict[str, str] = {}
-    used: set[str] = set()
-    for node in graph:
-        base = "step-" + _ID_BAD.sub("_", str(node))
-        candidate, number = base, 2
-        while candidate in used:
-            candidate = f"{base}-{number}"
-            number += 1
-        used.add(candidate)
-        result[node] = candidate
-    return result
+    return unique_ids(graph, "step-", _ID_BAD, "-")
 
 
 def _wrap(name: str, width: int, lines: int) -> list[str]:

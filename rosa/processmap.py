@@ -8,6 +8,7 @@ read from BPMN can be written back, but analyses look at work steps only.
 """
 
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -49,10 +50,6 @@ class Step:
     kind: str = "task"
     lane: str = ""
     count: int | None = None
-
-    @property
-    def is_work(self) -> bool:
-        return self.kind in WORK_KINDS
 
 
 @dataclass
@@ -201,6 +198,25 @@ def to_dict(graph: nx.DiGraph) -> dict:
 
 
 # --- Analysis ---------------------------------------------------------------
+
+
+def unique_ids(graph: nx.DiGraph, prefix: str, bad: re.Pattern, joiner: str) -> dict[str, str]:
+    """Step id -> prefix + the id with `bad` characters as _, made unique with joiner + N.
+
+    For the ids of other formats (BPMN's NCNames, the SVG's element ids), which
+    allow fewer characters than a step id.
+    """
+    result: dict[str, str] = {}
+    used: set[str] = set()
+    for node in graph:
+        base = prefix + bad.sub("_", str(node))
+        candidate, number = base, 2
+        while candidate in used:
+            candidate = f"{base}{joiner}{number}"
+            number += 1
+        used.add(candidate)
+        result[node] = candidate
+    return result
 
 
 def start_steps(graph: nx.DiGraph) -> list[str]:

@@ -1,6 +1,10 @@
 """Small helpers shared by the tests."""
 
+import threading
+from contextlib import contextmanager
+
 import sqlalchemy as sa
+from werkzeug.serving import make_server
 
 from frontdesk.extensions import db
 
@@ -21,3 +25,16 @@ def one(app, model, *where):
         obj = db.session.scalars(query).one()
         db.session.expunge(obj)
         return obj
+
+
+@contextmanager
+def serving(app):
+    """The app on a threaded HTTP server on a free loopback port; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)

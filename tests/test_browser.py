@@ -4,16 +4,14 @@ Screenshots land in test-artifacts/ for people to look at.
 """
 
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from frontdesk.models import Contact, Referral
 from tests.conftest import PASSWORD, make_app
-from tests.helpers import count
+from tests.helpers import count, serving
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -26,12 +24,8 @@ def live_server(sqlite_template, tmp_path):
     shutil.copy(sqlite_template, path)
     app = make_app(f"sqlite:///{path}", COUNTER_POLL_SECONDS=1)
     _seed(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with serving(app) as base:
+        yield app, base
 
 
 def _seed(app):

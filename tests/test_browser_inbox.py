@@ -1,13 +1,12 @@
 """The public web form and the guide's triage in a real browser, with axe-core and screenshots."""
 
 import shutil
-import threading
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD, make_app
+from tests.helpers import serving
 from tests.test_browser import axe_violations, login_with_keyboard, shot
 
 pytestmark = pytest.mark.browser
@@ -31,12 +30,8 @@ def inbox_server(sqlite_template, tmp_path):
         db.session.add(anna)
         db.session.commit()
         db.engine.dispose()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with serving(app) as base:
+        yield app, base
 
 
 def test_citizen_asks_without_javascript_and_a_guide_triages(inbox_server, playwright_browser):

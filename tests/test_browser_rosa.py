@@ -2,14 +2,13 @@
 process-map editing and the what-if, each checked with axe-core and photographed."""
 
 import shutil
-import threading
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD, make_app
+from tests.helpers import serving
 from tests.test_browser import axe_violations, log_with_keyboard, login_with_keyboard, shot
 
 pytestmark = pytest.mark.browser
@@ -56,12 +55,8 @@ def rosa_server(sqlite_template, tmp_path):
                 )
         db.session.commit()
         db.engine.dispose()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with serving(app) as base:
+        yield app, base
 
 
 def test_staircase_page_filters_without_reload(rosa_server, page):

@@ -7,11 +7,11 @@ import urllib.request
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from frontdesk.extensions import db
 from frontdesk.models import ApiToken, AuditEvent, Organisation, Referral, User
 from frontdesk.models.user import hash_token
+from tests.helpers import serving
 
 CLAIMS = 20
 
@@ -19,12 +19,8 @@ CLAIMS = 20
 @pytest.fixture
 def server(app, world):
     """The test app served by a threaded HTTP server on loopback."""
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    thread.join(5)
+    with serving(app) as base:
+        yield base
 
 
 def _handlers(app, count: int) -> list[str]:

@@ -8,7 +8,7 @@ from frontdesk.api.auth import require_role
 from frontdesk.api.errors import ApiError, form_errors
 from frontdesk.api.payload import json_object
 from frontdesk.counter.forms import ApiContactForm
-from frontdesk.counter.operations import ContactError, ContactInput, log_contact
+from frontdesk.counter.operations import ContactError, ContactInput, LoggedContact, log_contact
 from frontdesk.extensions import db
 from frontdesk.models import Contact
 from frontdesk.timeutil import to_local
@@ -58,6 +58,17 @@ def _as_formdata(payload: dict) -> MultiDict:
     if fields:
         raise ApiError(422, "Kontakten kunde inte tas emot.", fields)
     return data
+
+
+def logged_response(logged: LoggedContact):
+    """201 with the routing decision, as every way of logging a contact answers."""
+    referral = None
+    if logged.referral_id is not None:
+        referral = {"id": logged.referral_id, "queue": logged.queue.code}
+    response = jsonify(id=logged.id, outcome=logged.outcome.value, referral=referral)
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_contact", contact_id=logged.id)
+    return response
 
 
 def contact_json(contact: Contact) -> dict:
@@ -111,13 +122,7 @@ def create_contact():
         logged = log_contact(data, user)
     except ContactError as error:
         raise ApiError(409, str(error), {"case_type": str(error)}) from error
-    referral = None
-    if logged.referral_id is not None:
-        referral = {"id": logged.referral_id, "queue": logged.queue.code}
-    response = jsonify(id=logged.id, outcome=logged.outcome.value, referral=referral)
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.get_contact", contact_id=logged.id)
-    return response
+    return logged_response(logged)
 
 
 @bp.get("/contacts/<int:contact_id>")

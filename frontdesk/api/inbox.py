@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from frontdesk.api import bp
 from frontdesk.api.auth import require_role
+from frontdesk.api.contacts import logged_response
 from frontdesk.api.errors import ApiError, form_errors
 from frontdesk.api.payload import json_object
 from frontdesk.channels.queries import channel_figures
@@ -213,13 +214,7 @@ def triage_inbox_message(message_id: int):
         return response, 409
     except ContactError as error:
         raise ApiError(409, str(error), {"case_type": str(error)}) from error
-    referral = None
-    if logged.referral_id is not None:
-        referral = {"id": logged.referral_id, "queue": logged.queue.code}
-    response = jsonify(id=logged.id, outcome=logged.outcome.value, referral=referral)
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.get_contact", contact_id=logged.id)
-    return response
+    return logged_response(logged)
 
 
 @bp.get("/channels/parity")

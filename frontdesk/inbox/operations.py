@@ -2,18 +2,19 @@
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from frontdesk.audit import record
+from frontdesk.counter.forms import EARLIEST_YEAR
 from frontdesk.counter.operations import ContactInput, LoggedContact, log_contact
 from frontdesk.database import insert_unless_taken
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import mandate_level
 from frontdesk.models import InboxMessage, Office, User
 from frontdesk.models.inbox import BODY_MAX, REPLY_MAX, SENDER_MAX, SUBJECT_MAX
-from frontdesk.timeutil import utcnow
+from frontdesk.timeutil import LOCAL_TZ, local_today, utcnow
 from kanaler import mask_personnummer
 from rosa import Outcome, route
 
@@ -177,6 +178,66 @@ def mark_spam(message: InboxMessage, user: User) -> None:
     """Set the message aside as spam: no contact, nothing counted."""
     _take(message, user, "spam")
     record("inbox.spam", "inbox_message", message.id, user)
+
+
+class TooManyQuestions(Exception):
+    """The web form's limit per client address and hour is reached."""
+
+
+QUESTION_WINDOW = timedelta(hours=1)
+
+
+def ask_question(
+    office: Office, question: str, email: str, topic: str, source_hash: str, limit: int
+) -> InboxMessage:
+    """A citizen's question from the web form, unless the address asked `limit` times this hour.
+
+    The count is taken again with the new question in: two posts at the same moment may
+    both pass the first count. TooManyQuestions after the insert relies on the request
+    failing (4xx), which rolls the insert back.
+    """
+    since = utcnow() - QUESTION_WINDOW
+    if recent_from_source(source_hash, since) >= limit:
+        raise TooManyQuestions
+    message = receive(
+        Incoming(
+            channel="webb",
+            office=office,
+            sender=email,
+            reply_to=email,
+            subject=(topic or "Fråga via webbformuläret")[:200],
+            body=question,
+            topic=topic,
+            source_hash=source_hash,
+        )
+    )
+    if recent_from_source(source_hash, since) > limit:
+        raise TooManyQuestions
+    return message
+
+
+def register_letter(
+    office: Office, sender: str, subject: str, body: str, received_on: date, user: User
+) -> InboxMessage:
+    """A paper letter as an inbox message with channel brev; InboxRefused for a bad date."""
+    if received_on > local_today():
+        raise InboxRefused("Datumet ligger i framtiden.")
+    if received_on.year < EARLIEST_YEAR:
+        raise InboxRefused(f"Datumet ligger före {EARLIEST_YEAR}.")
+    # A letter has a date, not a time: noon keeps it on that day in any zone (or now,
+    # for a letter registered this morning).
+    received = min(datetime.combine(received_on, time(12), tzinfo=LOCAL_TZ), utcnow())
+    return receive(
+        Incoming(
+            channel="brev",
+            office=office,
+            sender=sender,
+            subject=subject,
+            body=body,
+            received_at=received,
+        ),
+        user,
+    )
 
 
 def recent_from_source(source_hash: str, since: datetime) -> int:

@@ -2,7 +2,6 @@
 
 import hashlib
 import ipaddress
-from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import (
@@ -20,7 +19,6 @@ from flask import (
 from sqlalchemy.orm import joinedload
 
 from frontdesk.auth import roles_required
-from frontdesk.counter.forms import EARLIEST_YEAR
 from frontdesk.counter.operations import ContactError, ContactInput
 from frontdesk.counter.queries import catalogue_for
 from frontdesk.extensions import db
@@ -28,16 +26,16 @@ from frontdesk.inbox.forms import LetterForm, ReplyForm, TriageForm, WebForm
 from frontdesk.inbox.operations import (
     InboxConflict,
     InboxRefused,
-    Incoming,
+    TooManyQuestions,
+    ask_question,
     mark_spam,
-    receive,
-    recent_from_source,
+    register_letter,
     reply,
     triage,
 )
 from frontdesk.models import CaseType, InboxMessage, Office
 from frontdesk.models.inbox import INBOX_STATUSES
-from frontdesk.timeutil import LOCAL_TZ, local_today, utcnow
+from frontdesk.timeutil import local_today
 from kanaler import channel_label
 from rosa import LEVELS
 
@@ -201,27 +199,18 @@ def letter():
     office = g.user.office or db.session.scalar(sa.select(Office).order_by(Office.code))
     if request.method == "POST":
         if form.validate():
-            if form.received_on.data > local_today():
-                form.received_on.errors.append("Datumet ligger i framtiden.")
-            elif form.received_on.data.year < EARLIEST_YEAR:
-                form.received_on.errors.append(f"Datumet ligger före {EARLIEST_YEAR}.")
-            else:
-                # A letter has a date, not a time: noon keeps it on that day in any zone
-                # (or now, for a letter registered this morning).
-                received = min(
-                    datetime.combine(form.received_on.data, time(12), tzinfo=LOCAL_TZ), utcnow()
-                )
-                message = receive(
-                    Incoming(
-                        channel="brev",
-                        office=office,
-                        sender=form.sender.data,
-                        subject=form.subject.data,
-                        body=form.body.data,
-                        received_at=received,
-                    ),
+            try:
+                message = register_letter(
+                    office,
+                    form.sender.data,
+                    form.subject.data,
+                    form.body.data,
+                    form.received_on.data,
                     g.user,
                 )
+            except InboxRefused as refused:
+                form.received_on.errors.append(str(refused))
+            else:
                 flash(f"Brevet är registrerat som {message.receipt}.")
                 return redirect(url_for("inbox.show", message_id=message.id), 303)
         return render_template("inbox/letter.html", form=form, office=office), 422
@@ -275,35 +264,21 @@ def contact_form():
         # A bot filled the hidden field: answer as if all went well and store nothing.
         session["receipt"] = "W-" + "0" * 8
         return redirect(url_for("public.receipt"), 303)
-    source = _source_hash()
-    limit = current_app.config.get("WEB_FORM_LIMIT_PER_HOUR", 5)
-    if recent_from_source(source, utcnow() - timedelta(hours=1)) >= limit:
-        message = "Du har skickat många frågor på kort tid. Vänta en stund och försök igen."
-        return render_template(
-            "public/contact.html", form=form, topics=topics, limited=message
-        ), 429
     office = _public_office()
     if office is None:
         abort(503)
-    topic = form.topic.data if form.topic.data in topics else ""
-    message = receive(
-        Incoming(
-            channel="webb",
-            office=office,
-            sender=form.email.data or "",
-            reply_to=form.email.data or "",
-            subject=(topic or "Fråga via webbformuläret")[:200],
-            body=form.question.data,
-            topic=topic,
-            source_hash=source,
+    try:
+        message = ask_question(
+            office,
+            form.question.data,
+            form.email.data or "",
+            form.topic.data if form.topic.data in topics else "",
+            _source_hash(),
+            current_app.config.get("WEB_FORM_LIMIT_PER_HOUR", 5),
         )
-    )
-    # Two posts at the same moment may both pass the first count: count again, with
-    # this one in, and refuse (the 429 rolls the insert back) if it went over.
-    if recent_from_source(source, utcnow() - timedelta(hours=1)) > limit:
-        message = "Du har skickat många frågor på kort tid. Vänta en stund och försök igen."
+    except TooManyQuestions:
         return render_template(
-            "public/contact.html", form=form, topics=topics, limited=message
+            "public/contact.html", form=form, topics=topics, limited=TOO_MANY
         ), 429
     session["receipt"] = message.receipt
     return redirect(url_for("public.receipt"), 303)

@@ -11,7 +11,7 @@ from frontdesk.extensions import db
 from frontdesk.models import CaseType, ProcessMap, User
 from frontdesk.processes.queries import graph_of, latest_map
 from frontdesk.timeutil import utcnow
-from rosa.processmap import to_dict
+from rosa.processmap import ProcessMapError, to_dict
 
 
 class MapVersionConflict(Exception):
@@ -75,16 +75,21 @@ def edit_map(
     edit: Callable[[nx.DiGraph | None], nx.DiGraph],
     user: User,
     note: str,
+    *,
+    may_create: bool = False,
 ) -> ProcessMap:
     """Apply one edit to the version the editor saw and store the result as the next version.
 
     An edit made on an older version than the newest is refused, so two managers
-    editing the same map never silently drop each other's changes.
+    editing the same map never silently drop each other's changes. Only an edit that
+    `may_create` is given None (no map yet); the others need a map to change.
     """
     latest = latest_map(case_type)
     latest_version = latest.version if latest else 0
     if base_version != latest_version:
         raise StaleMap(latest_version)
+    if latest is None and not may_create:
+        raise ProcessMapError("karta", "ärendetypen har ingen karta ännu")
     graph = edit(graph_of(latest) if latest else None)
     return store_map(case_type, graph, "redigering" if latest else "manuell", user, note)
 

@@ -56,11 +56,12 @@ def latest_graphs(codes: list[str]) -> dict[str, tuple[ProcessMap, nx.DiGraph]]:
     return {code: (pm, graph_of(pm)) for code, pm in rows}
 
 
-def mapped_case_types() -> list[tuple[CaseType, int]]:
-    """Case types with a map, and their newest version number."""
-    return db.session.execute(
-        sa.select(CaseType, sa.func.max(ProcessMap.version))
-        .join(ProcessMap, ProcessMap.case_type_id == CaseType.id)
-        .group_by(CaseType.id)
-        .order_by(CaseType.name)
-    ).all()
+def newest_versions() -> dict[int, int]:
+    """Case-type id to the newest version number of its map, for case types that have one."""
+    return dict(
+        db.session.execute(
+            sa.select(ProcessMap.case_type_id, sa.func.max(ProcessMap.version)).group_by(
+                ProcessMap.case_type_id
+            )
+        ).all()
+    )

@@ -34,7 +34,12 @@ from frontdesk.processes.operations import (
     new_step_id,
     store_map,
 )
-from frontdesk.processes.queries import graph_of, latest_map, map_version, versions
+from frontdesk.processes.queries import (
+    graph_of,
+    latest_map,
+    map_version,
+    versions,
+)
 from rosa import LEVELS
 from rosa.bpmn import read_bpmn, write_bpmn
 from rosa.diagram import LEVEL_COLOURS, render_svg
@@ -178,10 +183,10 @@ def download_bpmn(code: str):
     )
 
 
-def _edit(case_type: CaseType, version: int, edit, note: str):
+def _edit(case_type: CaseType, version: int, edit, note: str, *, may_create: bool = False):
     """Store one edit; flash what went wrong instead of failing the page."""
     try:
-        edit_map(case_type, version, edit, g.user, note)
+        edit_map(case_type, version, edit, g.user, note, may_create=may_create)
     except StaleMap as stale:
         flash(
             f"Kartan har ändrats av någon annan (nu version {stale.latest}). "
@@ -225,7 +230,9 @@ def add(code: str):
             return build([new], [], name=case_type.name)
         return add_step(graph, new, after=form.after.data or None)
 
-    return _edit(case_type, form.version.data, edit, f"La till steget {values['name']}")
+    return _edit(
+        case_type, form.version.data, edit, f"La till steget {values['name']}", may_create=True
+    )
 
 
 @bp.post("/<code>/steg/andra")
@@ -241,49 +248,33 @@ def change(code: str):
     return _edit(
         case_type,
         form.version.data,
-        lambda graph: update_step(_require(graph), form.step.data, **values),
+        lambda graph: update_step(graph, form.step.data, **values),
         f"Ändrade steget {values['name']}",
     )
 
 
-def _require(graph):
-    if graph is None:
-        raise ProcessMapError("karta", "ärendetypen har ingen karta ännu")
-    return graph
+def _step_action(code: str, action, note: str):
+    """Move or remove the step the form names, on the version the form was made from."""
+    case_type = _case_type(code)
+    form = StepActionForm()
+    if not form.validate():
+        flash(_form_errors(form), "error")
+        return _back(case_type)
+    return _edit(case_type, form.version.data, lambda graph: action(graph, form.step.data), note)
 
 
 @bp.post("/<code>/steg/tidigare")
 @roles_required(*MANAGER_ROLES)
 def earlier(code: str):
     """Move a step one place earlier in its sequence."""
-    case_type = _case_type(code)
-    form = StepActionForm()
-    if not form.validate():
-        flash(_form_errors(form), "error")
-        return _back(case_type)
-    return _edit(
-        case_type,
-        form.version.data,
-        lambda graph: move_earlier(_require(graph), form.step.data),
-        "Flyttade ett steg",
-    )
+    return _step_action(code, move_earlier, "Flyttade ett steg")
 
 
 @bp.post("/<code>/steg/ta-bort")
 @roles_required(*MANAGER_ROLES)
 def remove(code: str):
     """Remove a step; the steps before and after it are joined."""
-    case_type = _case_type(code)
-    form = StepActionForm()
-    if not form.validate():
-        flash(_form_errors(form), "error")
-        return _back(case_type)
-    return _edit(
-        case_type,
-        form.version.data,
-        lambda graph: remove_step(_require(graph), form.step.data),
-        "Tog bort ett steg",
-    )
+    return _step_action(code, remove_step, "Tog bort ett steg")
 
 
 @bp.post("/<code>/banor")
@@ -300,7 +291,7 @@ def map_lanes(code: str):
     return _edit(
         case_type,
         form.version.data,
-        lambda graph: assign_lanes(_require(graph), mapping),
+        lambda graph: assign_lanes(graph, mapping),
         "Kopplade banor till främre och bakre ledet",
     )
 

@@ -34,13 +34,6 @@ class Period:
     first: date
     last: date
 
-    @classmethod
-    def last_months(cls, months: int, today: date | None = None) -> "Period":
-        today = today or local_today()
-        return cls(
-            today - timedelta(days=round(months * DAYS_PER_MONTH)) + timedelta(days=1), today
-        )
-
     @property
     def bounds(self) -> tuple[datetime, datetime]:
         return local_day_bounds(self.first)[0], local_day_bounds(self.last)[1]
