@@ -389,3 +389,20 @@ def test_rate_limit_counts_each_client_behind_a_proxy(database_url, world):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(InboxMessage)) == 3
         db.session.remove()
         db.engine.dispose()
+
+
+def test_page_says_who_was_first(app, world, api, client, auth):
+    message_id = post_message(api).json["id"]
+    api.post(
+        f"/inbox/{message_id}/triage", json={"case_type": "PARK", "rosa_level": 1}, as_user="omar"
+    )
+    auth.login("anna")
+    for action, data in (
+        ("triage", {"case_type": "PARK", "rosa_level": "2"}),
+        ("svar", {"case_type": "PARK", "rosa_level": "1", "reply": "Hej"}),
+        ("skrap", {}),
+    ):
+        response = client.post(f"/inkorg/{message_id}/{action}", data=data, follow_redirects=True)
+        assert "redan hanterat av Omar" in response.get_data(as_text=True)
+    assert count(app, Contact) == 1
+    assert one(app, InboxMessage).status == "triaged"

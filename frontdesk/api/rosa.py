@@ -4,17 +4,19 @@ import io
 
 import sqlalchemy as sa
 from flask import Response, current_app, jsonify, request
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from frontdesk.api import bp
 from frontdesk.api.auth import require_role
-from frontdesk.api.errors import ApiError
+from frontdesk.api.errors import ApiError, form_errors
 from frontdesk.api.payload import json_object, parse_json
 from frontdesk.extensions import db
 from frontdesk.models import CaseType, Office
 from frontdesk.processes.operations import MapVersionConflict, store_map
 from frontdesk.processes.queries import graph_of, latest_map, map_version
 from frontdesk.recommendations.filters import FilterError, read_filters
+from frontdesk.recommendations.forms import ApiDecisionForm
 from frontdesk.recommendations.operations import (
     ProposalDecided,
     ProposalNotFound,
@@ -107,21 +109,18 @@ def recommendation_decision(proposal_id: str):
     """Approve (the mandate changes at once) or reject a proposal, with a note."""
     user = require_role(*MANAGER_ROLES)
     payload = json_object({"decision", "note"})
-    fields = {}
-    if payload.get("decision") not in ("approve", "reject"):
-        fields["decision"] = "Ska vara approve eller reject."
-    note = payload.get("note")
-    if not isinstance(note, str) or not note.strip():
-        fields["note"] = "Skriv en motivering."
-    elif len(note) > 1000:
-        fields["note"] = "Högst 1000 tecken."
-    if fields:
-        raise ApiError(422, "Beslutet kunde inte tas emot.", fields)
+    wrong_type = {k: "Ska vara en sträng." for k, v in payload.items() if not isinstance(v, str)}
+    if wrong_type:
+        raise ApiError(422, "Beslutet kunde inte tas emot.", wrong_type)
+    # The page's form: the same checks and messages for both.
+    form = ApiDecisionForm(formdata=MultiDict(payload))
+    if not form.validate():
+        raise ApiError(422, "Beslutet kunde inte tas emot.", form_errors(form))
     try:
         row = decide(
             proposal_id,
-            payload["decision"],
-            note.strip(),
+            form.decision.data,
+            form.note.data,
             user,
             months_back(current_app.config["ROSA_PERIOD_MONTHS"]),
             current_app.config["ROSA_CEILING"],

@@ -19,6 +19,7 @@ from flask import (
 from sqlalchemy.orm import joinedload
 
 from frontdesk.auth import roles_required
+from frontdesk.catalog.queries import all_offices
 from frontdesk.counter.operations import ContactError, ContactInput
 from frontdesk.counter.queries import catalogue_for
 from frontdesk.extensions import db
@@ -44,6 +45,13 @@ public_bp = Blueprint("public", __name__)
 GUIDE_ROLES = ("vagledare", "chef", "admin")
 TOO_MANY = "Du har skickat många frågor på kort tid. Vänta en stund och försök igen."
 STATUS_LABELS = {"new": "Ny", "triaged": "Triagerad", "answered": "Besvarad", "spam": "Skräp"}
+
+
+@bp.errorhandler(InboxConflict)
+def handled_by_someone_else(conflict: InboxConflict):
+    """Someone was first: say who, and show the message as it is now (nothing was written)."""
+    flash(str(conflict), "error")
+    return redirect(url_for("inbox.show", message_id=conflict.message.id), 303)
 
 
 def visible_messages():
@@ -104,7 +112,7 @@ def _page(message: InboxMessage, triage_form=None, reply_form=None, status=200):
             triage_form=triage_form or TriageForm(formdata=None, office=office.code),
             reply_form=reply_form or ReplyForm(formdata=None, office=office.code),
             catalogue=catalogue_for(office),
-            offices=db.session.scalars(sa.select(Office).order_by(Office.code)).all(),
+            offices=all_offices(),
             levels=LEVELS,
             status_labels=STATUS_LABELS,
             channel_label=channel_label,
@@ -147,9 +155,6 @@ def triage_message(message_id: int):
         db.session.rollback()  # the message stays new; nothing of the attempt is kept
         form.case_type.errors = [str(error)]
         return _page(_message(message_id), triage_form=form, status=409)
-    except InboxConflict as conflict:
-        flash(str(conflict), "error")
-        return redirect(url_for("inbox.show", message_id=message.id), 303)
     if logged.referral_id:
         flash(f"{message.receipt} är triagerat och remitterat till {logged.queue.name}.")
     else:
@@ -170,9 +175,6 @@ def reply_message(message_id: int):
     except InboxRefused as refused:
         form.reply.errors = [str(refused)]
         return _page(message, reply_form=form, status=422)
-    except InboxConflict as conflict:
-        flash(str(conflict), "error")
-        return redirect(url_for("inbox.show", message_id=message.id), 303)
     flash(f"{message.receipt} är besvarat.")
     return redirect(url_for("inbox.index"), 303)
 
@@ -182,11 +184,7 @@ def reply_message(message_id: int):
 def spam(message_id: int):
     """Set a message aside as spam."""
     message = _message(message_id)
-    try:
-        mark_spam(message, g.user)
-    except InboxConflict as conflict:
-        flash(str(conflict), "error")
-        return redirect(url_for("inbox.show", message_id=message.id), 303)
+    mark_spam(message, g.user)
     flash(f"{message.receipt} är markerat som skräp.")
     return redirect(url_for("inbox.index"), 303)
 

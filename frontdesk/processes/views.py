@@ -15,9 +15,10 @@ from flask import (
 )
 
 from frontdesk.auth import roles_required
+from frontdesk.catalog.queries import all_offices, office_to_show
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import mandate_level
-from frontdesk.models import CaseType, Office
+from frontdesk.models import CaseType
 from frontdesk.processes.forms import (
     ACTOR_CHOICES,
     LEVEL_CHOICES,
@@ -75,15 +76,6 @@ def _case_types() -> list[CaseType]:
     return db.session.scalars(sa.select(CaseType).order_by(CaseType.name)).all()
 
 
-def _office() -> Office:
-    code = request.args.get("office")
-    if code:
-        office = db.session.scalar(sa.select(Office).where(Office.code == code))
-        if office is not None:
-            return office
-    return g.user.office or db.session.scalar(sa.select(Office).order_by(Office.code))
-
-
 MAX_VERSION = 1_000_000
 
 
@@ -132,7 +124,7 @@ def show(code: str):
     """The map drawn as a diagram, its analysis under a mandate, and the step editor."""
     case_type = _case_type(code)
     process_map = _requested_map(case_type)
-    office = _office()
+    office, _known = office_to_show(request.args.get("office"), g.user)
     current = mandate_level(office, case_type)
     raw_mandate = request.args.get("mandat", "")
     mandate = int(raw_mandate) if raw_mandate in {str(n) for n in range(1, 9)} else current
@@ -141,7 +133,7 @@ def show(code: str):
         process_map=process_map,
         versions=versions(case_type),
         office=office,
-        offices=db.session.scalars(sa.select(Office).order_by(Office.code)).all(),
+        offices=all_offices(),
         current_mandate=current,
         mandate=mandate,
         levels=LEVELS,

@@ -22,3 +22,11 @@ class DecisionForm(FlaskForm):
             Length(max=1000, message="Högst 1000 tecken."),
         ],
     )
+
+
+class ApiDecisionForm(DecisionForm):
+    """The API's variant: the same checks, no CSRF (the API authenticates each request)."""
+
+    class Meta:
+        csrf = False
+        locales = ["sv_SE", "sv"]

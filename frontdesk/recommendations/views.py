@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from frontdesk.auth import roles_required
+from frontdesk.catalog.queries import all_offices, office_to_show
 from frontdesk.extensions import db, htmx
 from frontdesk.models import CaseType, Office
 from frontdesk.recommendations.filters import FilterError, read_filters
@@ -29,17 +30,11 @@ bp = Blueprint("rosa", __name__, url_prefix="/rosa")
 MANAGER_ROLES = ("chef", "admin")
 
 
-def _offices() -> list[Office]:
-    return db.session.scalars(sa.select(Office).order_by(Office.code)).all()
-
-
 def _office_or_default(code: str | None) -> Office:
-    if code:
-        office = db.session.scalar(sa.select(Office).where(Office.code == code))
-        if office is not None:
-            return office
+    office, known = office_to_show(code, g.user)
+    if not known:
         flash("Okänt kontor; visar ditt eget.", "error")
-    return g.user.office or _offices()[0]
+    return office
 
 
 @bp.get("/trappan")
@@ -57,7 +52,7 @@ def staircase():
         stairs=stairs,
         errors=errors,
         args=request.args,
-        offices=_offices(),
+        offices=all_offices(),
         case_types=db.session.scalars(sa.select(CaseType).order_by(CaseType.name)).all(),
     )
     template = "rosa/staircase.html"
@@ -76,7 +71,7 @@ def recommendations():
     return render_template(
         "rosa/recommendations.html",
         office=office,
-        offices=_offices(),
+        offices=all_offices(),
         period=period,
         ceiling=current_app.config["ROSA_CEILING"],
         open_views=[v for v in views if v.decision is None],
@@ -151,7 +146,7 @@ def whatif():
     result = what_if(histories, targets)
     context = dict(
         office=office,
-        offices=_offices(),
+        offices=all_offices(),
         period=period,
         histories=histories,
         names=names,
