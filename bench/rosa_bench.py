@@ -112,7 +112,9 @@ def main() -> None:
                 index.create(connection)
             load_seconds = time.perf_counter() - started
             started = time.perf_counter()
-            day_rows, month_rows = rebuild()
+            tally_rows = rebuild()
+            day_rows = tally_rows["contact_day_tallies"]
+            month_rows = tally_rows["contact_month_tallies"]
             rebuild_seconds = time.perf_counter() - started
             # A process map on every tenth case type, so proposals also analyse maps.
             rng = random.Random(4)

@@ -249,10 +249,11 @@ def import_calls_command(file, skip_bad: bool) -> None:
 @click.command("rebuild-tallies")
 @with_appcontext
 def rebuild_tallies_command() -> None:
-    """Recount the daily and monthly contact tallies from the contacts."""
-    days, months = rebuild_tallies()
+    """Recount the contact tallies (staircase, recommendations, overview) from the contacts."""
+    rows = rebuild_tallies()
     db.session.commit()
-    click.echo(f"day rows: {days}\nmonth rows: {months}")
+    for table, count in rows.items():
+        click.echo(f"{table}: {count}")
 
 
 def register_commands(app: Flask) -> None:

@@ -1,78 +1,114 @@
-"""Keeping the daily and monthly contact tallies in step with the contacts table.
+"""Keeping the contact tallies in step with the contacts table.
 
-Every operation that adds, corrects or removes a contact calls `tally()` in its
-own transaction, so the tallies commit or roll back with the contact. Bulk loads
-call `rebuild()` once afterwards.
+Five tallies count the contacts at the grains their readers need (the staircase,
+the recommendations, the overview's series, its per-case-type tables and its
+heat map). Every operation that adds, corrects or removes a contact calls
+`tally()` in its own transaction, so the tallies commit or roll back with the
+contact. Bulk loads call `rebuild()` (everything) or `add_counts()` (new rows only).
 """
 
 import functools
-from collections import Counter
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from frontdesk.extensions import db
-from frontdesk.models import Contact, ContactDayTally, ContactMonthTally
+from frontdesk.models import (
+    Contact,
+    ContactDayStat,
+    ContactDayTally,
+    ContactMonthTally,
+    OfficeDayStat,
+    OfficeHourStat,
+)
 from frontdesk.timeutil import to_local
 
-_DAY = ContactDayTally.__table__
-_MONTH = ContactMonthTally.__table__
-_DAY_KEY = ("day", "office_id", "case_type_id", "rosa_level")
-_MONTH_KEY = ("month", "office_id", "case_type_id", "rosa_level", "outcome")
+
+@dataclass(frozen=True)
+class Tally:
+    """A tally table: the columns that key a row and the counts added to it."""
+
+    table: sa.Table
+    key: tuple[str, ...]
+    counts: tuple[str, ...]
+
+
+# Upserted in this order by every transaction, so PostgreSQL's row locks are always
+# taken table by table in the same sequence.
+TALLIES = (
+    Tally(
+        ContactDayTally.__table__, ("day", "office_id", "case_type_id", "rosa_level"), ("contacts",)
+    ),
+    Tally(
+        ContactMonthTally.__table__,
+        ("month", "office_id", "case_type_id", "channel", "rosa_level", "outcome"),
+        ("contacts", "repeats", "duration_sum", "duration_n"),
+    ),
+    Tally(
+        ContactDayStat.__table__,
+        ("day", "office_id", "case_type_id", "channel", "rosa_level", "outcome"),
+        ("contacts", "repeats"),
+    ),
+    Tally(
+        OfficeDayStat.__table__,
+        ("day", "office_id", "channel", "rosa_level", "outcome"),
+        ("contacts", "repeats"),
+    ),
+    Tally(OfficeHourStat.__table__, ("day", "hour", "office_id", "channel"), ("contacts",)),
+)
 
 
 @functools.cache
-def _upsert_statement(dialect: str, table: sa.Table, key: tuple[str, ...], added: tuple[str, ...]):
+def _upsert_statement(dialect: str, tally: Tally):
     """INSERT ... ON CONFLICT DO UPDATE adding to the counts, built once per dialect.
 
     Building it per contact (the `excluded` alias above all) cost more than the
     INSERTs themselves on the counter's hot path.
     """
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(tally.table)
     return insert.on_conflict_do_update(
-        index_elements=list(key),
-        set_={name: table.c[name] + insert.excluded[name] for name in added},
+        index_elements=list(tally.key),
+        set_={name: tally.table.c[name] + insert.excluded[name] for name in tally.counts},
     )
-
-
-def _upsert(table: sa.Table, key: tuple[str, ...], row: dict, added: tuple[str, ...]) -> None:
-    connection = db.session.connection()
-    connection.execute(_upsert_statement(connection.dialect.name, table, key, added), row)
 
 
 def local_day(moment: datetime) -> date:
     return to_local(moment).date()
 
 
-def tally(
-    *,
-    occurred_at: datetime,
-    office_id: int,
-    case_type_id: int,
-    rosa_level: int,
-    outcome: str,
-    duration_seconds: int | None,
-    delta: int,
-) -> None:
-    """Add (delta 1) or take away (delta -1) one contact from both tallies."""
-    day = local_day(occurred_at)
-    common = {"office_id": office_id, "case_type_id": case_type_id, "rosa_level": rosa_level}
-    _upsert(_DAY, _DAY_KEY, {"day": day, **common, "contacts": delta}, ("contacts",))
-    timed = duration_seconds is not None
-    _upsert(
-        _MONTH,
-        _MONTH_KEY,
-        {
-            "month": day.replace(day=1),
-            **common,
-            "outcome": outcome,
-            "contacts": delta,
-            "duration_sum": delta * (duration_seconds or 0),
-            "duration_n": delta if timed else 0,
-        },
-        ("contacts", "duration_sum", "duration_n"),
-    )
+def _values(local: datetime, fields: dict, delta: int) -> dict:
+    """Every column any tally needs, for one contact counted `delta` times."""
+    seconds = fields["duration_seconds"]
+    day = local.date()
+    return {
+        "day": day,
+        "month": day.replace(day=1),
+        "hour": local.hour,
+        "office_id": fields["office_id"],
+        "case_type_id": fields["case_type_id"],
+        "channel": fields["channel"],
+        "rosa_level": fields["rosa_level"],
+        "outcome": fields["outcome"],
+        "contacts": delta,
+        "repeats": delta if fields["is_repeat"] else 0,
+        "duration_sum": delta * (seconds or 0),
+        "duration_n": delta if seconds is not None else 0,
+    }
+
+
+def tally(*, delta: int, **fields) -> None:
+    """Add (delta 1) or take away (delta -1) one contact from every tally.
+
+    `fields` are those of `tally_fields()`: occurred_at, office_id, case_type_id,
+    channel, rosa_level, outcome, duration_seconds, is_repeat.
+    """
+    values = _values(to_local(fields["occurred_at"]), fields, delta)
+    connection = db.session.connection()
+    for each in TALLIES:
+        connection.execute(_upsert_statement(connection.dialect.name, each), values)
 
 
 def tally_fields(contact: Contact) -> dict:
@@ -81,80 +117,133 @@ def tally_fields(contact: Contact) -> dict:
         "occurred_at": contact.occurred_at,
         "office_id": contact.office_id,
         "case_type_id": contact.case_type_id,
+        "channel": contact.channel,
         "rosa_level": contact.rosa_level,
         "outcome": contact.outcome,
         "duration_seconds": contact.duration_seconds,
+        "is_repeat": contact.is_repeat,
     }
 
 
 def lock_order(fields: dict) -> tuple:
-    """The order in which tally rows are taken (the rows' keys, the day being the same)."""
-    return (fields["office_id"], fields["case_type_id"], fields["rosa_level"], fields["outcome"])
+    """The order in which two moves of one contact take their tally rows (the rows' keys)."""
+    return tuple(
+        fields[name]
+        for name in ("office_id", "case_type_id", "channel", "rosa_level", "outcome", "is_repeat")
+    )
 
 
 def tally_contact(contact: Contact, delta: int) -> None:
     tally(**tally_fields(contact), delta=delta)
 
 
-def rebuild(batch: int = 50_000) -> tuple[int, int]:
-    """Recount both tallies from the contacts (after a bulk load); returns their row counts.
+def move(before: dict, after: dict) -> None:
+    """Move a changed contact from the rows of its old fields to those of its new ones.
 
-    The local day needs the time zone, which SQLite cannot apply, so the contacts are
-    streamed through Python once.
+    The rows are taken in key order, so two corrections in opposite directions on
+    PostgreSQL lock them in the same order instead of deadlocking.
     """
-    days: Counter = Counter()
-    months: Counter = Counter()
-    month_time: Counter = Counter()
-    month_timed: Counter = Counter()
+    for fields, delta in sorted(((before, -1), (after, 1)), key=lambda m: lock_order(m[0])):
+        tally(**fields, delta=delta)
+
+
+class _Counts:
+    """Tally rows counted in memory, for bulk loads."""
+
+    def __init__(self):
+        self.rows: dict[Tally, defaultdict] = {t: defaultdict(Counter) for t in TALLIES}
+
+    def add(self, local: datetime, fields: dict) -> None:
+        values = _values(local, fields, 1)
+        for each, rows in self.rows.items():
+            row = rows[tuple(values[name] for name in each.key)]
+            for name in each.counts:
+                row[name] += values[name]
+
+    def write(self, *, upsert: bool) -> dict[str, int]:
+        """Insert the rows (into empty tallies) or add them to what is there."""
+        connection = db.session.connection()
+        written = {}
+        for each, rows in self.rows.items():
+            records = [
+                {**dict(zip(each.key, key, strict=True)), **{n: row[n] for n in each.counts}}
+                for key, row in rows.items()
+            ]
+            for start in range(0, len(records), 20_000):
+                chunk = records[start : start + 20_000]
+                statement = (
+                    _upsert_statement(connection.dialect.name, each)
+                    if upsert
+                    else sa.insert(each.table)
+                )
+                connection.execute(statement, chunk)
+            written[each.table.name] = len(records)
+        return written
+
+
+class LocalHours:
+    """UTC instants to local time, one zone conversion per distinct UTC hour.
+
+    Stockholm's offset is whole hours, so the UTC hour decides the local day and hour.
+    Accepts the driver's raw values: ISO text (SQLite) or datetimes (PostgreSQL).
+    """
+
+    def __init__(self):
+        self._cache: dict = {}
+
+    def __call__(self, occurred_at) -> datetime:
+        hour = (
+            occurred_at[:13]
+            if isinstance(occurred_at, str)
+            else occurred_at.replace(minute=0, second=0, microsecond=0)
+        )
+        local = self._cache.get(hour)
+        if local is None:
+            moment = datetime.fromisoformat(hour + ":00") if isinstance(hour, str) else hour
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            local = self._cache[hour] = to_local(moment)
+        return local
+
+
+_RAW_COLUMNS = (
+    "occurred_at, office_id, case_type_id, channel, rosa_level, outcome,"
+    " duration_seconds, is_repeat"
+)
+_FIELD_NAMES = tuple(name.strip() for name in _RAW_COLUMNS.split(","))
+
+
+def count_rows(rows, local_hours: LocalHours | None = None) -> _Counts:
+    """Count raw contact rows (the columns of _RAW_COLUMNS, in order) into tally rows."""
+    local_hours = local_hours or LocalHours()
+    counts = _Counts()
+    for row in rows:
+        fields = dict(zip(_FIELD_NAMES, row, strict=True))
+        counts.add(local_hours(fields["occurred_at"]), fields)
+    return counts
+
+
+def add_counts(counts: _Counts) -> dict[str, int]:
+    """Add counted rows (of contacts just bulk-inserted) to the tallies."""
+    return counts.write(upsert=True)
+
+
+def rebuild(batch: int = 50_000) -> dict[str, int]:
+    """Recount every tally from the contacts (after a bulk load); returns row counts by table."""
     # Clear first: the DELETE takes the write lock (SQLite; the write gate) before the
     # contacts are read, and on PostgreSQL the SHARE lock holds off new contacts until
     # commit, so none logged meanwhile can fall between the read and the write.
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("LOCK TABLE contacts IN SHARE MODE")
-    db.session.execute(sa.delete(_DAY))
-    db.session.execute(sa.delete(_MONTH))
+    for each in TALLIES:
+        db.session.execute(sa.delete(each.table))
     # Raw driver rows: the typed column would build an aware datetime per contact, which
-    # is most of the cost at a million rows. SQLite hands back text, PostgreSQL datetimes.
-    cursor = db.session.connection().exec_driver_sql(
-        "SELECT occurred_at, office_id, case_type_id, rosa_level, outcome, duration_seconds"
-        " FROM contacts"
-    )
-    day_of_hour: dict = {}
-    while rows := cursor.fetchmany(batch):
-        for occurred_at, office_id, case_type_id, level, outcome, seconds in rows:
-            # Stockholm's offset is whole hours: the UTC hour decides the local day.
-            hour = (
-                occurred_at[:13]
-                if isinstance(occurred_at, str)
-                else occurred_at.replace(minute=0, second=0, microsecond=0)
-            )
-            day = day_of_hour.get(hour)
-            if day is None:
-                moment = datetime.fromisoformat(hour + ":00") if isinstance(hour, str) else hour
-                day = day_of_hour[hour] = local_day(moment.replace(tzinfo=UTC))
-            days[(day, office_id, case_type_id, level)] += 1
-            month_key = (day.replace(day=1), office_id, case_type_id, level, outcome)
-            months[month_key] += 1
-            if seconds is not None:
-                month_time[month_key] += seconds
-                month_timed[month_key] += 1
-    if days:
-        db.session.execute(
-            sa.insert(_DAY),
-            [dict(zip(_DAY_KEY, key, strict=True), contacts=n) for key, n in days.items()],
-        )
-    if months:
-        db.session.execute(
-            sa.insert(_MONTH),
-            [
-                dict(
-                    zip(_MONTH_KEY, key, strict=True),
-                    contacts=n,
-                    duration_sum=month_time[key],
-                    duration_n=month_timed[key],
-                )
-                for key, n in months.items()
-            ],
-        )
-    return len(days), len(months)
+    # is most of the cost at a million rows.
+    cursor = connection.exec_driver_sql(f"SELECT {_RAW_COLUMNS} FROM contacts")
+
+    def fetched():
+        while rows := cursor.fetchmany(batch):
+            yield from rows
+
+    return count_rows(fetched()).write(upsert=False)

@@ -20,7 +20,7 @@ from frontdesk.models import (
     Referral,
     User,
 )
-from frontdesk.tallies import lock_order, tally, tally_contact, tally_fields
+from frontdesk.tallies import move, tally, tally_contact, tally_fields
 from frontdesk.timeutil import local_today, to_local, utcnow
 from kanaler import mask_personnummer
 from rosa import Outcome, route
@@ -114,9 +114,11 @@ def log_contact(data: ContactInput, staff: User) -> LoggedContact:
         occurred_at=occurred_at,
         office_id=values["office_id"],
         case_type_id=values["case_type_id"],
+        channel=values["channel"],
         rosa_level=values["rosa_level"],
         outcome=values["outcome"],
         duration_seconds=values["duration_seconds"],
+        is_repeat=values["is_repeat"],
         delta=1,
     )
     result = LoggedContact(contact_id, outcome)
@@ -205,11 +207,7 @@ def correct_contact(contact: Contact, data: ContactInput, user: User) -> Contact
     for column, value in values.items():
         setattr(contact, column, value)
     db.session.flush()
-    # Take the tally rows in key order, so two corrections in opposite directions on
-    # PostgreSQL lock them in the same order instead of deadlocking.
-    moves = [(before_fields, -1), (tally_fields(contact), 1)]
-    for fields, delta in sorted(moves, key=lambda move: lock_order(move[0])):
-        tally(**fields, delta=delta)
+    move(before_fields, tally_fields(contact))
     db.session.expire(contact, ["office", "case_type"])  # follow the new foreign keys
     if outcome is Outcome.ESKALERAT:
         if referral is None:
@@ -247,8 +245,11 @@ def set_repeat(contact: Contact, is_repeat: bool, user: User) -> Contact:
     """Flag (or unflag) a contact as a repeat about the same matter: failure demand."""
     if not can_change(contact, user):
         raise ContactError("Du kan bara ändra dina egna kontakter från i dag.")
+    before_fields = tally_fields(contact)
     contact.is_repeat = is_repeat
     db.session.flush()
+    if before_fields["is_repeat"] != is_repeat:
+        move(before_fields, tally_fields(contact))
     record("contact.repeat_flagged", "contact", contact.id, user, is_repeat=is_repeat)
     return contact
 

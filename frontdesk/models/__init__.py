@@ -2,7 +2,14 @@
 
 from frontdesk.models.audit import AuditEvent
 from frontdesk.models.catalog import CaseType, Mandate, MandateChange, Office, Organisation, Queue
-from frontdesk.models.contact import Contact, ContactDayTally, ContactMonthTally
+from frontdesk.models.contact import (
+    Contact,
+    ContactDayStat,
+    ContactDayTally,
+    ContactMonthTally,
+    OfficeDayStat,
+    OfficeHourStat,
+)
 from frontdesk.models.inbox import CallRecord, InboxMessage
 from frontdesk.models.process import ProcessMap, RecommendationDecision
 from frontdesk.models.referral import Referral
@@ -15,12 +22,15 @@ __all__ = [
     "CallRecord",
     "CaseType",
     "Contact",
+    "ContactDayStat",
     "ContactDayTally",
     "ContactMonthTally",
     "Mandate",
     "InboxMessage",
     "MandateChange",
     "Office",
+    "OfficeDayStat",
+    "OfficeHourStat",
     "Organisation",
     "ProcessMap",
     "Queue",

@@ -1,0 +1,1 @@
+"""The manager's overview: volumes, hours, first-contact resolution, referrals, breadth."""
