@@ -147,11 +147,17 @@ def move(before: dict, after: dict) -> None:
         tally(**fields, delta=delta)
 
 
-class _Counts:
+class Counts:
     """Tally rows counted in memory, for bulk loads."""
 
     def __init__(self):
         self.rows: dict[Tally, defaultdict] = {t: defaultdict(Counter) for t in TALLIES}
+        self._local_hours = LocalHours()
+
+    def add_row(self, row: tuple) -> None:
+        """Count one raw contact row: the columns of RAW_COLUMNS, in that order."""
+        fields = dict(zip(_FIELD_NAMES, row, strict=True))
+        self.add(self._local_hours(fields["occurred_at"]), fields)
 
     def add(self, local: datetime, fields: dict) -> None:
         values = _values(local, fields, 1)
@@ -206,24 +212,14 @@ class LocalHours:
         return local
 
 
-_RAW_COLUMNS = (
+RAW_COLUMNS = (
     "occurred_at, office_id, case_type_id, channel, rosa_level, outcome,"
     " duration_seconds, is_repeat"
 )
-_FIELD_NAMES = tuple(name.strip() for name in _RAW_COLUMNS.split(","))
+_FIELD_NAMES = tuple(name.strip() for name in RAW_COLUMNS.split(","))
 
 
-def count_rows(rows, local_hours: LocalHours | None = None) -> _Counts:
-    """Count raw contact rows (the columns of _RAW_COLUMNS, in order) into tally rows."""
-    local_hours = local_hours or LocalHours()
-    counts = _Counts()
-    for row in rows:
-        fields = dict(zip(_FIELD_NAMES, row, strict=True))
-        counts.add(local_hours(fields["occurred_at"]), fields)
-    return counts
-
-
-def add_counts(counts: _Counts) -> dict[str, int]:
+def add_counts(counts: Counts) -> dict[str, int]:
     """Add counted rows (of contacts just bulk-inserted) to the tallies."""
     return counts.write(upsert=True)
 
@@ -240,10 +236,9 @@ def rebuild(batch: int = 50_000) -> dict[str, int]:
         db.session.execute(sa.delete(each.table))
     # Raw driver rows: the typed column would build an aware datetime per contact, which
     # is most of the cost at a million rows.
-    cursor = connection.exec_driver_sql(f"SELECT {_RAW_COLUMNS} FROM contacts")
-
-    def fetched():
-        while rows := cursor.fetchmany(batch):
-            yield from rows
-
-    return count_rows(fetched()).write(upsert=False)
+    cursor = connection.exec_driver_sql(f"SELECT {RAW_COLUMNS} FROM contacts")
+    counts = Counts()
+    while rows := cursor.fetchmany(batch):
+        for row in rows:
+            counts.add_row(row)
+    return counts.write(upsert=False)
