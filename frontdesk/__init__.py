@@ -53,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from frontdesk.channels import views as channels_views
     from frontdesk.cli import register_commands
     from frontdesk.inbox import views as inbox_views
+    from frontdesk.overview import views as overview_views
     from frontdesk.processes import views as processes_views
     from frontdesk.recommendations import views as recommendations_views
 
@@ -67,6 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(inbox_views.bp)
     app.register_blueprint(inbox_views.public_bp)
     app.register_blueprint(channels_views.bp)
+    app.register_blueprint(overview_views.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates each request with a bearer token, not a cookie
     register_commands(app)

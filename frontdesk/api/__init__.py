@@ -4,6 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from frontdesk.api import auth, catalog, contacts, inbox, openapi, referrals, rosa  # noqa: E402,F401  (routes register on bp)
+from frontdesk.api import auth, catalog, contacts, inbox, openapi, referrals, rosa, stats  # noqa: E402,F401  (routes register on bp)
 
 __all__ = ["bp"]

@@ -692,6 +692,30 @@ def _schemas() -> dict:
                 ),
             }
         ),
+        "StatsSummary": _object(
+            {
+                "from": _string(format="date"),
+                "to": _string(format="date"),
+                "contacts": _integer(minimum=0),
+                "answered_at_desk_share": _nullable(_number(minimum=0, maximum=1)),
+                "repeat_share": _nullable(_number(minimum=0, maximum=1)),
+                "referrals": _integer(minimum=0, description="Created in the period."),
+                "overdue": _integer(minimum=0, description="Of those, overdue now."),
+                "awaiting_callback": _integer(minimum=0),
+                "median_hours_to_answer": _nullable(_number(minimum=0)),
+                "p90_hours_to_answer": _nullable(_number(minimum=0)),
+                "by_channel": {
+                    "type": "object",
+                    "additionalProperties": _integer(minimum=0),
+                    "description": "Contacts per channel code (channels with none left out).",
+                },
+                "by_level": {
+                    "type": "object",
+                    "additionalProperties": _integer(minimum=0),
+                    "description": 'Contacts per ROSA level ("1" to "8"; none left out).',
+                },
+            }
+        ),
     }
 
 
@@ -728,6 +752,26 @@ def _parameters() -> dict:
 # --- Paths -------------------------------------------------------------------
 
 MANAGERS = "chef, admin"
+OVERVIEW_FILTERS = [
+    _param("From"),
+    _param("To"),
+    _query("office", _string(), "Office code.", example="K1"),
+    _query("organisation", _string(), "Owner of the case types (code).", example="TEK"),
+    _query("case_type", _string(), "Case type code.", example="PARK"),
+    _query("channel", CHANNEL, "Channel code.", example="telefon"),
+]
+CSV = "text/csv"
+EXPORT_OPERATIONS = (
+    ("contacts.csv", CSV, "The filtered contacts as CSV (the import-contacts format)"),
+    (
+        "contacts.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "The filtered contacts as an Excel workbook",
+    ),
+    ("referrals.csv", CSV, "The referrals of the filtered contacts as CSV"),
+    ("eventlog.xes", "application/xml", "Event log (IEEE 1849 XES), one trace per contact"),
+    ("eventlog.csv", CSV, "Event log as CSV with the XES keys as columns"),
+)
 HANDLERS = "handläggare of the referral's organisation"
 GUIDES = "vägledare (own office), chef, admin"
 
@@ -1161,6 +1205,40 @@ def _paths() -> dict:
                 description="The period defaults to the last three months.",
             )
         },
+        "/stats/summary": {
+            "get": _operation(
+                "stats_summary",
+                "overview",
+                "Contacts, first-contact resolution, referrals and time to answer",
+                MANAGERS,
+                {"200": _ok("The figures.", _ref("StatsSummary")), **_errors(400, 403, 422)},
+                parameters=OVERVIEW_FILTERS,
+                description="The period defaults to the last three months.",
+            )
+        },
+        **{
+            f"/export/{name}": {
+                "get": _operation(
+                    f"export_{name.replace('.', '_')}",
+                    "overview",
+                    summary,
+                    MANAGERS,
+                    {
+                        "200": {
+                            "description": "The file, streamed.",
+                            "content": {mimetype: {"schema": _string()}},
+                        },
+                        **_errors(400, 403, 422),
+                    },
+                    parameters=OVERVIEW_FILTERS,
+                    description=(
+                        "The contacts of the period and filters; the event log has one trace "
+                        "per contact with its referral's events."
+                    ),
+                )
+            }
+            for name, mimetype, summary in EXPORT_OPERATIONS
+        },
     }
 
 
@@ -1183,7 +1261,16 @@ def _document() -> dict:
         "security": [{"bearerAuth": []}],
         "tags": [
             {"name": name}
-            for name in ("catalogue", "contacts", "referrals", "rosa", "inbox", "channels", "meta")
+            for name in (
+                "catalogue",
+                "contacts",
+                "referrals",
+                "rosa",
+                "inbox",
+                "channels",
+                "overview",
+                "meta",
+            )
         ],
         "paths": _paths(),
         "components": {

@@ -1,0 +1,82 @@
+"""The overview over the API: the summary figures and the streamed exports."""
+
+from flask import jsonify, request
+
+from frontdesk.api import bp
+from frontdesk.api.auth import require_role
+from frontdesk.api.errors import ApiError
+from frontdesk.overview import queries
+from frontdesk.overview.filters import FilterError, OverviewFilters, read_overview_filters
+from frontdesk.overview.views import download_body, streamed
+
+MANAGER_ROLES = ("chef", "admin")
+EXPORTS = {
+    "contacts.csv": ("text/csv; charset=utf-8", "contacts_csv"),
+    "contacts.xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "contacts_xlsx",
+    ),
+    "referrals.csv": ("text/csv; charset=utf-8", "referrals_csv"),
+    "eventlog.xes": ("application/xml", "eventlog_xes"),
+    "eventlog.csv": ("text/csv; charset=utf-8", "eventlog_csv"),
+}
+
+
+def _filters() -> OverviewFilters:
+    try:
+        return read_overview_filters(request.args)
+    except FilterError as error:
+        raise ApiError(422, "Ogiltigt filter.", error.fields) from error
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+@bp.get("/stats/summary")
+def stats_summary():
+    """Contacts, first-contact resolution, referrals and lead time for the filters."""
+    require_role(*MANAGER_ROLES)
+    filters = _filters()
+    volumes = queries.volumes(filters)
+    resolution = queries.resolution(filters)
+    referrals = queries.referral_figures(filters).total
+    return jsonify(
+        {
+            "from": filters.period.first.isoformat(),
+            "to": filters.period.last.isoformat(),
+            "contacts": volumes.total,
+            "answered_at_desk_share": _rounded(resolution.total.at_desk_share, 4),
+            "repeat_share": _rounded(resolution.total.repeat_share, 4),
+            "referrals": referrals.created,
+            "overdue": referrals.overdue,
+            "awaiting_callback": referrals.awaiting_callback,
+            "median_hours_to_answer": _rounded(referrals.median_hours, 2),
+            "p90_hours_to_answer": _rounded(referrals.p90_hours, 2),
+            "by_channel": {code: sum(values) for code, values in volumes.by_channel.items()},
+            "by_level": {str(level): sum(values) for level, values in volumes.by_level.items()},
+        }
+    )
+
+
+def _export(name: str):
+    """The view of one export: the filters, then the file, streamed."""
+
+    def view():
+        require_role(*MANAGER_ROLES)
+        filters = _filters()
+        mimetype, kind = EXPORTS[name]
+        return streamed(name, mimetype, download_body(kind, filters))
+
+    view.__doc__ = f"{name} of the filtered contacts, streamed."
+    return view
+
+
+# One route per file, so each is an operation of its own in the OpenAPI document.
+for _name in EXPORTS:
+    bp.add_url_rule(
+        f"/export/{_name}",
+        endpoint=f"export_{_name.replace('.', '_')}",
+        view_func=_export(_name),
+        methods=["GET"],
+    )

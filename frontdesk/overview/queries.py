@@ -1,0 +1,477 @@
+"""The overview's figures, read from the tallies (contacts) and the referrals table.
+
+Which tally answers depends on the filters: without a case type or organisation the
+office-grain tallies (a few tens of thousands of rows a year) serve the series; with
+one, the day-and-case-type tally is read through its case-type index. Tables per case
+type take whole months from the monthly tally and only the odd days at the ends of
+the period from the daily one.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from frontdesk.extensions import db
+from frontdesk.models import (
+    CaseType,
+    Contact,
+    ContactDayStat,
+    ContactMonthTally,
+    Mandate,
+    MandateChange,
+    Office,
+    OfficeDayStat,
+    OfficeHourStat,
+    Organisation,
+    Queue,
+    Referral,
+)
+from frontdesk.models.referral import overdue_clause
+from frontdesk.overview.filters import OverviewFilters, bucket_start, bucket_starts
+from frontdesk.recommendations.queries import Period
+from frontdesk.tallies import LocalHours
+from frontdesk.timeutil import local_day_bounds, utcnow
+from kanaler import CHANNEL_CODES
+from rosa import DEFAULT_MANDATE, Outcome
+
+AT_DESK = Outcome.INFORMERAT.value
+
+
+def _filtered(query, table, filters: OverviewFilters, day_column):
+    query = query.where(day_column >= filters.period.first, day_column <= filters.period.last)
+    if filters.office is not None:
+        query = query.where(table.office_id == filters.office.id)
+    if filters.channel is not None and hasattr(table, "channel"):
+        query = query.where(table.channel == filters.channel)
+    case_type_ids = filters.case_type_ids()
+    if case_type_ids is not None:
+        query = query.where(table.case_type_id.in_(case_type_ids))
+    return query
+
+
+def _day_counts(filters: OverviewFilters, *group: str) -> list[tuple]:
+    """(group values..., contacts, repeats) per day from the tally that fits the filters."""
+    table = ContactDayStat if filters.by_case_type else OfficeDayStat
+    columns = [getattr(table, name) for name in group]
+    query = sa.select(*columns, sa.func.sum(table.contacts), sa.func.sum(table.repeats))
+    query = _filtered(query, table, filters, table.day).group_by(*columns)
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+@dataclass
+class Volumes:
+    buckets: list[date]
+    by_channel: dict[str, list[int]]
+    by_level: dict[int, list[int]]
+    total: int
+
+
+def volumes(filters: OverviewFilters) -> Volumes:
+    """Contacts per time bucket, by channel and by ROSA level."""
+    starts = bucket_starts(filters.period, filters.bucket)
+    position = {start: i for i, start in enumerate(starts)}
+    by_channel: dict[str, list[int]] = defaultdict(lambda: [0] * len(starts))
+    by_level: dict[int, list[int]] = defaultdict(lambda: [0] * len(starts))
+    total = 0
+    for day, channel, contacts, _ in _day_counts(filters, "day", "channel"):
+        by_channel[channel][position[bucket_start(day, filters.bucket)]] += contacts
+        total += contacts
+    for day, level, contacts, _ in _day_counts(filters, "day", "rosa_level"):
+        by_level[level][position[bucket_start(day, filters.bucket)]] += contacts
+    return Volumes(
+        starts,
+        {code: by_channel[code] for code in CHANNEL_CODES if code in by_channel},
+        {level: by_level[level] for level in sorted(by_level)},
+        total,
+    )
+
+
+WEEKDAYS = ("Måndag", "Tisdag", "Onsdag", "Torsdag", "Fredag", "Lördag", "Söndag")
+
+
+@dataclass
+class BusyHours:
+    hours: list[int]  # the hours of the day shown, in order
+    weekdays: list[int]  # 0 = Monday
+    counts: dict[tuple[int, int], int]  # (weekday, hour) to contacts
+    # Contacts per (weekday, hour) divided by how many such weekdays the period holds.
+    per_day: dict[tuple[int, int], float]
+    total: int
+
+
+def _hour_counts_from_contacts(filters: OverviewFilters) -> dict[tuple[date, int], int]:
+    """Contacts per local day and hour, counted from the contacts by UTC hour."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        hour = sa.func.date_trunc("hour", Contact.occurred_at)
+    else:  # stored as ISO text: the first 13 characters are the UTC hour
+        hour = sa.func.substr(Contact.occurred_at, 1, 13)
+    start, end = filters.period.bounds
+    query = sa.select(hour, sa.func.count()).where(
+        Contact.occurred_at >= start, Contact.occurred_at < end
+    )
+    if filters.office is not None:
+        query = query.where(Contact.office_id == filters.office.id)
+    if filters.channel is not None:
+        query = query.where(Contact.channel == filters.channel)
+    query = query.where(Contact.case_type_id.in_(filters.case_type_ids())).group_by(hour)
+    counts: dict[tuple[date, int], int] = defaultdict(int)
+    local_hours = LocalHours()
+    for utc_hour, contacts in db.session.execute(query):
+        local = local_hours(utc_hour)
+        counts[(local.date(), local.hour)] += contacts
+    return counts
+
+
+def busy_hours(filters: OverviewFilters) -> BusyHours:
+    """When contacts come: weekday by hour of the day, for staffing."""
+    if filters.by_case_type:
+        day_hours = _hour_counts_from_contacts(filters)
+    else:
+        query = sa.select(
+            OfficeHourStat.day, OfficeHourStat.hour, sa.func.sum(OfficeHourStat.contacts)
+        )
+        query = _filtered(query, OfficeHourStat, filters, OfficeHourStat.day)
+        query = query.group_by(OfficeHourStat.day, OfficeHourStat.hour)
+        day_hours = {(day, hour): n for day, hour, n in db.session.execute(query)}
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    for (day, hour), contacts in day_hours.items():
+        counts[(day.weekday(), hour)] += contacts
+    days_of_weekday = [0] * 7
+    day = filters.period.first
+    while day <= filters.period.last:
+        days_of_weekday[day.weekday()] += 1
+        day += timedelta(days=1)
+    used_hours = {hour for _, hour in counts}
+    hours = list(range(min(used_hours | {8}), max(used_hours | {16}) + 1))
+    weekdays = [w for w in range(7) if w < 5 or any(counts.get((w, h)) for h in hours)]
+    return BusyHours(
+        hours,
+        weekdays,
+        dict(counts),
+        {key: n / days_of_weekday[key[0]] for key, n in counts.items() if days_of_weekday[key[0]]},
+        sum(counts.values()),
+    )
+
+
+@dataclass
+class ResolutionRow:
+    office: Office | None
+    case_type: CaseType | None
+    contacts: int = 0
+    at_desk: int = 0
+    repeats: int = 0
+
+    @property
+    def at_desk_share(self) -> float | None:
+        return self.at_desk / self.contacts if self.contacts else None
+
+    @property
+    def repeat_share(self) -> float | None:
+        return self.repeats / self.contacts if self.contacts else None
+
+
+@dataclass
+class Resolution:
+    total: ResolutionRow
+    rows: list[ResolutionRow]  # per office and case type, most contacts first
+    buckets: list[date]
+    at_desk_trend: list[float | None]
+    repeat_trend: list[float | None]
+
+
+def _next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _whole_months(period: Period) -> tuple[date, date] | None:
+    """The first and last month (first days) wholly inside the period, if any."""
+    first = period.first if period.first.day == 1 else _next_month(period.first)
+    last = ((period.last + timedelta(days=1)).replace(day=1) - timedelta(days=1)).replace(day=1)
+    return (first, last) if first <= last else None
+
+
+def _per_case_type_counts(filters: OverviewFilters) -> list[tuple]:
+    """(office_id, case_type_id, outcome, contacts, repeats) over the period.
+
+    Whole months come from the monthly tally, the days outside them from the daily one.
+    """
+    months = _whole_months(filters.period)
+    day_ranges = [(filters.period.first, filters.period.last)]
+    rows = []
+    if months is not None:
+        first_month, last_month = months
+        day_ranges = [
+            (filters.period.first, first_month - timedelta(days=1)),
+            (_next_month(last_month), filters.period.last),
+        ]
+        table = ContactMonthTally
+        group = (table.office_id, table.case_type_id, table.outcome)
+        query = sa.select(*group, sa.func.sum(table.contacts), sa.func.sum(table.repeats))
+        month_filters = OverviewFilters(
+            Period(first_month, last_month), filters.office, filters.organisation,
+            filters.case_type, filters.channel,
+        )  # fmt: skip
+        query = _filtered(query, table, month_filters, table.month).group_by(*group)
+        rows.extend(db.session.execute(query))
+    table = ContactDayStat
+    group = (table.office_id, table.case_type_id, table.outcome)
+    for first, last in day_ranges:
+        if first > last:
+            continue
+        edge = OverviewFilters(
+            Period(first, last), filters.office, filters.organisation, filters.case_type,
+            filters.channel,
+        )  # fmt: skip
+        query = sa.select(*group, sa.func.sum(table.contacts), sa.func.sum(table.repeats))
+        rows.extend(db.session.execute(_filtered(query, table, edge, table.day).group_by(*group)))
+    return [tuple(row) for row in rows]
+
+
+def resolution(filters: OverviewFilters) -> Resolution:
+    """First-contact resolution and the repeat share, per office and case type and over time."""
+    offices = {o.id: o for o in db.session.scalars(sa.select(Office))}
+    case_types = {c.id: c for c in db.session.scalars(sa.select(CaseType))}
+    per_pair: dict[tuple[int, int], ResolutionRow] = {}
+    total = ResolutionRow(None, None)
+    for office_id, case_type_id, outcome, contacts, repeats in _per_case_type_counts(filters):
+        row = per_pair.get((office_id, case_type_id))
+        if row is None:
+            row = per_pair[(office_id, case_type_id)] = ResolutionRow(
+                offices[office_id], case_types[case_type_id]
+            )
+        for each in (row, total):
+            each.contacts += contacts
+            each.repeats += repeats
+            each.at_desk += contacts if outcome == AT_DESK else 0
+    starts = bucket_starts(filters.period, filters.bucket)
+    position = {start: i for i, start in enumerate(starts)}
+    contacts, at_desk, repeats = [0] * len(starts), [0] * len(starts), [0] * len(starts)
+    for day, outcome, n, repeated in _day_counts(filters, "day", "outcome"):
+        i = position[bucket_start(day, filters.bucket)]
+        contacts[i] += n
+        repeats[i] += repeated
+        at_desk[i] += n if outcome == AT_DESK else 0
+    return Resolution(
+        total,
+        sorted(per_pair.values(), key=lambda r: (-r.contacts, r.case_type.name, r.office.code)),
+        starts,
+        [a / n if n else None for a, n in zip(at_desk, contacts, strict=True)],
+        [r / n if n else None for r, n in zip(repeats, contacts, strict=True)],
+    )
+
+
+@dataclass
+class ReferralRow:
+    organisation: Organisation | None
+    case_type: CaseType | None
+    created: int = 0
+    answered: int = 0
+    overdue: int = 0
+    awaiting_callback: int = 0
+    median_hours: float | None = None
+    p90_hours: float | None = None
+
+
+@dataclass
+class ReferralFigures:
+    total: ReferralRow
+    rows: list[ReferralRow] = field(default_factory=list)
+
+
+def _hours_to_answer():
+    """Hours from a referral's creation to its answer, as SQL for the database at hand."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.extract("epoch", Referral.answered_at - Referral.created_at) / 3600.0
+    return (sa.func.julianday(Referral.answered_at) - sa.func.julianday(Referral.created_at)) * 24
+
+
+def _referral_query(filters: OverviewFilters, *columns):
+    start, end = filters.period.bounds
+    query = (
+        sa.select(*columns)
+        .select_from(Referral)
+        .join(Contact, Contact.id == Referral.contact_id)
+        .join(Queue, Queue.id == Referral.queue_id)
+        .where(Referral.created_at >= start, Referral.created_at < end)
+    )
+    if filters.office is not None:
+        query = query.where(Contact.office_id == filters.office.id)
+    if filters.channel is not None:
+        query = query.where(Contact.channel == filters.channel)
+    case_type_ids = filters.case_type_ids()
+    if case_type_ids is not None:
+        query = query.where(Contact.case_type_id.in_(case_type_ids))
+    return query
+
+
+def _interpolated(values: dict[int, float], n: int, share: float) -> float:
+    """The share-quantile of n sorted values given by rank (1-based), interpolated linearly."""
+    position = (n - 1) * share
+    below = int(position)
+    low = values[below + 1]
+    high = values.get(below + 2, low)
+    return low + (high - low) * (position - below)
+
+
+def _answer_percentiles(filters: OverviewFilters, group: list) -> dict[tuple, tuple[float, float]]:
+    """Median and 90th percentile of the hours to answer, per group, computed in the database.
+
+    Only the two ranks around each quantile leave the database (a window function over
+    the answered referrals), so a year of referrals does not travel to Python.
+    """
+    hours = _hours_to_answer().label("hours")
+    answered = _referral_query(filters, *group, hours).where(Referral.answered_at.is_not(None))
+    answered = answered.subquery()
+    keys = [answered.c[column.key] for column in group] or [sa.literal(1)]
+    ranked = sa.select(
+        *[answered.c[column.key] for column in group],
+        answered.c.hours,
+        sa.func.row_number().over(partition_by=keys, order_by=answered.c.hours).label("rank"),
+        sa.func.count().over(partition_by=keys).label("n"),
+    ).subquery()
+    half, ninety = (ranked.c.n - 1) // 2, (ranked.c.n - 1) * 9 // 10
+    wanted = sa.select(ranked).where(
+        ranked.c.rank.in_([half + 1, half + 2, ninety + 1, ninety + 2])
+    )
+    ranks: dict[tuple, dict[int, float]] = defaultdict(dict)
+    sizes: dict[tuple, int] = {}
+    for row in db.session.execute(wanted):
+        key = tuple(row[: len(group)])
+        ranks[key][row.rank] = float(row.hours)
+        sizes[key] = row.n
+    return {
+        key: (_interpolated(ranks[key], n, 0.5), _interpolated(ranks[key], n, 0.9))
+        for key, n in sizes.items()
+    }
+
+
+def referral_figures(filters: OverviewFilters, now: datetime | None = None) -> ReferralFigures:
+    """Referrals created in the period per owning organisation and case type.
+
+    The organisation is that of the queue the referral is in now (after any forwarding).
+    """
+    now = now or utcnow()
+    group = [Queue.organisation_id, Contact.case_type_id]
+    counts = _referral_query(
+        filters,
+        *group,
+        sa.func.count(),
+        sa.func.count(Referral.answered_at),
+        sa.func.sum(sa.case((overdue_clause(now), 1), else_=0)),
+        sa.func.sum(sa.case((Referral.status == "aterford", 1), else_=0)),
+    ).group_by(*group)
+    organisations = {o.id: o for o in db.session.scalars(sa.select(Organisation))}
+    case_types = {c.id: c for c in db.session.scalars(sa.select(CaseType))}
+    percentiles = _answer_percentiles(filters, group)
+    total = ReferralRow(None, None)
+    rows = []
+    for org_id, case_type_id, created, answered, overdue, callback in db.session.execute(counts):
+        row = ReferralRow(
+            organisations[org_id], case_types[case_type_id], created, answered, overdue, callback
+        )
+        row.median_hours, row.p90_hours = percentiles.get((org_id, case_type_id), (None, None))
+        rows.append(row)
+        total.created += created
+        total.answered += answered
+        total.overdue += overdue
+        total.awaiting_callback += callback
+    total.median_hours, total.p90_hours = _answer_percentiles(filters, []).get((), (None, None))
+    rows.sort(key=lambda r: (r.organisation.name, -r.created, r.case_type.name))
+    return ReferralFigures(total, rows)
+
+
+@dataclass
+class BreadthRow:
+    case_type: CaseType
+    mandate: int
+    contacts: int
+
+
+@dataclass
+class Breadth:
+    office: Office
+    rows: list[BreadthRow]
+    index: float | None  # the period's volumes weighted by today's mandates
+    months: list[date]
+    index_by_month: list[float | None]  # each month weighted by its own volumes and mandates
+
+
+def _mandate_history(office: Office) -> tuple[dict[int, int], dict[int, list]]:
+    current = dict(
+        db.session.execute(
+            sa.select(Mandate.case_type_id, Mandate.max_level).where(Mandate.office_id == office.id)
+        ).all()
+    )
+    changes: dict[int, list] = defaultdict(list)
+    for case_type_id, changed_at, old, new in db.session.execute(
+        sa.select(
+            MandateChange.case_type_id,
+            MandateChange.changed_at,
+            MandateChange.old_level,
+            MandateChange.new_level,
+        )
+        .where(MandateChange.office_id == office.id)
+        .order_by(MandateChange.changed_at, MandateChange.id)
+    ):
+        changes[case_type_id].append((changed_at, old, new))
+    return current, changes
+
+
+def mandate_at(case_type_id: int, moment: datetime, current: dict, changes: dict) -> int:
+    """The office's mandate for the case type in force at a moment, from its history."""
+    history = changes.get(case_type_id)
+    if not history:
+        return current.get(case_type_id, DEFAULT_MANDATE)
+    level = history[0][1] if history[0][1] is not None else DEFAULT_MANDATE
+    for changed_at, _, new in history:
+        if changed_at > moment:
+            break
+        level = new
+    return level
+
+
+def breadth(filters: OverviewFilters, office: Office) -> Breadth:
+    """The office's uppdragsindex: its mandates weighted by volume, and how it moved.
+
+    Read from the monthly tally, so the period counts in whole months from the month of
+    its first day (as the recommendations do).
+    """
+    first_month = filters.period.first.replace(day=1)
+    table = ContactMonthTally
+    query = sa.select(table.month, table.case_type_id, sa.func.sum(table.contacts)).where(
+        table.office_id == office.id, table.month >= first_month, table.month <= filters.period.last
+    )
+    if filters.channel is not None:
+        query = query.where(table.channel == filters.channel)
+    case_type_ids = filters.case_type_ids()
+    if case_type_ids is not None:
+        query = query.where(table.case_type_id.in_(case_type_ids))
+    monthly = db.session.execute(query.group_by(table.month, table.case_type_id)).all()
+    current, changes = _mandate_history(office)
+    case_types = {c.id: c for c in db.session.scalars(sa.select(CaseType))}
+    months = bucket_starts(Period(first_month, filters.period.last), "manad")
+    weighted = defaultdict(float)
+    volume = defaultdict(int)
+    per_case_type: dict[int, int] = defaultdict(int)
+    for month, case_type_id, contacts in monthly:
+        month_end = local_day_bounds(_next_month(month))[0]
+        level = mandate_at(case_type_id, month_end, current, changes)
+        weighted[month] += level * contacts
+        volume[month] += contacts
+        per_case_type[case_type_id] += contacts
+    rows = [
+        BreadthRow(case_types[id_], current.get(id_, DEFAULT_MANDATE), n)
+        for id_, n in per_case_type.items()
+    ]
+    rows.sort(key=lambda r: (-r.contacts, r.case_type.name))
+    total = sum(r.contacts for r in rows)
+    return Breadth(
+        office,
+        rows,
+        sum(r.mandate * r.contacts for r in rows) / total if total else None,
+        months,
+        [weighted[m] / volume[m] if volume[m] else None for m in months],
+    )

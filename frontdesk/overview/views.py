@@ -1,0 +1,392 @@
+"""The manager's overview pages, the lists behind their figures, and the downloads."""
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    g,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+
+from frontdesk.auth import roles_required
+from frontdesk.catalog.queries import all_offices, office_to_show
+from frontdesk.exports import eventlog, tables
+from frontdesk.extensions import db
+from frontdesk.models import CaseType, Contact, Organisation, Referral
+from frontdesk.models.referral import overdue_clause
+from frontdesk.overview import charts, queries
+from frontdesk.overview.filters import (
+    BUCKETS,
+    FilterError,
+    OverviewFilters,
+    bucket_end,
+    bucket_label,
+    bucket_starts,
+    contact_conditions,
+    narrowing_conditions,
+    read_narrowing,
+    read_overview_filters,
+)
+from frontdesk.timeutil import utcnow
+from kanaler import CHANNELS, channel_label
+
+bp = Blueprint("overview", __name__, url_prefix="/oversikt")
+MANAGER_ROLES = ("chef", "admin")
+PAGE_SIZE = 50
+FIELD_LABELS = {
+    "from": "Från",
+    "to": "Till",
+    "office": "Kontor",
+    "organisation": "Förvaltning",
+    "case_type": "Ärendetyp",
+    "channel": "Kanal",
+    "bucket": "Tidsindelning",
+    "level": "Nivå",
+    "outcome": "Utfall",
+}
+
+
+def _choices() -> dict:
+    return {
+        "offices": all_offices(),
+        "organisations": db.session.scalars(
+            sa.select(Organisation).order_by(Organisation.name)
+        ).all(),
+        "case_types": db.session.scalars(sa.select(CaseType).order_by(CaseType.name)).all(),
+        "channels": CHANNELS,
+        "buckets": BUCKETS,
+        "field_labels": FIELD_LABELS,
+        "fmt": charts.format_number,
+        "pct": charts.format_percent,
+        "channel_label": channel_label,
+    }
+
+
+def _page(template: str, figures_of):
+    """Read the filters, then the page's figures; bad filters give the form with messages."""
+    try:
+        filters = read_overview_filters(request.args)
+    except FilterError as error:
+        return render_template(
+            template, filters=None, errors=error.fields, args=request.args, **_choices()
+        ), 422
+    return render_template(
+        template,
+        filters=filters,
+        errors={},
+        args=request.args,
+        labels=[bucket_label(b, filters.bucket) for b in _buckets(filters)],
+        **figures_of(filters),
+        **_choices(),
+    )
+
+
+def _buckets(filters: OverviewFilters):
+    return bucket_starts(filters.period, filters.bucket)
+
+
+def _contacts_link(filters: OverviewFilters, **changes) -> str:
+    return url_for("overview.contacts", **filters.query_args(**changes))
+
+
+def _bucket_links(filters: OverviewFilters, **changes) -> list[str]:
+    """Per bucket, the contacts behind it (the bucket clipped to the period)."""
+    links = []
+    for start in _buckets(filters):
+        first = max(start, filters.period.first)
+        last = min(bucket_end(start, filters.bucket), filters.period.last)
+        links.append(
+            _contacts_link(
+                filters, **{"from": first.isoformat(), "to": last.isoformat()}, **changes
+            )
+        )
+    return links
+
+
+@bp.get("/")
+@roles_required(*MANAGER_ROLES)
+def volumes():
+    """Contacts over time by channel and by ROSA level."""
+
+    def figures(filters):
+        volumes = queries.volumes(filters)
+        labels = [bucket_label(b, filters.bucket) for b in volumes.buckets]
+        return {
+            "volumes": volumes,
+            "bucket_links": _bucket_links(filters),
+            "channel_chart": charts.line_chart(
+                "volymer-kanal",
+                "Kontakter per kanal",
+                labels,
+                [(channel_label(code), values) for code, values in volumes.by_channel.items()],
+                y_label="Kontakter",
+            ),
+            "level_chart": charts.stacked_bar_chart(
+                "volymer-niva",
+                "Kontakter per ROSA-nivå",
+                labels,
+                [(f"Nivå {level}", values) for level, values in volumes.by_level.items()],
+                y_label="Kontakter",
+            ),
+            "contacts_link": lambda **changes: _contacts_link(filters, **changes),
+        }
+
+    return _page("overview/volumes.html", figures)
+
+
+@bp.get("/timmar")
+@roles_required(*MANAGER_ROLES)
+def hours():
+    """The busiest hours of the week, as a heat map."""
+
+    def figures(filters):
+        busy = queries.busy_hours(filters)
+        weekday_names = [queries.WEEKDAYS[w] for w in busy.weekdays]
+        hour_names = [f"{h:02d}" for h in busy.hours]
+        grid = [[busy.counts.get((w, h), 0) for h in busy.hours] for w in busy.weekdays]
+        return {
+            "busy": busy,
+            "weekday_names": weekday_names,
+            "grid": grid,
+            "heat_chart": charts.heat_map(
+                "timmar", "Kontakter per veckodag och timme", weekday_names, hour_names, grid
+            ),
+        }
+
+    return _page("overview/hours.html", figures)
+
+
+@bp.get("/forsta-kontakten")
+@roles_required(*MANAGER_ROLES)
+def resolution():
+    """First-contact resolution and repeat contacts, per office and case type and over time."""
+
+    def figures(filters):
+        resolution = queries.resolution(filters)
+        labels = [bucket_label(b, filters.bucket) for b in resolution.buckets]
+        return {
+            "resolution": resolution,
+            "trend_chart": charts.line_chart(
+                "forsta-kontakten",
+                "Andel besvarade vid första kontakten och andel återkommande kontakter",
+                labels,
+                [
+                    ("Besvarade vid första kontakten", [v or 0 for v in resolution.at_desk_trend]),
+                    ("Återkommande kontakter", [v or 0 for v in resolution.repeat_trend]),
+                ],
+                percent=True,
+            ),
+            "bucket_links": _bucket_links(filters),
+            "contacts_link": lambda **changes: _contacts_link(filters, **changes),
+        }
+
+    return _page("overview/resolution.html", figures)
+
+
+@bp.get("/remisser")
+@roles_required(*MANAGER_ROLES)
+def referrals():
+    """Referrals per organisation and case type: created, answered, overdue, lead times."""
+
+    def figures(filters):
+        figures = queries.referral_figures(filters)
+        return {
+            "figures": figures,
+            "referrals_link": lambda **changes: url_for(
+                "overview.referral_list", **filters.query_args(**changes)
+            ),
+        }
+
+    return _page("overview/referrals.html", figures)
+
+
+@bp.get("/uppdrag")
+@roles_required(*MANAGER_ROLES)
+def breadth():
+    """The office's breadth: mandate per case type and the volume-weighted uppdragsindex."""
+
+    def figures(filters):
+        office = filters.office or office_to_show(None, g.user)[0]
+        breadth = queries.breadth(filters, office)
+        month_labels = [bucket_label(m, "manad") for m in breadth.months]
+        return {
+            "breadth": breadth,
+            "index_chart": charts.line_chart(
+                "uppdragsindex",
+                "Uppdragsindex per månad",
+                month_labels,
+                [("Uppdragsindex", [v or 0 for v in breadth.index_by_month])],
+                y_label="Nivå",
+            ),
+            "month_labels": month_labels,
+            "contacts_link": lambda **changes: _contacts_link(filters, **changes),
+        }
+
+    return _page("overview/breadth.html", figures)
+
+
+@bp.get("/kontakter")
+@roles_required(*MANAGER_ROLES)
+def contacts():
+    """The contacts behind a figure, newest first, a page at a time."""
+    try:
+        filters = read_overview_filters(request.args)
+        narrowing = read_narrowing(request.args)
+    except FilterError as error:
+        return render_template(
+            "overview/contacts.html", filters=None, errors=error.fields, args=request.args,
+            **_choices(),
+        ), 422  # fmt: skip
+    before = request.args.get("before", type=int)
+    query = (
+        sa.select(Contact)
+        .where(*contact_conditions(filters), *narrowing_conditions(narrowing))
+        .order_by(Contact.id.desc())
+        .limit(PAGE_SIZE + 1)
+    )
+    if before:
+        query = query.where(Contact.id < before)
+    rows = db.session.scalars(query).all()
+    total = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Contact)
+        .where(*contact_conditions(filters), *narrowing_conditions(narrowing))
+    )
+    return render_template(
+        "overview/contacts.html",
+        filters=filters,
+        narrowing=narrowing,
+        errors={},
+        args=request.args,
+        rows=rows[:PAGE_SIZE],
+        total=total,
+        next_before=rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None,
+        **_choices(),
+    )
+
+
+REFERRAL_STATES = {
+    "besvarade": "Besvarade",
+    "forsenade": "Försenade",
+    "vantar-pa-aterkoppling": "Väntar på återkoppling",
+}
+
+
+def _referral_state_condition(state: str | None):
+    if state == "besvarade":
+        return Referral.answered_at.is_not(None)
+    if state == "forsenade":
+        return overdue_clause(utcnow())
+    if state == "vantar-pa-aterkoppling":
+        return Referral.status == "aterford"
+    return sa.true()
+
+
+@bp.get("/remisser/lista")
+@roles_required(*MANAGER_ROLES)
+def referral_list():
+    """The referrals behind a figure (created in the period), newest first."""
+    state = request.args.get("state") or None
+    try:
+        filters = read_overview_filters(request.args)
+        if state is not None and state not in REFERRAL_STATES:
+            raise FilterError({"state": "Okänt urval av remisser."})
+    except FilterError as error:
+        return render_template(
+            "overview/referral_list.html", filters=None, errors=error.fields, args=request.args,
+            **_choices(),
+        ), 422  # fmt: skip
+    start, end = filters.period.bounds
+    conditions = [
+        Referral.created_at >= start,
+        Referral.created_at < end,
+        _referral_state_condition(state),
+        *contact_conditions(filters, dated=False),
+    ]
+    before = request.args.get("before", type=int)
+    query = (
+        sa.select(Referral)
+        .join(Contact, Contact.id == Referral.contact_id)
+        .where(*conditions)
+        .order_by(Referral.id.desc())
+        .limit(PAGE_SIZE + 1)
+    )
+    if before:
+        query = query.where(Referral.id < before)
+    rows = db.session.scalars(query).all()
+    return render_template(
+        "overview/referral_list.html",
+        filters=filters,
+        errors={},
+        args=request.args,
+        state=state,
+        states=REFERRAL_STATES,
+        rows=rows[:PAGE_SIZE],
+        next_before=rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None,
+        **_choices(),
+    )
+
+
+DOWNLOADS = {
+    "kontakter.csv": ("text/csv; charset=utf-8", "contacts_csv"),
+    "kontakter.xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "contacts_xlsx",
+    ),
+    "remisser.csv": ("text/csv; charset=utf-8", "referrals_csv"),
+    "remisser.xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "referrals_xlsx",
+    ),
+    "handelselogg.xes": ("application/xml", "eventlog_xes"),
+    "handelselogg.csv": ("text/csv; charset=utf-8", "eventlog_csv"),
+}
+
+
+def download_body(kind: str, filters: OverviewFilters, narrowing_extra: list | None = None):
+    """The streamed body of one download: chunks of text or bytes."""
+    conditions = contact_conditions(filters) + (narrowing_extra or [])
+    if kind == "contacts_csv":
+        return tables.csv_chunks(tables.CONTACT_COLUMNS, tables.contact_rows(conditions))
+    if kind == "contacts_xlsx":
+        return tables.xlsx_chunks(
+            "Kontakter", tables.CONTACT_COLUMNS, tables.contact_rows(conditions)
+        )
+    if kind == "referrals_csv":
+        return tables.csv_chunks(tables.REFERRAL_COLUMNS, tables.referral_rows(conditions))
+    if kind == "referrals_xlsx":
+        return tables.xlsx_chunks(
+            "Remisser", tables.REFERRAL_COLUMNS, tables.referral_rows(conditions)
+        )
+    if kind == "eventlog_xes":
+        return eventlog.xes_export(conditions)
+    return eventlog.csv_export(conditions)
+
+
+def streamed(filename: str, mimetype: str, body) -> Response:
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/export/<name>")
+@roles_required(*MANAGER_ROLES)
+def download(name: str):
+    """A filtered list of contacts or referrals, or the event log, as a file."""
+    if name not in DOWNLOADS:
+        abort(404)
+    try:
+        filters = read_overview_filters(request.args)
+        narrowing = read_narrowing(request.args)
+    except FilterError as error:
+        return render_template(
+            "overview/contacts.html", filters=None, errors=error.fields, args=request.args,
+            **_choices(),
+        ), 422  # fmt: skip
+    mimetype, kind = DOWNLOADS[name]
+    return streamed(name, mimetype, download_body(kind, filters, narrowing_conditions(narrowing)))

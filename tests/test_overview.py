@@ -1,0 +1,287 @@
+"""The manager's overview: figures against hand-computed ones, the pages, the downloads."""
+
+import csv
+import io
+from datetime import datetime, timedelta
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from frontdesk.counter.operations import ContactInput, log_contact
+from frontdesk.extensions import db
+from frontdesk.mandates.operations import set_mandate
+from frontdesk.models import CaseType, Contact, MandateChange, Office, Referral, User
+from frontdesk.timeutil import LOCAL_TZ
+from tests.helpers import count
+
+# (local time, office, guide, channel, case type, level, repeat). K1 has PARK up to
+# level 3 and the default mandate (2) for EKB; K2 the default for everything.
+SEPTEMBER = [
+    ("2026-09-07 09:15", "K1", "anna", "besok", "PARK", 1, False),  # informerat
+    ("2026-09-07 09:40", "K1", "anna", "telefon", "PARK", 2, True),  # informerat, repeat
+    ("2026-09-07 10:05", "K1", "omar", "telefon", "PARK", 5, False),  # referred (A)
+    ("2026-09-08 14:30", "K1", "omar", "epost", "EKB", 1, False),  # informerat
+    ("2026-09-08 14:50", "K1", "anna", "besok", "EKB", 4, False),  # referred (B)
+    ("2026-09-14 08:10", "K2", "johan", "besok", "EKB", 3, True),  # referred (C), repeat
+    ("2026-10-02 09:00", "K1", "anna", "besok", "PARK", 1, False),  # outside September
+]
+SEPTEMBER_ARGS = "from=2026-09-01&to=2026-09-30"
+
+
+def local(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=LOCAL_TZ)
+
+
+@pytest.fixture
+def history(app, world):
+    """The contacts above, and their referrals answered after 4 h (A) and 10 h (B)."""
+    with app.app_context():
+        offices = {o.code: o for o in db.session.scalars(sa.select(Office))}
+        types = {c.code: c for c in db.session.scalars(sa.select(CaseType))}
+        users = {u.username: u for u in db.session.scalars(sa.select(User))}
+        referral_ids = []
+        for when, office, guide, channel, case_type, level, repeat in SEPTEMBER:
+            logged = log_contact(
+                ContactInput(
+                    office=offices[office],
+                    channel=channel,
+                    case_type=types[case_type],
+                    rosa_level=level,
+                    occurred_at=local(when),
+                    is_repeat=repeat,
+                    duration_seconds=300,
+                    note="Ring 19121212-1212 om svaret",
+                ),
+                users[guide],
+            )
+            if logged.referral_id:
+                referral_ids.append((logged.referral_id, local(when)))
+        # The referrals' life set by hand: A answered after 4 h and waiting for the
+        # call-back, B answered after 10 h and closed, C open and past its due time.
+        (a, a_at), (b, b_at), (c, c_at) = referral_ids
+        db.session.execute(
+            sa.update(Referral).where(Referral.id == a),
+            {"created_at": a_at, "answered_at": a_at + timedelta(hours=4), "status": "aterford",
+             "claimed_by_id": users["erik"].id},
+        )  # fmt: skip
+        db.session.execute(
+            sa.update(Referral).where(Referral.id == b),
+            {"created_at": b_at, "answered_at": b_at + timedelta(hours=10), "status": "avslutad",
+             "closed_at": b_at + timedelta(hours=11), "callback": True},
+        )  # fmt: skip
+        db.session.execute(
+            sa.update(Referral).where(Referral.id == c),
+            {"created_at": c_at, "due_at": c_at + timedelta(hours=48)},
+        )
+        db.session.commit()
+    return referral_ids
+
+
+def test_summary_matches_hand_computed_figures(api, history):
+    body = api.get(f"/stats/summary?{SEPTEMBER_ARGS}", as_user="karin").json
+    assert body["contacts"] == 6
+    assert body["by_channel"] == {"besok": 3, "telefon": 2, "epost": 1}
+    assert body["by_level"] == {"1": 2, "2": 1, "3": 1, "4": 1, "5": 1}
+    assert body["answered_at_desk_share"] == 0.5  # 3 of 6
+    assert body["repeat_share"] == round(2 / 6, 4)
+    assert body["referrals"] == 3
+    assert body["overdue"] == 1  # C
+    assert body["awaiting_callback"] == 1  # A
+    assert body["median_hours_to_answer"] == 7.0  # of 4 h and 10 h
+    assert body["p90_hours_to_answer"] == 9.4  # 4 + 0.9 x 6
+    one_office = api.get(f"/stats/summary?{SEPTEMBER_ARGS}&office=K2", as_user="karin").json
+    assert (one_office["contacts"], one_office["referrals"], one_office["overdue"]) == (1, 1, 1)
+    assert one_office["median_hours_to_answer"] is None
+    by_owner = api.get(f"/stats/summary?{SEPTEMBER_ARGS}&organisation=SOC", as_user="karin").json
+    assert (by_owner["contacts"], by_owner["answered_at_desk_share"]) == (3, round(1 / 3, 4))
+    by_channel = api.get(f"/stats/summary?{SEPTEMBER_ARGS}&channel=telefon", as_user="karin").json
+    assert (by_channel["contacts"], by_channel["referrals"]) == (2, 1)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["from=2026-09-05&to=2026-10-10", "from=2026-08-15&to=2026-10-31", SEPTEMBER_ARGS],
+)
+def test_per_case_type_table_agrees_with_the_contacts(app, history, query):
+    """Whole months from the monthly tally, odd days from the daily one: same as counting."""
+    from frontdesk.overview.filters import contact_conditions, read_overview_filters
+    from frontdesk.overview.queries import resolution
+
+    args = dict(part.split("=") for part in query.split("&"))
+    with app.test_request_context():
+        filters = read_overview_filters(args)
+        rows = {
+            (r.office.code, r.case_type.code): (r.contacts, r.at_desk, r.repeats)
+            for r in resolution(filters).rows
+        }
+        expected = {}
+        for contact in db.session.scalars(sa.select(Contact).where(*contact_conditions(filters))):
+            key = (contact.office.code, contact.case_type.code)
+            n, at_desk, repeats = expected.get(key, (0, 0, 0))
+            expected[key] = (
+                n + 1,
+                at_desk + (contact.outcome == "informerat"),
+                repeats + contact.is_repeat,
+            )
+    assert rows == expected
+    assert rows  # every period above holds some of the history
+
+
+def test_per_case_type_and_busy_hours_by_hand(app, history):
+    from frontdesk.overview.filters import read_overview_filters
+    from frontdesk.overview.queries import busy_hours, resolution, volumes
+
+    with app.test_request_context():
+        filters = read_overview_filters({"from": "2026-09-01", "to": "2026-09-30"})
+        rows = {
+            (r.office.code, r.case_type.code): (r.contacts, r.at_desk, r.repeats)
+            for r in resolution(filters).rows
+        }
+        assert rows == {
+            ("K1", "PARK"): (3, 2, 1),
+            ("K1", "EKB"): (2, 1, 0),
+            ("K2", "EKB"): (1, 0, 1),
+        }
+        busy = busy_hours(filters)
+        assert busy.counts == {(0, 9): 2, (0, 10): 1, (1, 14): 2, (0, 8): 1}
+        assert busy.per_day[(0, 9)] == 0.5  # four Mondays in September 2026
+        # The same with a case type chosen (counted from the contacts, not the tally).
+        parking = read_overview_filters(
+            {"from": "2026-09-01", "to": "2026-09-30", "case_type": "PARK"}
+        )
+        assert busy_hours(parking).counts == {(0, 9): 2, (0, 10): 1}
+        weekly = volumes(filters)
+        assert weekly.buckets[0].isoformat() == "2026-08-31"  # the Monday of 1 September
+        assert sum(weekly.by_channel["besok"]) == 3
+        assert [sum(column) for column in zip(*weekly.by_channel.values(), strict=True)] == [
+            0, 5, 1, 0, 0,
+        ]  # fmt: skip
+        assert weekly.by_level[4] == [0, 1, 0, 0, 0]
+
+
+def test_breadth_follows_mandate_changes(app, world, history, client, auth):
+    from frontdesk.overview.filters import read_overview_filters
+    from frontdesk.overview.queries import breadth
+
+    with app.test_request_context():
+        office = db.session.scalar(sa.select(Office).where(Office.code == "K1"))
+        # As if the catalogue (PARK up to level 3 at K1) had been loaded in January.
+        db.session.execute(sa.update(MandateChange).values(changed_at=local("2026-01-02 08:00")))
+        filters = read_overview_filters({"from": "2026-09-01", "to": "2026-09-30"})
+        assert breadth(filters, office).index == pytest.approx((3 * 3 + 2 * 2) / 5)
+        ekb = db.session.scalar(sa.select(CaseType).where(CaseType.code == "EKB"))
+        set_mandate(office, ekb, 4, "Test", None)
+        db.session.commit()
+        after = breadth(filters, office)
+        # Today's mandates weigh the period's volumes; September keeps the mandates of then.
+        assert after.index == pytest.approx((3 * 3 + 2 * 4) / 5)
+        assert after.index_by_month == [pytest.approx(13 / 5)]
+    auth.login("karin")
+    page = client.get("/oversikt/uppdrag?from=2026-09-01&to=2026-09-30&office=K1")
+    assert page.status_code == 200
+    assert "<strong>3,4</strong>" in page.text
+
+
+def test_overview_pages_show_figures_with_links(client, auth, history):
+    auth.login("karin")
+    for path in ("/oversikt/", "/oversikt/timmar", "/oversikt/forsta-kontakten",
+                 "/oversikt/remisser", "/oversikt/uppdrag", "/oversikt/kontakter",
+                 "/oversikt/remisser/lista"):  # fmt: skip
+        page = client.get(f"{path}?{SEPTEMBER_ARGS}")
+        assert page.status_code == 200, path
+        assert "<svg" in page.text or "<table" in page.text, path
+    referrals = client.get(f"/oversikt/remisser?{SEPTEMBER_ARGS}").text
+    assert "7 h" in referrals
+    assert "9,4 h" in referrals
+    # A figure's link leads to the contacts behind it.
+    listed = client.get(f"/oversikt/kontakter?{SEPTEMBER_ARGS}&outcome=informerat")
+    assert "3 kontakter" in listed.text
+    overdue = client.get(f"/oversikt/remisser/lista?{SEPTEMBER_ARGS}&state=forsenade")
+    assert overdue.text.count("<tr>") == 2  # header and C
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("from=2026-13-01", "from"),
+        ("office=NOPE", "office"),
+        ("organisation=NOPE", "organisation"),
+        ("channel=brevduva", "channel"),
+        ("bucket=timme", "bucket"),
+        ("from=2026-10-01&to=2026-09-01", "to"),
+    ],
+)
+def test_bad_filters_are_named_not_500(client, auth, api, world, query, field):
+    auth.login("karin")
+    page = client.get(f"/oversikt/?{query}")
+    assert page.status_code == 422
+    assert 'role="alert"' in page.text
+    response = api.get(f"/stats/summary?{query}", as_user="karin")
+    assert response.status_code == 422
+    assert field in response.json["fields"]
+    assert client.get(f"/oversikt/export/kontakter.csv?{query}").status_code == 422
+
+
+def test_guides_and_handlers_cannot_see_the_overview(client, auth, api, world):
+    auth.login("anna")
+    assert client.get("/oversikt/").status_code == 403
+    assert client.get("/oversikt/export/kontakter.csv").status_code == 403
+    assert api.get("/stats/summary", as_user="erik").status_code == 403
+    assert api.get("/export/contacts.csv", as_user="anna").status_code == 403
+
+
+def test_csv_and_excel_exports_hold_the_filtered_contacts(client, auth, api, history):
+    text = api.get(f"/export/contacts.csv?{SEPTEMBER_ARGS}&office=K1", as_user="karin").text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 5
+    assert {r["office"] for r in rows} == {"K1"}
+    assert rows[0]["occurred_at"] == "2026-09-07T09:15:00+02:00"
+    assert "1212" not in text  # notes (and the personnummer in them) stay out
+    auth.login("karin")
+    workbook = client.get(f"/oversikt/export/kontakter.xlsx?{SEPTEMBER_ARGS}")
+    assert workbook.headers["Content-Disposition"] == 'attachment; filename="kontakter.xlsx"'
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.data), read_only=True).active
+    values = list(sheet.values)
+    assert values[0][:5] == ("occurred_at", "office", "channel", "case_type", "rosa_level")
+    assert len(values) == 1 + 6
+    referrals = client.get(f"/oversikt/export/remisser.csv?{SEPTEMBER_ARGS}").text
+    answered = sorted(
+        (r["case_type"], r["hours_to_answer"]) for r in csv.DictReader(io.StringIO(referrals))
+    )
+    assert answered == [("EKB", ""), ("EKB", "10.0"), ("PARK", "4.0")]
+
+
+def test_export_then_import_gives_the_same_contacts(app, api, history, runner, tmp_path):
+    exported = api.get("/export/contacts.csv?from=2026-01-01&to=2026-11-22", as_user="karin").text
+    with app.app_context():
+        before = _contact_facts()
+        db.session.execute(sa.delete(Referral))
+        db.session.execute(sa.delete(Contact))
+        from frontdesk.tallies import rebuild
+
+        rebuild()
+        db.session.commit()
+    path = tmp_path / "history.csv"
+    path.write_text(exported, encoding="utf-8")
+    result = runner.invoke(args=["import-contacts", str(path)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert _contact_facts() == before
+    assert count(app, Contact) == len(SEPTEMBER)
+
+
+def _contact_facts() -> list[tuple]:
+    return sorted(
+        (
+            c.occurred_at.isoformat(),
+            c.office.code,
+            c.channel,
+            c.case_type.code,
+            c.rosa_level,
+            c.outcome,
+            c.duration_seconds,
+            c.is_repeat,
+        )
+        for c in db.session.scalars(sa.select(Contact))
+    )
