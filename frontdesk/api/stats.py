@@ -38,23 +38,23 @@ def stats_summary():
     """Contacts, first-contact resolution, referrals and lead time for the filters."""
     require_role(*MANAGER_ROLES)
     filters = _filters()
-    volumes = queries.volumes(filters)
-    resolution = queries.resolution(filters)
-    referrals = queries.referral_figures(filters).total
+    totals = queries.totals(filters)
+    referrals = queries.referral_totals(filters)
+    share = (lambda n: round(n / totals.contacts, 4)) if totals.contacts else (lambda n: None)
     return jsonify(
         {
             "from": filters.period.first.isoformat(),
             "to": filters.period.last.isoformat(),
-            "contacts": volumes.total,
-            "answered_at_desk_share": _rounded(resolution.total.at_desk_share, 4),
-            "repeat_share": _rounded(resolution.total.repeat_share, 4),
+            "contacts": totals.contacts,
+            "answered_at_desk_share": share(totals.at_desk),
+            "repeat_share": share(totals.repeats),
             "referrals": referrals.created,
             "overdue": referrals.overdue,
             "awaiting_callback": referrals.awaiting_callback,
             "median_hours_to_answer": _rounded(referrals.median_hours, 2),
             "p90_hours_to_answer": _rounded(referrals.p90_hours, 2),
-            "by_channel": {code: sum(values) for code, values in volumes.by_channel.items()},
-            "by_level": {str(level): sum(values) for level, values in volumes.by_level.items()},
+            "by_channel": totals.by_channel,
+            "by_level": {str(level): n for level, n in totals.by_level.items()},
         }
     )
 

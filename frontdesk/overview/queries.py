@@ -52,7 +52,7 @@ def _filtered(query, table, filters: OverviewFilters, day_column):
 
 
 def _day_counts(filters: OverviewFilters, *group: str) -> list[tuple]:
-    """(group values..., contacts, repeats) per day from the tally that fits the filters."""
+    """(group values..., contacts, repeats) over the period, from the tally that fits."""
     table = ContactDayStat if filters.by_case_type else OfficeDayStat
     columns = [getattr(table, name) for name in group]
     query = sa.select(*columns, sa.func.sum(table.contacts), sa.func.sum(table.repeats))
@@ -85,6 +85,37 @@ def volumes(filters: OverviewFilters) -> Volumes:
         {code: by_channel[code] for code in CHANNEL_CODES if code in by_channel},
         {level: by_level[level] for level in sorted(by_level)},
         total,
+    )
+
+
+@dataclass
+class Totals:
+    contacts: int
+    at_desk: int
+    repeats: int
+    by_channel: dict[str, int]
+    by_level: dict[int, int]
+
+
+def totals(filters: OverviewFilters) -> Totals:
+    """The period's contacts in one small query: by channel, by level, answered at the desk."""
+    by_channel: dict[str, int] = defaultdict(int)
+    by_level: dict[int, int] = defaultdict(int)
+    contacts = at_desk = repeats = 0
+    for channel, level, outcome, n, repeated in _day_counts(
+        filters, "channel", "rosa_level", "outcome"
+    ):
+        by_channel[channel] += n
+        by_level[level] += n
+        contacts += n
+        repeats += repeated
+        at_desk += n if outcome == AT_DESK else 0
+    return Totals(
+        contacts,
+        at_desk,
+        repeats,
+        {code: by_channel[code] for code in CHANNEL_CODES if code in by_channel},
+        dict(sorted(by_level.items())),
     )
 
 
@@ -348,38 +379,54 @@ def _answer_percentiles(filters: OverviewFilters, group: list) -> dict[tuple, tu
     }
 
 
-def referral_figures(filters: OverviewFilters, now: datetime | None = None) -> ReferralFigures:
-    """Referrals created in the period per owning organisation and case type.
-
-    The organisation is that of the queue the referral is in now (after any forwarding).
-    """
-    now = now or utcnow()
-    group = [Queue.organisation_id, Contact.case_type_id]
-    counts = _referral_query(
+def _referral_counts(filters: OverviewFilters, group: list, now: datetime):
+    """(group values..., created, answered, overdue, awaiting call-back) per group."""
+    query = _referral_query(
         filters,
         *group,
         sa.func.count(),
         sa.func.count(Referral.answered_at),
         sa.func.sum(sa.case((overdue_clause(now), 1), else_=0)),
         sa.func.sum(sa.case((Referral.status == "aterford", 1), else_=0)),
-    ).group_by(*group)
+    )
+    return db.session.execute(query.group_by(*group) if group else query).all()
+
+
+def referral_totals(filters: OverviewFilters, now: datetime | None = None) -> ReferralRow:
+    """All referrals created in the period, without the breakdown."""
+    ((created, answered, overdue, callback),) = _referral_counts(filters, [], now or utcnow())
+    total = ReferralRow(None, None, created, answered, overdue or 0, callback or 0)
+    total.median_hours, total.p90_hours = _answer_percentiles(filters, []).get((), (None, None))
+    return total
+
+
+def referral_figures(filters: OverviewFilters, now: datetime | None = None) -> ReferralFigures:
+    """Referrals created in the period per owning organisation and case type.
+
+    The organisation is that of the queue the referral is in now (after any forwarding).
+    """
+    group = [Queue.organisation_id, Contact.case_type_id]
+    counts = _referral_counts(filters, group, now or utcnow())
     organisations = {o.id: o for o in db.session.scalars(sa.select(Organisation))}
     case_types = {c.id: c for c in db.session.scalars(sa.select(CaseType))}
     percentiles = _answer_percentiles(filters, group)
-    total = ReferralRow(None, None)
     rows = []
-    for org_id, case_type_id, created, answered, overdue, callback in db.session.execute(counts):
+    for org_id, case_type_id, created, answered, overdue, callback in counts:
         row = ReferralRow(
             organisations[org_id], case_types[case_type_id], created, answered, overdue, callback
         )
         row.median_hours, row.p90_hours = percentiles.get((org_id, case_type_id), (None, None))
         rows.append(row)
-        total.created += created
-        total.answered += answered
-        total.overdue += overdue
-        total.awaiting_callback += callback
-    total.median_hours, total.p90_hours = _answer_percentiles(filters, []).get((), (None, None))
     rows.sort(key=lambda r: (r.organisation.name, -r.created, r.case_type.name))
+    total = ReferralRow(
+        None,
+        None,
+        sum(r.created for r in rows),
+        sum(r.answered for r in rows),
+        sum(r.overdue for r in rows),
+        sum(r.awaiting_callback for r in rows),
+    )
+    total.median_hours, total.p90_hours = _answer_percentiles(filters, []).get((), (None, None))
     return ReferralFigures(total, rows)
 
 
