@@ -23,6 +23,8 @@ from frontdesk.models import (
     ContactMonthTally,
     OfficeDayStat,
     OfficeHourStat,
+    Referral,
+    ReferralMonthStat,
 )
 from frontdesk.timeutil import to_local
 
@@ -59,6 +61,28 @@ TALLIES = (
     ),
     Tally(OfficeHourStat.__table__, ("day", "hour", "office_id", "channel"), ("contacts",)),
 )
+
+
+REFERRALS = Tally(
+    ReferralMonthStat.__table__,
+    ("month", "office_id", "case_type_id", "channel", "answer_bucket"),
+    ("referrals",),
+)
+NOT_ANSWERED = -1
+# (below this many minutes, round down to this many): exact to the minute for quick
+# answers, to the hour past a day, to the day past a month; about 300 buckets in all.
+_ANSWER_GRID = ((10, 1), (120, 5), (1440, 15), (10_080, 60), (43_200, 360))
+
+
+def answer_bucket(created_at: datetime, answered_at: datetime | None) -> int:
+    """The referral's time to answer in minutes, rounded down to the grid; -1 if unanswered."""
+    if answered_at is None:
+        return NOT_ANSWERED
+    minutes = max(int((answered_at - created_at).total_seconds() // 60), 0)
+    for limit, step in _ANSWER_GRID:
+        if minutes < limit:
+            return minutes - minutes % step
+    return minutes - minutes % 1440
 
 
 @functools.cache
@@ -109,6 +133,37 @@ def tally(*, delta: int, **fields) -> None:
     connection = db.session.connection()
     for each in TALLIES:
         connection.execute(_upsert_statement(connection.dialect.name, each), values)
+
+
+def tally_referral(
+    created_at: datetime, answered_at: datetime | None, contact_fields: dict, delta: int
+) -> None:
+    """Add or take away a referral with its contact's fields (office, case type, channel)."""
+    connection = db.session.connection()
+    connection.execute(
+        _upsert_statement(connection.dialect.name, REFERRALS),
+        _referral_values(created_at, answered_at, contact_fields, delta),
+    )
+
+
+def _referral_values(created_at, answered_at, fields: dict, delta: int) -> dict:
+    return {
+        "month": to_local(created_at).date().replace(day=1),
+        "office_id": fields["office_id"],
+        "case_type_id": fields["case_type_id"],
+        "channel": fields["channel"],
+        "answer_bucket": answer_bucket(created_at, answered_at),
+        "referrals": delta,
+    }
+
+
+def referral_answered(referral: Referral, answered_at: datetime) -> None:
+    """Move an answered referral from the unanswered row to its time-to-answer bucket."""
+    fields = tally_fields(referral.contact)
+    connection = db.session.connection()
+    statement = _upsert_statement(connection.dialect.name, REFERRALS)
+    connection.execute(statement, _referral_values(referral.created_at, None, fields, -1))
+    connection.execute(statement, _referral_values(referral.created_at, answered_at, fields, 1))
 
 
 def tally_fields(contact: Contact) -> dict:
@@ -232,7 +287,7 @@ def rebuild(batch: int = 50_000) -> dict[str, int]:
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("LOCK TABLE contacts IN SHARE MODE")
-    for each in TALLIES:
+    for each in (*TALLIES, REFERRALS):
         db.session.execute(sa.delete(each.table))
     # Raw driver rows: the typed column would build an aware datetime per contact, which
     # is most of the cost at a million rows.
@@ -241,4 +296,30 @@ def rebuild(batch: int = 50_000) -> dict[str, int]:
     while rows := cursor.fetchmany(batch):
         for row in rows:
             counts.add_row(row)
-    return counts.write(upsert=False)
+    written = counts.write(upsert=False)
+    written[REFERRALS.table.name] = _rebuild_referrals()
+    return written
+
+
+def _rebuild_referrals() -> int:
+    """Recount the referral tally (typed rows: there are far fewer referrals than contacts)."""
+    counted: Counter = Counter()
+    rows = db.session.execute(
+        sa.select(
+            Referral.created_at,
+            Referral.answered_at,
+            Contact.office_id,
+            Contact.case_type_id,
+            Contact.channel,
+        ).join(Contact, Contact.id == Referral.contact_id)
+    )
+    for created_at, answered_at, office_id, case_type_id, channel in rows:
+        fields = {"office_id": office_id, "case_type_id": case_type_id, "channel": channel}
+        values = _referral_values(created_at, answered_at, fields, 1)
+        counted[tuple(values[name] for name in REFERRALS.key)] += 1
+    records = [
+        {**dict(zip(REFERRALS.key, key, strict=True)), "referrals": n} for key, n in counted.items()
+    ]
+    for start in range(0, len(records), 20_000):
+        db.session.execute(sa.insert(REFERRALS.table), records[start : start + 20_000])
+    return len(records)

@@ -15,6 +15,7 @@ from frontdesk.audit import record
 from frontdesk.backoffice.deadlines import extend_for_parking
 from frontdesk.extensions import db
 from frontdesk.models import Queue, Referral, User
+from frontdesk.tallies import referral_answered
 from frontdesk.timeutil import local_today, utcnow
 from kanaler import mask_personnummer
 
@@ -242,7 +243,9 @@ def answer(
         "callback": callback,
         "closed_at": None if callback else now,
     }
-    return _apply(referral, user, Change("answered", values, note=text[:200]), seen_version)
+    referral = _apply(referral, user, Change("answered", values, note=text[:200]), seen_version)
+    referral_answered(referral, now)
+    return referral
 
 
 def callback_done(referral: Referral, user: User, seen_version: int | None = None) -> Referral:

@@ -20,7 +20,7 @@ from frontdesk.models import (
     Referral,
     User,
 )
-from frontdesk.tallies import move, tally, tally_contact, tally_fields
+from frontdesk.tallies import move, tally, tally_contact, tally_fields, tally_referral
 from frontdesk.timeutil import local_today, to_local, utcnow
 from kanaler import mask_personnummer
 from rosa import Outcome, route
@@ -52,10 +52,14 @@ def _referral_queue(case_type: CaseType):
     return queue
 
 
-def _insert_referral(contact_id: int, case_type: CaseType, office: Office) -> tuple[int, Queue]:
-    """A new referral of the contact to the case type's queue; its id and queue."""
+def _insert_referral(
+    contact_id: int, case_type: CaseType, office: Office, channel: str
+) -> tuple[int, Queue]:
+    """A new referral of the contact to the case type's queue (and tally); its id and queue."""
     queue = _referral_queue(case_type)
     now = utcnow()
+    fields = {"office_id": office.id, "case_type_id": case_type.id, "channel": channel}
+    tally_referral(now, None, fields, 1)
     referral_id = db.session.execute(
         sa.insert(Referral.__table__).returning(Referral.__table__.c.id),
         {
@@ -124,7 +128,9 @@ def log_contact(data: ContactInput, staff: User) -> LoggedContact:
     result = LoggedContact(contact_id, outcome)
     if outcome is Outcome.ESKALERAT:
         result = LoggedContact(
-            contact_id, outcome, *_insert_referral(contact_id, data.case_type, data.office)
+            contact_id,
+            outcome,
+            *_insert_referral(contact_id, data.case_type, data.office, data.channel),
         )
     record(
         "contact.logged",
@@ -204,6 +210,8 @@ def correct_contact(contact: Contact, data: ContactInput, user: User) -> Contact
     referral = contact.referral
     outcome, values = _routed_values(data)
     before_fields = tally_fields(contact)
+    if referral is not None:  # counted again below with the new fields if it stays
+        tally_referral(referral.created_at, referral.answered_at, before_fields, -1)
     for column, value in values.items():
         setattr(contact, column, value)
     db.session.flush()
@@ -211,7 +219,7 @@ def correct_contact(contact: Contact, data: ContactInput, user: User) -> Contact
     db.session.expire(contact, ["office", "case_type"])  # follow the new foreign keys
     if outcome is Outcome.ESKALERAT:
         if referral is None:
-            _insert_referral(contact.id, data.case_type, data.office)
+            _insert_referral(contact.id, data.case_type, data.office, data.channel)
             db.session.expire(contact, ["referral"])
         else:  # the case type (so the queue and the SLA) may have changed
             values = {
@@ -220,6 +228,7 @@ def correct_contact(contact: Contact, data: ContactInput, user: User) -> Contact
                 "version": referral.version + 1,
             }
             _guarded(sa.update(Referral).values(**values), referral)
+            tally_referral(referral.created_at, None, tally_fields(contact), 1)
             db.session.expire(referral)
     elif referral is not None:
         _drop_referral(contact, referral)
@@ -235,7 +244,9 @@ def delete_contact(contact: Contact, user: User) -> None:
     _check_changeable(contact, user)
     record("contact.deleted", "contact", contact.id, user, before=_snapshot(contact))
     if contact.referral is not None:
-        _drop_referral(contact, contact.referral)
+        referral = contact.referral
+        tally_referral(referral.created_at, referral.answered_at, tally_fields(contact), -1)
+        _drop_referral(contact, referral)
     tally_contact(contact, -1)
     db.session.delete(contact)
     db.session.flush()

@@ -12,7 +12,7 @@ from frontdesk.models.contact import (
 )
 from frontdesk.models.inbox import CallRecord, InboxMessage
 from frontdesk.models.process import ProcessMap, RecommendationDecision
-from frontdesk.models.referral import Referral
+from frontdesk.models.referral import Referral, ReferralMonthStat
 from frontdesk.models.user import ROLES, ApiToken, User
 
 __all__ = [
@@ -36,5 +36,6 @@ __all__ = [
     "Queue",
     "RecommendationDecision",
     "Referral",
+    "ReferralMonthStat",
     "User",
 ]

@@ -104,3 +104,23 @@ def overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
         sa.and_(Referral.status.in_(("ny", "pagar")), Referral.due_at < now),
         sa.and_(Referral.status == "vantar", Referral.parked_until < to_local(now).date()),
     )
+
+
+class ReferralMonthStat(db.Model):
+    """Referrals per local month of creation, office, case type, channel and time to answer.
+
+    `answer_bucket` is the minutes from creation to answer rounded down to a grid that
+    coarsens with the wait (frontdesk.tallies.answer_bucket), or -1 while unanswered.
+    The overview reads created and answered counts and the lead-time percentiles from it
+    instead of sorting a year of referrals.
+    """
+
+    __tablename__ = "referral_month_stats"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    month: Mapped[date] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("offices.id"), primary_key=True)
+    case_type_id: Mapped[int] = mapped_column(sa.ForeignKey("case_types.id"), primary_key=True)
+    channel: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    answer_bucket: Mapped[int] = mapped_column(primary_key=True)
+    referrals: Mapped[int] = mapped_column(default=0)

@@ -7,11 +7,12 @@ type take whole months from the monthly tally and only the odd days at the ends 
 the period from the daily one.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from frontdesk.extensions import db
 from frontdesk.models import (
@@ -25,14 +26,14 @@ from frontdesk.models import (
     OfficeDayStat,
     OfficeHourStat,
     Organisation,
-    Queue,
     Referral,
+    ReferralMonthStat,
 )
 from frontdesk.models.referral import overdue_clause
 from frontdesk.overview.filters import OverviewFilters, bucket_start, bucket_starts
 from frontdesk.recommendations.queries import Period
-from frontdesk.tallies import LocalHours
-from frontdesk.timeutil import local_day_bounds, utcnow
+from frontdesk.tallies import NOT_ANSWERED, LocalHours, answer_bucket
+from frontdesk.timeutil import local_day_bounds, local_today, utcnow
 from kanaler import CHANNEL_CODES
 from rosa import DEFAULT_MANDATE, Outcome
 
@@ -312,22 +313,27 @@ class ReferralFigures:
     rows: list[ReferralRow] = field(default_factory=list)
 
 
-def _hours_to_answer():
-    """Hours from a referral's creation to its answer, as SQL for the database at hand."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.extract("epoch", Referral.answered_at - Referral.created_at) / 3600.0
-    return (sa.func.julianday(Referral.answered_at) - sa.func.julianday(Referral.created_at)) * 24
+def _referral_months_and_edges(period: Period) -> tuple[tuple[date, date] | None, list]:
+    """The months the referral tally answers exactly, and the days it cannot.
+
+    A month counts whole when the period covers it, or when the period runs to today
+    (no referral is created after today).
+    """
+    today = local_today()
+    first_month = period.first if period.first.day == 1 else _next_month(period.first)
+    months, month = [], first_month
+    while month <= period.last:
+        if _next_month(month) - timedelta(days=1) <= period.last or period.last >= today:
+            months.append(month)
+        month = _next_month(month)
+    if not months:
+        return None, [(period.first, period.last)]
+    edges = [(period.first, months[0] - timedelta(days=1))]
+    edges.append((_next_month(months[-1]), period.last))
+    return (months[0], months[-1]), [(a, b) for a, b in edges if a <= b]
 
 
-def _referral_query(filters: OverviewFilters, *columns):
-    start, end = filters.period.bounds
-    query = (
-        sa.select(*columns)
-        .select_from(Referral)
-        .join(Contact, Contact.id == Referral.contact_id)
-        .join(Queue, Queue.id == Referral.queue_id)
-        .where(Referral.created_at >= start, Referral.created_at < end)
-    )
+def _referral_contact_filters(query, filters: OverviewFilters):
     if filters.office is not None:
         query = query.where(Contact.office_id == filters.office.id)
     if filters.channel is not None:
@@ -338,96 +344,129 @@ def _referral_query(filters: OverviewFilters, *columns):
     return query
 
 
-def _interpolated(values: dict[int, float], n: int, share: float) -> float:
-    """The share-quantile of n sorted values given by rank (1-based), interpolated linearly."""
-    position = (n - 1) * share
-    below = int(position)
-    low = values[below + 1]
-    high = values.get(below + 2, low)
-    return low + (high - low) * (position - below)
+def _answer_histograms(filters: OverviewFilters) -> dict[int, Counter]:
+    """Per case type, the referrals created in the period by time-to-answer bucket.
 
-
-def _answer_percentiles(filters: OverviewFilters, group: list) -> dict[tuple, tuple[float, float]]:
-    """Median and 90th percentile of the hours to answer, per group, computed in the database.
-
-    Only the two ranks around each quantile leave the database (a window function over
-    the answered referrals), so a year of referrals does not travel to Python.
+    Whole months come from the referral tally; days at the ends it cannot answer are
+    read from the referrals themselves (at most two part-months).
     """
-    hours = _hours_to_answer().label("hours")
-    answered = _referral_query(filters, *group, hours).where(Referral.answered_at.is_not(None))
-    answered = answered.subquery()
-    keys = [answered.c[column.key] for column in group] or [sa.literal(1)]
-    ranked = sa.select(
-        *[answered.c[column.key] for column in group],
-        answered.c.hours,
-        sa.func.row_number().over(partition_by=keys, order_by=answered.c.hours).label("rank"),
-        sa.func.count().over(partition_by=keys).label("n"),
-    ).subquery()
-    half, ninety = (ranked.c.n - 1) // 2, (ranked.c.n - 1) * 9 // 10
-    wanted = sa.select(ranked).where(
-        ranked.c.rank.in_([half + 1, half + 2, ninety + 1, ninety + 2])
+    histograms: dict[int, Counter] = defaultdict(Counter)
+    months, edges = _referral_months_and_edges(filters.period)
+    if months is not None:
+        table = ReferralMonthStat
+        query = sa.select(table.case_type_id, table.answer_bucket, sa.func.sum(table.referrals))
+        month_filters = OverviewFilters(
+            Period(*months), filters.office, filters.organisation, filters.case_type,
+            filters.channel,
+        )  # fmt: skip
+        query = _filtered(query, table, month_filters, table.month)
+        for case_type_id, bucket, n in db.session.execute(
+            query.group_by(table.case_type_id, table.answer_bucket)
+        ):
+            histograms[case_type_id][bucket] += n
+    for first, last in edges:
+        start, end = Period(first, last).bounds
+        query = (
+            sa.select(Referral.created_at, Referral.answered_at, Contact.case_type_id)
+            .join(Contact, Contact.id == Referral.contact_id)
+            .where(Referral.created_at >= start, Referral.created_at < end)
+        )
+        for created_at, answered_at, case_type_id in db.session.execute(
+            _referral_contact_filters(query, filters)
+        ):
+            histograms[case_type_id][answer_bucket(created_at, answered_at)] += 1
+    return histograms
+
+
+def _open_counts(filters: OverviewFilters, now: datetime) -> dict[int, tuple[int, int]]:
+    """Per case type, referrals created in the period that are overdue or await the call-back.
+
+    Read live (they change with the clock), from the few referrals still open or returned.
+    """
+    start, end = filters.period.bounds
+    query = (
+        sa.select(
+            Contact.case_type_id,
+            sa.func.sum(sa.case((overdue_clause(now), 1), else_=0)),
+            sa.func.sum(sa.case((Referral.status == "aterford", 1), else_=0)),
+        )
+        .join(Contact, Contact.id == Referral.contact_id)
+        .where(
+            Referral.status.in_(("ny", "pagar", "vantar", "aterford")),
+            Referral.created_at >= start,
+            Referral.created_at < end,
+        )
+        .group_by(Contact.case_type_id)
     )
-    ranks: dict[tuple, dict[int, float]] = defaultdict(dict)
-    sizes: dict[tuple, int] = {}
-    for row in db.session.execute(wanted):
-        key = tuple(row[: len(group)])
-        ranks[key][row.rank] = float(row.hours)
-        sizes[key] = row.n
     return {
-        key: (_interpolated(ranks[key], n, 0.5), _interpolated(ranks[key], n, 0.9))
-        for key, n in sizes.items()
+        case_type_id: (int(overdue or 0), int(callback or 0))
+        for case_type_id, overdue, callback in db.session.execute(
+            _referral_contact_filters(query, filters)
+        )
     }
 
 
-def _referral_counts(filters: OverviewFilters, group: list, now: datetime):
-    """(group values..., created, answered, overdue, awaiting call-back) per group."""
-    query = _referral_query(
-        filters,
-        *group,
-        sa.func.count(),
-        sa.func.count(Referral.answered_at),
-        sa.func.sum(sa.case((overdue_clause(now), 1), else_=0)),
-        sa.func.sum(sa.case((Referral.status == "aterford", 1), else_=0)),
-    )
-    return db.session.execute(query.group_by(*group) if group else query).all()
+def _quantile_hours(histogram: Counter, share: float) -> float | None:
+    """The share-quantile of the answered referrals' hours, interpolated between ranks."""
+    answered = sorted((bucket, n) for bucket, n in histogram.items() if bucket >= 0 and n)
+    total = sum(n for _, n in answered)
+    if not total:
+        return None
+    position = (total - 1) * share
+    below = int(position)
+
+    def value_at(rank: int) -> int:  # 0-based rank in the sorted answers
+        seen = 0
+        for bucket, n in answered:
+            seen += n
+            if rank < seen:
+                return bucket
+        return answered[-1][0]
+
+    low, high = value_at(below), value_at(min(below + 1, total - 1))
+    return (low + (high - low) * (position - below)) / 60
+
+
+def _referral_row(organisation, case_type, histogram: Counter, live: tuple[int, int]):
+    created = sum(histogram.values())
+    answered = created - histogram.get(NOT_ANSWERED, 0)
+    row = ReferralRow(organisation, case_type, created, answered, *live)
+    row.median_hours = _quantile_hours(histogram, 0.5)
+    row.p90_hours = _quantile_hours(histogram, 0.9)
+    return row
 
 
 def referral_totals(filters: OverviewFilters, now: datetime | None = None) -> ReferralRow:
     """All referrals created in the period, without the breakdown."""
-    ((created, answered, overdue, callback),) = _referral_counts(filters, [], now or utcnow())
-    total = ReferralRow(None, None, created, answered, overdue or 0, callback or 0)
-    total.median_hours, total.p90_hours = _answer_percentiles(filters, []).get((), (None, None))
-    return total
+    return referral_figures(filters, now).total
 
 
 def referral_figures(filters: OverviewFilters, now: datetime | None = None) -> ReferralFigures:
     """Referrals created in the period per owning organisation and case type.
 
-    The organisation is that of the queue the referral is in now (after any forwarding).
+    The organisation is the case type's owner (as in the filter), also for a referral
+    forwarded to another organisation's queue.
     """
-    group = [Queue.organisation_id, Contact.case_type_id]
-    counts = _referral_counts(filters, group, now or utcnow())
-    organisations = {o.id: o for o in db.session.scalars(sa.select(Organisation))}
-    case_types = {c.id: c for c in db.session.scalars(sa.select(CaseType))}
-    percentiles = _answer_percentiles(filters, group)
-    rows = []
-    for org_id, case_type_id, created, answered, overdue, callback in counts:
-        row = ReferralRow(
-            organisations[org_id], case_types[case_type_id], created, answered, overdue, callback
+    histograms = _answer_histograms(filters)
+    live = _open_counts(filters, now or utcnow())
+    case_types = {
+        c.id: c
+        for c in db.session.scalars(sa.select(CaseType).options(joinedload(CaseType.organisation)))
+    }
+    rows = [
+        _referral_row(
+            case_types[id_].organisation, case_types[id_], histograms[id_], live.get(id_, (0, 0))
         )
-        row.median_hours, row.p90_hours = percentiles.get((org_id, case_type_id), (None, None))
-        rows.append(row)
+        for id_ in histograms
+        if sum(histograms[id_].values())
+    ]
     rows.sort(key=lambda r: (r.organisation.name, -r.created, r.case_type.name))
-    total = ReferralRow(
-        None,
-        None,
-        sum(r.created for r in rows),
-        sum(r.answered for r in rows),
-        sum(r.overdue for r in rows),
-        sum(r.awaiting_callback for r in rows),
-    )
-    total.median_hours, total.p90_hours = _answer_percentiles(filters, []).get((), (None, None))
-    return ReferralFigures(total, rows)
+    everything: Counter = Counter()
+    for histogram in histograms.values():
+        everything.update(histogram)
+    overdue = sum(o for o, _ in live.values())
+    callbacks = sum(c for _, c in live.values())
+    return ReferralFigures(_referral_row(None, None, everything, (overdue, callbacks)), rows)
 
 
 @dataclass

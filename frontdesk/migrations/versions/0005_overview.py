@@ -1,4 +1,4 @@
-"""Overview: contact tallies by channel (monthly, with repeats), by day and case type, by day and office, by hour
+"""Overview: contact tallies by channel (monthly, with repeats), by day and case type, by day and office, by hour; referrals by month and time to answer
 
 Revision ID: 0005
 Revises: 0004
@@ -94,10 +94,23 @@ def upgrade():
     sa.PrimaryKeyConstraint(*_KEYS['office_hour_stats'], name=op.f('pk_office_hour_stats')),
     sqlite_with_rowid=False,
     )
+    op.create_table('referral_month_stats',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('case_type_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('answer_bucket', sa.Integer(), nullable=False),
+    sa.Column('referrals', sa.Integer(), nullable=False),
+    *_foreign_keys('referral_month_stats', 'office_id', 'case_type_id'),
+    sa.PrimaryKeyConstraint('month', 'office_id', 'case_type_id', 'channel', 'answer_bucket', name=op.f('pk_referral_month_stats')),
+    sqlite_with_rowid=False,
+    )
     _fill()
+    _fill_referrals()
 
 
 def downgrade():
+    op.drop_table('referral_month_stats')
     op.drop_table('office_hour_stats')
     op.drop_table('office_day_stats')
     op.drop_index('ix_contact_day_stats_case_type', table_name='contact_day_stats')
@@ -152,3 +165,36 @@ def _fill():
         ]
         if records:
             op.bulk_insert(target, records)
+
+
+def _answer_bucket(created_at, answered_at):
+    """frontdesk.tallies.answer_bucket at this revision."""
+    if answered_at is None:
+        return -1
+    minutes = max(int((answered_at - created_at).total_seconds() // 60), 0)
+    for limit, step in ((10, 1), (120, 5), (1440, 15), (10_080, 60), (43_200, 360)):
+        if minutes < limit:
+            return minutes - minutes % step
+    return minutes - minutes % 1440
+
+
+def _fill_referrals():
+    zone = ZoneInfo("Europe/Stockholm")
+    counted = Counter()
+    rows = op.get_bind().execute(sa.text(
+        "SELECT r.created_at, r.answered_at, c.office_id, c.case_type_id, c.channel"
+        " FROM referrals r JOIN contacts c ON c.id = r.contact_id"
+    ))
+    for created_at, answered_at, office_id, case_type_id, channel in rows:
+        if isinstance(created_at, str):
+            created_at = datetime.fromisoformat(created_at)
+        if isinstance(answered_at, str):
+            answered_at = datetime.fromisoformat(answered_at)
+        month = created_at.replace(tzinfo=UTC).astimezone(zone).date().replace(day=1)
+        counted[(month, office_id, case_type_id, channel, _answer_bucket(created_at, answered_at))] += 1
+    columns = ("month", "office_id", "case_type_id", "channel", "answer_bucket")
+    target = sa.table("referral_month_stats", *(sa.column(c) for c in columns + ("referrals",)))
+    if counted:
+        op.bulk_insert(target, [
+            {**dict(zip(columns, key)), "referrals": n} for key, n in counted.items()
+        ])
