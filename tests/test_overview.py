@@ -325,3 +325,22 @@ def test_referral_tally_follows_the_operations(app, world, api):
 def _tally_rows(tally) -> list[tuple]:
     rows = db.session.execute(sa.select(*tally.table.c)).all()
     return sorted(tuple(row) for row in rows if any(row._mapping[n] for n in tally.counts))
+
+
+def test_contact_list_pages_newest_first_across_offices(client, auth, history, monkeypatch):
+    from frontdesk.overview import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    auth.login("karin")
+    seen, url = [], f"/oversikt/kontakter?{SEPTEMBER_ARGS}"
+    while url:
+        page = client.get(url).text
+        seen += [line.split("<td>")[1].split("</td>")[0] for line in page.splitlines()
+                 if line.strip().startswith("<tr><td>")]  # fmt: skip
+        older = page.split('">Äldre kontakter</a>')[0].rsplit('href="', 1)
+        url = older[1].replace("&amp;", "&") if "Äldre kontakter" in page else None
+    # Six contacts in September, K2's on the 14th first, none twice.
+    assert seen == [
+        "2026-09-14 08:10", "2026-09-08 14:50", "2026-09-08 14:30",
+        "2026-09-07 10:05", "2026-09-07 09:40", "2026-09-07 09:15",
+    ]  # fmt: skip

@@ -29,7 +29,7 @@ from frontdesk.models import (
     Referral,
     ReferralMonthStat,
 )
-from frontdesk.models.referral import overdue_clause
+from frontdesk.models.referral import OPEN_FILTER, overdue_clause
 from frontdesk.overview.filters import OverviewFilters, bucket_start, bucket_starts
 from frontdesk.recommendations.queries import Period
 from frontdesk.tallies import NOT_ANSWERED, LocalHours, answer_bucket
@@ -118,6 +118,47 @@ def totals(filters: OverviewFilters) -> Totals:
         {code: by_channel[code] for code in CHANNEL_CODES if code in by_channel},
         dict(sorted(by_level.items())),
     )
+
+
+def contact_count(filters: OverviewFilters, narrowing) -> int:
+    """How many contacts the filters and a figure's narrowing select, from the tallies."""
+    total = 0
+    for level, outcome, contacts, repeats in _day_counts(filters, "rosa_level", "outcome"):
+        if narrowing.rosa_level is not None and level != narrowing.rosa_level:
+            continue
+        if narrowing.outcome is not None and outcome != narrowing.outcome:
+            continue
+        total += repeats if narrowing.repeat else contacts
+    return total
+
+
+def newest_contacts(conditions: list, office: Office | None, before: int | None, limit: int):
+    """Contacts matching the conditions, newest first, older than contact `before`.
+
+    One query per office, each walking its (office, time) index backwards, merged here:
+    without an office the database would otherwise sort a whole period's contacts.
+    """
+    if before is not None:
+        anchor = db.session.get(Contact, before)
+        if anchor is not None:
+            conditions = [
+                *conditions,
+                sa.or_(
+                    Contact.occurred_at < anchor.occurred_at,
+                    sa.and_(Contact.occurred_at == anchor.occurred_at, Contact.id < anchor.id),
+                ),
+            ]
+    office_ids = [office.id] if office else db.session.scalars(sa.select(Office.id)).all()
+    rows = []
+    for office_id in office_ids:
+        rows += db.session.scalars(
+            sa.select(Contact)
+            .where(Contact.office_id == office_id, *conditions)
+            .order_by(Contact.occurred_at.desc(), Contact.id.desc())
+            .limit(limit)
+        ).all()
+    rows.sort(key=lambda c: (c.occurred_at, c.id), reverse=True)
+    return rows[:limit]
 
 
 WEEKDAYS = ("Måndag", "Tisdag", "Onsdag", "Torsdag", "Fredag", "Lördag", "Söndag")
@@ -381,29 +422,27 @@ def _answer_histograms(filters: OverviewFilters) -> dict[int, Counter]:
 def _open_counts(filters: OverviewFilters, now: datetime) -> dict[int, tuple[int, int]]:
     """Per case type, referrals created in the period that are overdue or await the call-back.
 
-    Read live (they change with the clock), from the few referrals still open or returned.
+    Read live (they change with the clock) from the few referrals not yet closed,
+    through the status index: the period is applied here rather than in SQL, so the
+    database does not walk a year of referrals by creation time instead.
     """
     start, end = filters.period.bounds
-    query = (
-        sa.select(
-            Contact.case_type_id,
-            sa.func.sum(sa.case((overdue_clause(now), 1), else_=0)),
-            sa.func.sum(sa.case((Referral.status == "aterford", 1), else_=0)),
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for column, status_condition, flag in (
+        (0, OPEN_FILTER, overdue_clause(now)),
+        (1, Referral.status == "aterford", sa.true()),
+    ):
+        query = (
+            sa.select(Contact.case_type_id, Referral.created_at)
+            .join(Contact, Contact.id == Referral.contact_id)
+            .where(status_condition, flag)
         )
-        .join(Contact, Contact.id == Referral.contact_id)
-        .where(
-            Referral.status.in_(("ny", "pagar", "vantar", "aterford")),
-            Referral.created_at >= start,
-            Referral.created_at < end,
-        )
-        .group_by(Contact.case_type_id)
-    )
-    return {
-        case_type_id: (int(overdue or 0), int(callback or 0))
-        for case_type_id, overdue, callback in db.session.execute(
+        for case_type_id, created_at in db.session.execute(
             _referral_contact_filters(query, filters)
-        )
-    }
+        ):
+            if start <= created_at < end:
+                counts[case_type_id][column] += 1
+    return {case_type_id: (o, c) for case_type_id, (o, c) in counts.items()}
 
 
 def _quantile_hours(histogram: Counter, share: float) -> float | None:

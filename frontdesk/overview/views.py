@@ -241,21 +241,13 @@ def contacts():
             "overview/contacts.html", filters=None, errors=error.fields, args=request.args,
             **_choices(),
         ), 422  # fmt: skip
-    before = request.args.get("before", type=int)
-    query = (
-        sa.select(Contact)
-        .where(*contact_conditions(filters), *narrowing_conditions(narrowing))
-        .order_by(Contact.id.desc())
-        .limit(PAGE_SIZE + 1)
+    rows = queries.newest_contacts(
+        contact_conditions(filters) + narrowing_conditions(narrowing),
+        filters.office,
+        request.args.get("before", type=int),
+        PAGE_SIZE + 1,
     )
-    if before:
-        query = query.where(Contact.id < before)
-    rows = db.session.scalars(query).all()
-    total = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Contact)
-        .where(*contact_conditions(filters), *narrowing_conditions(narrowing))
-    )
+    total = queries.contact_count(filters, narrowing)
     return render_template(
         "overview/contacts.html",
         filters=filters,
