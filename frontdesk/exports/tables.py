@@ -124,8 +124,35 @@ def contact_rows(conditions: list) -> Iterator[tuple]:
         )
 
 
+def _by_creation(query) -> Iterator:
+    """The query's referrals in (created_at, id) order, a batch at a time.
+
+    Walks the creation-time index: keyed on the id alone, the database would sort the
+    period's referrals again for every batch.
+    """
+    last = None
+    while True:
+        batch = query
+        if last is not None:
+            # The plain bound lets the index start where the last batch ended.
+            batch = batch.where(
+                Referral.created_at >= last[0],
+                sa.tuple_(Referral.created_at, Referral.id) > sa.tuple_(*last),
+            )
+        rows = db.session.execute(
+            batch.order_by(Referral.created_at, Referral.id).limit(BATCH)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = (rows[-1].created_at, rows[-1].id)
+
+
 def referral_rows(conditions: list) -> Iterator[tuple]:
-    """Referrals of the filtered contacts as REFERRAL_COLUMNS tuples (no answer texts)."""
+    """Referrals as REFERRAL_COLUMNS tuples (no answer texts), oldest first.
+
+    `conditions` are on the referral (its creation time) and its contact.
+    """
     offices, case_types, queues, _ = _codes()
     query = (
         sa.select(
@@ -146,7 +173,7 @@ def referral_rows(conditions: list) -> Iterator[tuple]:
         .join(Contact, Contact.id == Referral.contact_id)
         .where(*conditions)
     )
-    for row in _keyset(query, Referral.id):
+    for row in _by_creation(query):
         queue, organisation = queues[row.queue_id]
         hours = (
             round((row.answered_at - row.created_at).total_seconds() / 3600, 2)

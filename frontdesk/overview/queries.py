@@ -423,24 +423,30 @@ def _open_counts(filters: OverviewFilters, now: datetime) -> dict[int, tuple[int
     """Per case type, referrals created in the period that are overdue or await the call-back.
 
     Read live (they change with the clock) from the few referrals not yet closed,
-    through the status index: the period is applied here rather than in SQL, so the
-    database does not walk a year of referrals by creation time instead.
+    through the status indexes. The period and the other filters are applied here
+    rather than in SQL, so that no filter can tempt the database into walking a year
+    of contacts or referrals instead.
     """
     start, end = filters.period.bounds
+    case_type_ids = filters.case_type_ids()
+    wanted = None if case_type_ids is None else set(case_type_ids)
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for column, status_condition, flag in (
         (0, OPEN_FILTER, overdue_clause(now)),
         (1, Referral.status == "aterford", sa.true()),
     ):
         query = (
-            sa.select(Contact.case_type_id, Referral.created_at)
+            sa.select(Contact.case_type_id, Contact.office_id, Contact.channel, Referral.created_at)
             .join(Contact, Contact.id == Referral.contact_id)
             .where(status_condition, flag)
         )
-        for case_type_id, created_at in db.session.execute(
-            _referral_contact_filters(query, filters)
-        ):
-            if start <= created_at < end:
+        for case_type_id, office_id, channel, created_at in db.session.execute(query):
+            if (
+                start <= created_at < end
+                and (wanted is None or case_type_id in wanted)
+                and (filters.office is None or office_id == filters.office.id)
+                and (filters.channel is None or channel == filters.channel)
+            ):
                 counts[case_type_id][column] += 1
     return {case_type_id: (o, c) for case_type_id, (o, c) in counts.items()}
 

@@ -348,12 +348,19 @@ def download_body(kind: str, filters: OverviewFilters, narrowing_extra: list | N
         return tables.xlsx_chunks(
             "Kontakter", tables.CONTACT_COLUMNS, tables.contact_rows(conditions)
         )
-    if kind == "referrals_csv":
-        return tables.csv_chunks(tables.REFERRAL_COLUMNS, tables.referral_rows(conditions))
-    if kind == "referrals_xlsx":
-        return tables.xlsx_chunks(
-            "Remisser", tables.REFERRAL_COLUMNS, tables.referral_rows(conditions)
-        )
+    if kind in ("referrals_csv", "referrals_xlsx"):
+        # Referrals created in the period, as the referral figures count them.
+        start, end = filters.period.bounds
+        referral_conditions = [
+            Referral.created_at >= start,
+            Referral.created_at < end,
+            *contact_conditions(filters, dated=False),
+            *(narrowing_extra or []),
+        ]
+        rows = tables.referral_rows(referral_conditions)
+        if kind == "referrals_csv":
+            return tables.csv_chunks(tables.REFERRAL_COLUMNS, rows)
+        return tables.xlsx_chunks("Remisser", tables.REFERRAL_COLUMNS, rows)
     if kind == "eventlog_xes":
         return eventlog.xes_export(conditions)
     return eventlog.csv_export(conditions)
