@@ -14,6 +14,7 @@ from frontdesk.audit import record
 from frontdesk.catalog import CatalogError, export_catalog, import_catalog
 from frontdesk.demo.seed import seed_demo
 from frontdesk.extensions import db
+from frontdesk.history import import_contacts
 from frontdesk.inbox.intake import (
     MailResult,
     save_attachments,
@@ -27,6 +28,7 @@ from frontdesk.tallies import rebuild as rebuild_tallies
 from frontdesk.timeutil import utcnow
 from kanaler.calls import parse_calls
 from kanaler.mailbox import ImapMailbox, MailboxError, read_maildir
+from rosa import OUTCOMES
 
 
 @click.command("seed-demo")
@@ -246,6 +248,60 @@ def import_calls_command(file, skip_bad: bool) -> None:
     )
 
 
+@click.command("import-contacts")
+@click.argument("file", type=click.File("rb"))
+@click.option("--skip-bad", is_flag=True, help="Import the good rows even if some are bad.")
+@click.option("--dry-run", is_flag=True, help="Check and route every row; write nothing.")
+@with_appcontext
+def import_contacts_command(file, skip_bad: bool, dry_run: bool) -> None:
+    """Import contact history from a previous system (CSV, UTF-8, comma separated).
+
+    Columns, in any order: occurred_at, office, channel, case_type, rosa_level; optional
+    outcome, duration_seconds, repeat; other columns are ignored (the app's own contact
+    export imports unchanged). A time without UTC offset is Stockholm time. A row without
+    an outcome is routed by the office's mandate for the case type at that time.
+
+    Imported contacts never create referrals: they are statistics of closed matters. With
+    any bad row nothing is imported, unless --skip-bad is given.
+    """
+    try:
+        result = import_contacts(file, file.name, skip_bad=skip_bad, dry_run=dry_run)
+    except Exception:
+        db.session.rollback()
+        raise
+    # Rows may have been written before a later row turned out bad: all or nothing.
+    if result.ok:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    for line, column, message in result.errors[:100]:
+        where = f"rad {line}, {column}" if column else f"rad {line}"
+        click.echo(f"{where}: {message}", err=True)
+    unlisted = len(result.errors[100:]) + result.unlisted_errors
+    if unlisted:
+        click.echo(f"... och {unlisted} fel till", err=True)
+    click.echo(f"Lästa rader: {result.rows}")
+    if result.refused:
+        click.echo(f"Felaktiga rader: {result.bad}")
+        if result.unreadable:
+            raise click.ClickException("Filen kunde inte läsas. Inget importerades.")
+        errors = len(result.errors) + result.unlisted_errors
+        raise click.ClickException(
+            f"{errors} fel på {result.bad} {'rad' if result.bad == 1 else 'rader'}. "
+            "Inget importerades. "
+            "(--skip-bad importerar de felfria raderna.)"
+        )
+    if dry_run:
+        click.echo(f"Skulle importeras: {result.valid}")
+    else:
+        click.echo(f"Importerade: {result.imported}")
+    click.echo(f"Överhoppade: {result.bad}")
+    by_outcome = ", ".join(f"{outcome} {result.by_outcome[outcome]}" for outcome in OUTCOMES)
+    click.echo(f"Per utfall: {by_outcome}")
+    if dry_run:
+        click.echo("Provkörning: inget sparades.")
+
+
 @click.command("rebuild-tallies")
 @with_appcontext
 def rebuild_tallies_command() -> None:
@@ -262,6 +318,7 @@ def register_commands(app: Flask) -> None:
         rebuild_tallies_command,
         fetch_mail_command,
         import_calls_command,
+        import_contacts_command,
         import_catalog_command,
         export_catalog_command,
         create_user_command,

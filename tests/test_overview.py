@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from frontdesk.counter.operations import ContactInput, log_contact
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import set_mandate
-from frontdesk.models import CaseType, Contact, MandateChange, Office, Referral, User
+from frontdesk.models import CaseType, Contact, Office, Referral, User
 from frontdesk.tallies import REFERRALS, TALLIES, rebuild
 from frontdesk.timeutil import LOCAL_TZ
 from tests.helpers import count
@@ -168,12 +168,12 @@ def test_breadth_follows_mandate_changes(app, world, history, client, auth):
 
     with app.test_request_context():
         office = db.session.scalar(sa.select(Office).where(Office.code == "K1"))
-        # As if the catalogue (PARK up to level 3 at K1) had been loaded in January.
-        db.session.execute(sa.update(MandateChange).values(changed_at=local("2026-01-02 08:00")))
+        # The catalogue (loaded today) gave K1 PARK up to level 3: what the office had.
         filters = read_overview_filters({"from": "2026-09-01", "to": "2026-09-30"})
         assert breadth(filters, office).index == pytest.approx((3 * 3 + 2 * 2) / 5)
         ekb = db.session.scalar(sa.select(CaseType).where(CaseType.code == "EKB"))
-        set_mandate(office, ekb, 4, "Test", None)
+        chef = db.session.scalar(sa.select(User).where(User.username == "karin"))
+        set_mandate(office, ekb, 4, "Godkänd rekommendation", chef)
         db.session.commit()
         after = breadth(filters, office)
         # Today's mandates weigh the period's volumes; September keeps the mandates of then.

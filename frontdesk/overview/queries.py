@@ -15,13 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from frontdesk.extensions import db
+from frontdesk.mandates.history import MandateHistory
 from frontdesk.models import (
     CaseType,
     Contact,
     ContactDayStat,
     ContactMonthTally,
-    Mandate,
-    MandateChange,
     Office,
     OfficeDayStat,
     OfficeHourStat,
@@ -35,7 +34,7 @@ from frontdesk.recommendations.queries import Period
 from frontdesk.tallies import NOT_ANSWERED, LocalHours, answer_bucket
 from frontdesk.timeutil import local_day_bounds, local_today, utcnow
 from kanaler import CHANNEL_CODES
-from rosa import DEFAULT_MANDATE, Outcome
+from rosa import Outcome
 
 AT_DESK = Outcome.INFORMERAT.value
 
@@ -530,40 +529,6 @@ class Breadth:
     index_by_month: list[float | None]  # each month weighted by its own volumes and mandates
 
 
-def _mandate_history(office: Office) -> tuple[dict[int, int], dict[int, list]]:
-    current = dict(
-        db.session.execute(
-            sa.select(Mandate.case_type_id, Mandate.max_level).where(Mandate.office_id == office.id)
-        ).all()
-    )
-    changes: dict[int, list] = defaultdict(list)
-    for case_type_id, changed_at, old, new in db.session.execute(
-        sa.select(
-            MandateChange.case_type_id,
-            MandateChange.changed_at,
-            MandateChange.old_level,
-            MandateChange.new_level,
-        )
-        .where(MandateChange.office_id == office.id)
-        .order_by(MandateChange.changed_at, MandateChange.id)
-    ):
-        changes[case_type_id].append((changed_at, old, new))
-    return current, changes
-
-
-def mandate_at(case_type_id: int, moment: datetime, current: dict, changes: dict) -> int:
-    """The office's mandate for the case type in force at a moment, from its history."""
-    history = changes.get(case_type_id)
-    if not history:
-        return current.get(case_type_id, DEFAULT_MANDATE)
-    level = history[0][1] if history[0][1] is not None else DEFAULT_MANDATE
-    for changed_at, _, new in history:
-        if changed_at > moment:
-            break
-        level = new
-    return level
-
-
 def breadth(filters: OverviewFilters, office: Office) -> Breadth:
     """The office's uppdragsindex: its mandates weighted by volume, and how it moved.
 
@@ -581,7 +546,7 @@ def breadth(filters: OverviewFilters, office: Office) -> Breadth:
     if case_type_ids is not None:
         query = query.where(table.case_type_id.in_(case_type_ids))
     monthly = db.session.execute(query.group_by(table.month, table.case_type_id)).all()
-    current, changes = _mandate_history(office)
+    history = MandateHistory()
     case_types = {c.id: c for c in db.session.scalars(sa.select(CaseType))}
     months = bucket_starts(Period(first_month, filters.period.last), "manad")
     weighted = defaultdict(float)
@@ -589,12 +554,12 @@ def breadth(filters: OverviewFilters, office: Office) -> Breadth:
     per_case_type: dict[int, int] = defaultdict(int)
     for month, case_type_id, contacts in monthly:
         month_end = local_day_bounds(_next_month(month))[0]
-        level = mandate_at(case_type_id, month_end, current, changes)
+        level = history.at(office.id, case_type_id, month_end)
         weighted[month] += level * contacts
         volume[month] += contacts
         per_case_type[case_type_id] += contacts
     rows = [
-        BreadthRow(case_types[id_], current.get(id_, DEFAULT_MANDATE), n)
+        BreadthRow(case_types[id_], history.at(office.id, id_, utcnow()), n)
         for id_, n in per_case_type.items()
     ]
     rows.sort(key=lambda r: (-r.contacts, r.case_type.name))
