@@ -340,3 +340,19 @@ def test_swedish_numbers():
     assert format_number(-0.01) == "0"
     assert format_percent(0.425) == "42,5\u00a0%"
     assert format_percent(1) == "100\u00a0%"
+
+
+def test_a_gap_breaks_the_line_instead_of_dropping_to_zero():
+    from frontdesk.overview.charts import line_chart
+
+    svg = str(
+        line_chart(
+            "gap", "Andel", ["a", "b", "c", "d"], [("Andel", [0.5, None, 0.7, 0.8])], percent=True
+        )
+    )
+    path = [line for line in svg.split("<path") if 'class="series-line"' in line][0]
+    d = path.split(' d="')[1].split('"')[0]
+    assert d.count("M") == 2  # two runs: a, then c-d
+    assert d.count("L") == 1
+    empty = str(line_chart("none", "Andel", ["a", "b"], [("Andel", [None, None])], percent=True))
+    assert "Inga data" in empty

@@ -162,11 +162,13 @@ def _check_values(values: Sequence[float]) -> None:
             raise ValueError(f"chart values must be finite and not negative: {value!r}")
 
 
-def _check_series(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]]) -> None:
+def _check_series(
+    x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], *, lengths=True
+) -> None:
     if len(series) > MAX_SERIES:
         raise ValueError(f"at most {MAX_SERIES} series, got {len(series)}")
     for name, values in series:
-        if len(values) != len(x_labels):
+        if lengths and len(values) != len(x_labels):
             raise ValueError(f"series {name!r} has {len(values)} values for {len(x_labels)} labels")
         _check_values(values)
 
@@ -326,19 +328,29 @@ def line_chart(
     chart_id: str,
     title: str,
     x_labels: list[str],
-    series: list[tuple[str, list[float | int]]],
+    series: list[tuple[str, list[float | int | None]]],
     *,
     y_label: str = "",
     percent: bool = False,
 ) -> Markup:
-    """Up to 8 lines over periods; `percent` takes fractions 0..1 and draws a 0-100 % axis."""
+    """Up to 8 lines over periods; `percent` takes fractions 0..1 and draws a 0-100 % axis.
+
+    A value of None is a gap (a share of no contacts is no figure, not zero): the line
+    breaks there.
+    """
     cid = _chart_id(chart_id)
-    _check_series(x_labels, series)
-    peak = max((v for _, values in series for v in values), default=0)
+    _check_series(
+        x_labels,
+        [(name, [v for v in values if v is not None]) for name, values in series],
+        lengths=False,
+    )
+    if any(len(values) != len(x_labels) for _, values in series):
+        raise ValueError("every series needs one value (or None) per label")
+    everything = [v for _, values in series for v in values if v is not None]
+    peak = max(everything, default=0)
     if not x_labels or peak <= 0:
         return _empty(cid, title)
     names = [_truncate(name, 20) for name, _ in series]
-    everything = [v for _, values in series for v in values]
     plot = _plot(
         peak,
         percent=percent,
@@ -352,18 +364,24 @@ def line_chart(
     body = [_marker_defs(cid, len(series)), *_axes(plot, y_label)]
     body += _x_axis(x_labels, xs, spacing, plot.bottom)
     for i, (name, values) in enumerate(series):
-        points = "L".join(f"{_n(x)},{_n(plot.y(v))}" for x, v in zip(xs, values, strict=True))
+        points = _line_path(xs, values, plot.y)
+        if not points:
+            continue
         marker = f"url(#{cid}-m{i})"
         # Over 40 points the markers would merge into a thick line: keep only the last one.
         marks = f'marker-end="{marker}"'
         if n <= 40:
             marks = f'marker-start="{marker}" marker-mid="{marker}" {marks}'
         body.append(
-            f'<path class="series-line" d="M{points}" fill="none" stroke="{_INK}"'
+            f'<path class="series-line" d="{points}" fill="none" stroke="{_INK}"'
             f' stroke-width="2" stroke-dasharray="{_DASHES[i]}" stroke-linejoin="round" {marks}>'
             f"<title>{_esc(name)}</title></path>"
         )
-    ends = [(i, plot.y(values[-1])) for i, (_, values) in enumerate(series)]
+    ends = [
+        (i, plot.y(known[-1]))
+        for i, (_, values) in enumerate(series)
+        if (known := [v for v in values if v is not None])
+    ]
     body += _direct_labels(names, ends, xs[-1] + 6, plot.bottom)
     legend, legend_height = _legend(
         [name for name, _ in series], _line_swatch(cid), plot.bottom + _X_AXIS_HEIGHT
@@ -377,6 +395,18 @@ def line_chart(
     )
     height = plot.bottom + _X_AXIS_HEIGHT + legend_height
     return _svg(cid, "line", title, desc, body, height=height)
+
+
+def _line_path(xs: Sequence[float], values: Sequence[float | None], y) -> str:
+    """SVG path data through the points, lifting the pen over gaps (None)."""
+    parts, drawing = [], False
+    for x, value in zip(xs, values, strict=True):
+        if value is None:
+            drawing = False
+            continue
+        parts.append(f"{'L' if drawing else 'M'}{_n(x)},{_n(y(value))}")
+        drawing = True
+    return "".join(parts)
 
 
 def _pattern_defs(cid: str, count: int) -> str:
