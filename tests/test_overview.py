@@ -344,3 +344,33 @@ def test_contact_list_pages_newest_first_across_offices(client, auth, history, m
         "2026-09-14 08:10", "2026-09-08 14:50", "2026-09-08 14:30",
         "2026-09-07 10:05", "2026-09-07 09:40", "2026-09-07 09:15",
     ]  # fmt: skip
+
+
+def test_a_busy_hours_cell_links_to_its_contacts(client, auth, history):
+    auth.login("karin")
+    page = client.get(f"/oversikt/timmar?{SEPTEMBER_ARGS}").text
+    assert "weekday=0&amp;hour=9" in page  # Monday 09: two contacts
+    listed = client.get(f"/oversikt/kontakter?{SEPTEMBER_ARGS}&weekday=0&hour=9")
+    assert "2 kontakter" in listed.text and "måndagar kl. 09" in listed.text
+    assert listed.text.count("<tr><td>2026-09-07 09:") == 2
+    by_case_type = client.get(
+        f"/oversikt/kontakter?{SEPTEMBER_ARGS}&weekday=1&hour=14&case_type=EKB&outcome=eskalerat"
+    )
+    assert "1 kontakt," in by_case_type.text
+    assert client.get(f"/oversikt/kontakter?{SEPTEMBER_ARGS}&weekday=7&hour=9").status_code == 422
+    assert client.get(f"/oversikt/kontakter?{SEPTEMBER_ARGS}&hour=9").status_code == 422
+
+
+def test_hour_ranges_follow_summer_time():
+    from frontdesk.overview.filters import hour_ranges
+    from frontdesk.recommendations.queries import Period
+
+    autumn = Period(datetime(2026, 10, 25).date(), datetime(2026, 10, 25).date())  # a Sunday
+    ((start, end),) = hour_ranges(autumn, 6, 2)
+    assert end - start == timedelta(hours=2)  # 02.00-02.59 happens twice
+    spring = Period(datetime(2026, 3, 29).date(), datetime(2026, 3, 29).date())
+    assert hour_ranges(spring, 6, 2) == []  # and not at all in spring
+    assert (
+        len(hour_ranges(Period(datetime(2026, 9, 1).date(), datetime(2026, 9, 30).date()), 0, 9))
+        == 4
+    )

@@ -5,7 +5,7 @@ CSV behind it and the API's summary always agree on what was counted.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -13,6 +13,7 @@ from frontdesk.extensions import db
 from frontdesk.models import CaseType, Contact, Office, Organisation
 from frontdesk.recommendations.filters import FilterError, read_filters
 from frontdesk.recommendations.queries import Period
+from frontdesk.timeutil import LOCAL_TZ
 from kanaler import CHANNEL_CODES
 from rosa import OUTCOMES
 
@@ -122,6 +123,12 @@ class ContactNarrowing:
     rosa_level: int | None = None
     outcome: str | None = None
     repeat: bool = False
+    weekday: int | None = None  # 0 = Monday; with hour: a cell of the busy-hours map
+    hour: int | None = None
+
+    @property
+    def by_hour(self) -> bool:
+        return self.weekday is not None and self.hour is not None
 
 
 def read_narrowing(args) -> ContactNarrowing:
@@ -138,13 +145,61 @@ def read_narrowing(args) -> ContactNarrowing:
     outcome = args.get("outcome") or None
     if outcome is not None and outcome not in OUTCOMES:
         errors["outcome"] = "Okänt utfall."
+    weekday = _small_int(args, "weekday", 6, "Veckodagen ska vara 0 (måndag) till 6.", errors)
+    hour = _small_int(args, "hour", 23, "Timmen ska vara 0–23.", errors)
+    if (weekday is None) != (hour is None):
+        errors["hour" if hour is None else "weekday"] = "Ange både veckodag och timme."
     if errors:
         raise FilterError(errors)
-    return ContactNarrowing(level, outcome, args.get("repeat") == "1")
+    return ContactNarrowing(level, outcome, args.get("repeat") == "1", weekday, hour)
 
 
-def narrowing_conditions(narrowing: ContactNarrowing) -> list[sa.ColumnElement[bool]]:
+def _small_int(args, name: str, highest: int, message: str, errors: dict) -> int | None:
+    if not args.get(name):
+        return None
+    try:
+        value = int(args[name])
+    except ValueError:
+        value = -1
+    if not 0 <= value <= highest:
+        errors[name] = message
+        return None
+    return value
+
+
+def hour_ranges(period: Period, weekday: int, hour: int) -> list[tuple[datetime, datetime]]:
+    """The UTC intervals of one local hour on one weekday across the period.
+
+    Built in local time, so the hour that repeats when summer time ends spans both
+    of its UTC hours and the hour skipped when it starts is empty.
+    """
+    ranges = []
+    day = period.first + timedelta(days=(weekday - period.first.weekday()) % 7)
+    while day <= period.last:
+        start = datetime.combine(day, time(hour), tzinfo=LOCAL_TZ)
+        end = (
+            datetime.combine(day, time(hour + 1), tzinfo=LOCAL_TZ)
+            if hour < 23
+            else datetime.combine(day + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
+        )
+        if start.astimezone(UTC) < end.astimezone(UTC):
+            ranges.append((start.astimezone(UTC), end.astimezone(UTC)))
+        day += timedelta(days=7)
+    return ranges
+
+
+def narrowing_conditions(
+    narrowing: ContactNarrowing, period: Period
+) -> list[sa.ColumnElement[bool]]:
     conditions = []
+    if narrowing.by_hour:
+        ranges = hour_ranges(period, narrowing.weekday, narrowing.hour)
+        conditions.append(
+            sa.or_(
+                sa.false(),
+                *(sa.and_(Contact.occurred_at >= a, Contact.occurred_at < b) for a, b in ranges),
+            )
+        )
     if narrowing.rosa_level is not None:
         conditions.append(Contact.rosa_level == narrowing.rosa_level)
     if narrowing.outcome is not None:

@@ -47,6 +47,8 @@ FIELD_LABELS = {
     "bucket": "Tidsindelning",
     "level": "Nivå",
     "outcome": "Utfall",
+    "weekday": "Veckodag",
+    "hour": "Timme",
 }
 
 
@@ -63,6 +65,7 @@ def _choices() -> dict:
         "fmt": charts.format_number,
         "pct": charts.format_percent,
         "channel_label": channel_label,
+        "weekdays": queries.WEEKDAYS,
     }
 
 
@@ -148,13 +151,26 @@ def hours():
         weekday_names = [queries.WEEKDAYS[w] for w in busy.weekdays]
         hour_names = [f"{h:02d}" for h in busy.hours]
         grid = [[busy.counts.get((w, h), 0) for h in busy.hours] for w in busy.weekdays]
+        links = [
+            [
+                _contacts_link(filters, weekday=w, hour=h) if busy.counts.get((w, h)) else None
+                for h in busy.hours
+            ]
+            for w in busy.weekdays
+        ]
         return {
             "busy": busy,
             "weekday_names": weekday_names,
             "grid": grid,
             "heat_chart": charts.heat_map(
-                "timmar", "Kontakter per veckodag och timme", weekday_names, hour_names, grid
+                "timmar",
+                "Kontakter per veckodag och timme",
+                weekday_names,
+                hour_names,
+                grid,
+                links=links,
             ),
+            "cell_link": lambda w, h: _contacts_link(filters, weekday=w, hour=h),
         }
 
     return _page("overview/hours.html", figures)
@@ -242,12 +258,14 @@ def contacts():
             **_choices(),
         ), 422  # fmt: skip
     rows = queries.newest_contacts(
-        contact_conditions(filters) + narrowing_conditions(narrowing),
+        contact_conditions(filters) + narrowing_conditions(narrowing, filters.period),
         filters.office,
         request.args.get("before", type=int),
         PAGE_SIZE + 1,
     )
-    total = queries.contact_count(filters, narrowing)
+    total = queries.contact_count(
+        filters, narrowing, narrowing_conditions(narrowing, filters.period)
+    )
     return render_template(
         "overview/contacts.html",
         filters=filters,
@@ -388,4 +406,5 @@ def download(name: str):
             **_choices(),
         ), 422  # fmt: skip
     mimetype, kind = DOWNLOADS[name]
-    return streamed(name, mimetype, download_body(kind, filters, narrowing_conditions(narrowing)))
+    extra = narrowing_conditions(narrowing, filters.period)
+    return streamed(name, mimetype, download_body(kind, filters, extra))
