@@ -7,6 +7,7 @@ type take whole months from the monthly tally and only the odd days at the ends 
 the period from the daily one.
 """
 
+import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -130,6 +131,13 @@ def contact_count(filters: OverviewFilters, narrowing, narrowing_conditions: lis
     From the tallies, except for one cell of the busy-hours map: those contacts are
     counted office by office through the (office, time) index, an hour a week at a time.
     """
+    if (
+        narrowing.by_hour
+        and not filters.by_case_type
+        and narrowing == type(narrowing)(weekday=narrowing.weekday, hour=narrowing.hour)
+    ):
+        busy = busy_hours(filters)
+        return busy.counts.get((narrowing.weekday, narrowing.hour), 0)
     if narrowing.by_hour:
         conditions = contact_conditions(filters, dated=False) + narrowing_conditions
         offices = (
@@ -153,11 +161,20 @@ def contact_count(filters: OverviewFilters, narrowing, narrowing_conditions: lis
     return total
 
 
-def newest_contacts(conditions: list, office: Office | None, before: int | None, limit: int):
+def newest_contacts(
+    conditions: list,
+    office: Office | None,
+    before: int | None,
+    limit: int,
+    windows: list[tuple[datetime, datetime]] | None = None,
+):
     """Contacts matching the conditions, newest first, older than contact `before`.
 
     One query per office, each walking its (office, time) index backwards, merged here:
     without an office the database would otherwise sort a whole period's contacts.
+    With `windows` (one local hour a week: a busy-hours cell) the database reads the
+    windows' index ranges unordered and only ids and times come back to be sorted here:
+    ordering in SQL would make it walk the office's whole period instead.
     """
     if before is not None:
         anchor = db.session.get(Contact, before)
@@ -170,6 +187,26 @@ def newest_contacts(conditions: list, office: Office | None, before: int | None,
                 ),
             ]
     office_ids = [office.id] if office else db.session.scalars(sa.select(Office.id)).all()
+    if windows is not None:
+        # The driver's own time values (ISO text on SQLite): they sort the same, and a year
+        # of a busy hour is tens of thousands of them to convert otherwise.
+        raw_time = sa.type_coerce(Contact.occurred_at, sa.String)
+        start, end = sa.bindparam("start"), sa.bindparam("end")
+        keys = []
+        for office_id in office_ids:
+            # One small covered index range per window; one query over all windows
+            # makes SQLite fetch every row from the table instead.
+            statement = sa.select(raw_time, Contact.id).where(
+                Contact.office_id == office_id,
+                Contact.occurred_at >= start,
+                Contact.occurred_at < end,
+                *conditions,
+            )
+            for a, b in windows:
+                keys += map(tuple, db.session.execute(statement, {"start": a, "end": b}))
+        ids = [id_ for _, id_ in heapq.nlargest(limit, keys)]
+        contacts = db.session.scalars(sa.select(Contact).where(Contact.id.in_(ids))).all()
+        return sorted(contacts, key=lambda c: (c.occurred_at, c.id), reverse=True)
     rows = []
     for office_id in office_ids:
         rows += db.session.scalars(

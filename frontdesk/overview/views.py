@@ -1,5 +1,7 @@
 """The manager's overview pages, the lists behind their figures, and the downloads."""
 
+from dataclasses import replace
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -27,6 +29,7 @@ from frontdesk.overview.filters import (
     bucket_label,
     bucket_starts,
     contact_conditions,
+    hour_ranges,
     narrowing_conditions,
     read_narrowing,
     read_overview_filters,
@@ -257,11 +260,17 @@ def contacts():
             "overview/contacts.html", filters=None, errors=error.fields, args=request.args,
             **_choices(),
         ), 422  # fmt: skip
+    # A busy-hours cell is read as its windows (one local hour a week, all inside the
+    # period): with the period's own bounds beside them the database would scan it whole.
+    windows, narrowed = None, narrowing
+    if narrowing.by_hour:
+        windows = hour_ranges(filters.period, narrowing.weekday, narrowing.hour)
+        narrowed = replace(narrowing, weekday=None, hour=None)
+    conditions = contact_conditions(filters, dated=windows is None) + narrowing_conditions(
+        narrowed, filters.period
+    )
     rows = queries.newest_contacts(
-        contact_conditions(filters) + narrowing_conditions(narrowing, filters.period),
-        filters.office,
-        request.args.get("before", type=int),
-        PAGE_SIZE + 1,
+        conditions, filters.office, request.args.get("before", type=int), PAGE_SIZE + 1, windows
     )
     total = queries.contact_count(
         filters, narrowing, narrowing_conditions(narrowing, filters.period)
