@@ -7,10 +7,13 @@ import multiprocessing
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:5000")
-# Sync workers: every request is short and database-bound; 2 per core keeps a core busy
-# while the other worker waits for SQLite's write lock or PostgreSQL.
+# 2 workers per core keeps a core busy while the other waits for SQLite's write lock or
+# PostgreSQL. Threaded workers with one thread each serve like sync workers, but keep
+# telling the arbiter they are alive while a request runs: a sync worker streaming a
+# million-row export for minutes would be killed after `timeout` seconds.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
-worker_class = "sync"
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
 timeout = 30
 accesslog = os.environ.get("ACCESS_LOG", "-")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

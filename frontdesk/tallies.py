@@ -10,7 +10,7 @@ contact. Bulk loads call `rebuild()` (everything) or `add_counts()` (new rows on
 import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -97,10 +97,6 @@ def _upsert_statement(dialect: str, tally: Tally):
         index_elements=list(tally.key),
         set_={name: tally.table.c[name] + insert.excluded[name] for name in tally.counts},
     )
-
-
-def local_day(moment: datetime) -> date:
-    return to_local(moment).date()
 
 
 def _values(local: datetime, fields: dict, delta: int) -> dict:

@@ -768,7 +768,7 @@ EXPORT_OPERATIONS = (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "The filtered contacts as an Excel workbook",
     ),
-    ("referrals.csv", CSV, "The referrals of the filtered contacts as CSV"),
+    ("referrals.csv", CSV, "Referrals created in the period, of the filtered contacts, as CSV"),
     ("eventlog.xes", "application/xml", "Event log (IEEE 1849 XES), one trace per contact"),
     ("eventlog.csv", CSV, "Event log as CSV with the XES keys as columns"),
 )
@@ -1232,8 +1232,9 @@ def _paths() -> dict:
                     },
                     parameters=OVERVIEW_FILTERS,
                     description=(
-                        "The contacts of the period and filters; the event log has one trace "
-                        "per contact with its referral's events."
+                        "The contacts of the period and filters (referrals: those created in "
+                        "the period); the event log has one trace per contact with its "
+                        "referral's events."
                     ),
                 )
             }

@@ -23,8 +23,10 @@ EXPORTS = {
 
 
 def _filters() -> OverviewFilters:
+    # The API has no time series, so no bucket: the page's `bucket` is not read here.
+    args = {name: value for name, value in request.args.items() if name != "bucket"}
     try:
-        return read_overview_filters(request.args)
+        return read_overview_filters(args)
     except FilterError as error:
         raise ApiError(422, "Ogiltigt filter.", error.fields) from error
 

@@ -210,12 +210,14 @@ def correct_contact(contact: Contact, data: ContactInput, user: User) -> Contact
     referral = contact.referral
     outcome, values = _routed_values(data)
     before_fields = tally_fields(contact)
-    if referral is not None:  # counted again below with the new fields if it stays
-        tally_referral(referral.created_at, referral.answered_at, before_fields, -1)
     for column, value in values.items():
         setattr(contact, column, value)
     db.session.flush()
+    # Contact tallies first, then the referral tally, as log_contact takes them: the
+    # same order everywhere keeps two requests on PostgreSQL from deadlocking.
     move(before_fields, tally_fields(contact))
+    if referral is not None:  # counted again below with the new fields if it stays
+        tally_referral(referral.created_at, referral.answered_at, before_fields, -1)
     db.session.expire(contact, ["office", "case_type"])  # follow the new foreign keys
     if outcome is Outcome.ESKALERAT:
         if referral is None:
@@ -243,11 +245,11 @@ def delete_contact(contact: Contact, user: User) -> None:
     """Delete a contact of today logged by mistake, with its untouched referral."""
     _check_changeable(contact, user)
     record("contact.deleted", "contact", contact.id, user, before=_snapshot(contact))
+    tally_contact(contact, -1)  # before the referral tally, as everywhere
     if contact.referral is not None:
         referral = contact.referral
         tally_referral(referral.created_at, referral.answered_at, tally_fields(contact), -1)
         _drop_referral(contact, referral)
-    tally_contact(contact, -1)
     db.session.delete(contact)
     db.session.flush()
 

@@ -202,19 +202,29 @@ def referral_rows(conditions: list) -> Iterator[tuple]:
 def csv_chunks(columns: tuple[str, ...], rows: Iterator[tuple]) -> Iterator[str]:
     """CSV text a few hundred rows at a time.
 
-    Every value is a catalogue code, a number or a timestamp: no free text a citizen or
-    a guide wrote, so nothing a spreadsheet could take for a formula from outside.
+    Values are catalogue codes, numbers and timestamps, never free text; a code that
+    an administrator began with a formula character still gets a leading quote, so a
+    spreadsheet shows it rather than running it.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for count, row in enumerate(rows, 1):
-        writer.writerow(row)
+        writer.writerow([_inert(value) for value in row])
         if count % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def xlsx_chunks(sheet: str, columns: tuple[str, ...], rows: Iterator[tuple]) -> Iterator[bytes]:

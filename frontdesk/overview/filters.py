@@ -20,7 +20,6 @@ from rosa import OUTCOMES
 # Three months: a quarter is what managers report on, and it keeps pages quick.
 DEFAULT_MONTHS = 3
 BUCKETS = {"dag": "dag", "vecka": "vecka", "manad": "månad"}
-FILTER_NAMES = ("from", "to", "office", "organisation", "case_type", "channel", "bucket")
 
 
 @dataclass(frozen=True)
@@ -126,6 +125,17 @@ class ContactNarrowing:
     weekday: int | None = None  # 0 = Monday; with hour: a cell of the busy-hours map
     hour: int | None = None
 
+    def query_args(self) -> dict[str, str]:
+        """The narrowing as query arguments (for the list's downloads)."""
+        args = {
+            "level": self.rosa_level,
+            "outcome": self.outcome,
+            "repeat": "1" if self.repeat else None,
+            "weekday": self.weekday,
+            "hour": self.hour,
+        }
+        return {name: str(value) for name, value in args.items() if value is not None}
+
     @property
     def by_hour(self) -> bool:
         return self.weekday is not None and self.hour is not None
@@ -152,6 +162,19 @@ def read_narrowing(args) -> ContactNarrowing:
     if errors:
         raise FilterError(errors)
     return ContactNarrowing(level, outcome, args.get("repeat") == "1", weekday, hour)
+
+
+def read_before(args) -> int | None:
+    """The list's page marker (the last id shown); FilterError when it is no id at all."""
+    if not args.get("before"):
+        return None
+    try:
+        before = int(args["before"])
+    except ValueError:
+        before = 0
+    if not 1 <= before <= 2**63 - 1:
+        raise FilterError({"before": "Ogiltig sidmarkering."})
+    return before
 
 
 def _small_int(args, name: str, highest: int, message: str, errors: dict) -> int | None:

@@ -31,6 +31,7 @@ from frontdesk.overview.filters import (
     contact_conditions,
     hour_ranges,
     narrowing_conditions,
+    read_before,
     read_narrowing,
     read_overview_filters,
 )
@@ -230,7 +231,11 @@ def breadth():
 
     def figures(filters):
         office = filters.office or office_to_show(None, g.user)[0]
+        if office is None:  # no office in the catalogue yet
+            return {"breadth": None}
         breadth = queries.breadth(filters, office)
+        # The index reads whole months: so do the links to its contacts.
+        whole_months = {"from": filters.period.first.replace(day=1).isoformat()}
         month_labels = [bucket_label(m, "manad") for m in breadth.months]
         return {
             "breadth": breadth,
@@ -242,7 +247,7 @@ def breadth():
                 y_label="Nivå",
             ),
             "month_labels": month_labels,
-            "contacts_link": lambda **changes: _contacts_link(filters, **changes),
+            "contacts_link": lambda **changes: _contacts_link(filters, **whole_months, **changes),
         }
 
     return _page("overview/breadth.html", figures)
@@ -255,6 +260,7 @@ def contacts():
     try:
         filters = read_overview_filters(request.args)
         narrowing = read_narrowing(request.args)
+        before = read_before(request.args)
     except FilterError as error:
         return render_template(
             "overview/contacts.html", filters=None, errors=error.fields, args=request.args,
@@ -269,9 +275,7 @@ def contacts():
     conditions = contact_conditions(filters, dated=windows is None) + narrowing_conditions(
         narrowed, filters.period
     )
-    rows = queries.newest_contacts(
-        conditions, filters.office, request.args.get("before", type=int), PAGE_SIZE + 1, windows
-    )
+    rows = queries.newest_contacts(conditions, filters.office, before, PAGE_SIZE + 1, windows)
     total = queries.contact_count(
         filters, narrowing, narrowing_conditions(narrowing, filters.period)
     )
@@ -283,6 +287,7 @@ def contacts():
         args=request.args,
         rows=rows[:PAGE_SIZE],
         total=total,
+        download_args=narrowing.query_args(),
         next_before=rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None,
         **_choices(),
     )
@@ -293,6 +298,17 @@ REFERRAL_STATES = {
     "forsenade": "Försenade",
     "vantar-pa-aterkoppling": "Väntar på återkoppling",
 }
+
+
+def referral_conditions(filters: OverviewFilters, state: str | None = None) -> list:
+    """Referrals created in the period (as the figures count them), of the filtered contacts."""
+    start, end = filters.period.bounds
+    return [
+        Referral.created_at >= start,
+        Referral.created_at < end,
+        _referral_state_condition(state),
+        *contact_conditions(filters, dated=False),
+    ]
 
 
 def _referral_state_condition(state: str | None):
@@ -312,6 +328,7 @@ def referral_list():
     state = request.args.get("state") or None
     try:
         filters = read_overview_filters(request.args)
+        before = read_before(request.args)
         if state is not None and state not in REFERRAL_STATES:
             raise FilterError({"state": "Okänt urval av remisser."})
     except FilterError as error:
@@ -319,18 +336,10 @@ def referral_list():
             "overview/referral_list.html", filters=None, errors=error.fields, args=request.args,
             **_choices(),
         ), 422  # fmt: skip
-    start, end = filters.period.bounds
-    conditions = [
-        Referral.created_at >= start,
-        Referral.created_at < end,
-        _referral_state_condition(state),
-        *contact_conditions(filters, dated=False),
-    ]
-    before = request.args.get("before", type=int)
     query = (
         sa.select(Referral)
         .join(Contact, Contact.id == Referral.contact_id)
-        .where(*conditions)
+        .where(*referral_conditions(filters, state))
         .order_by(Referral.id.desc())
         .limit(PAGE_SIZE + 1)
     )
@@ -344,6 +353,7 @@ def referral_list():
         args=request.args,
         state=state,
         states=REFERRAL_STATES,
+        download_args={"state": state} if state else {},
         rows=rows[:PAGE_SIZE],
         next_before=rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None,
         **_choices(),
@@ -366,8 +376,17 @@ DOWNLOADS = {
 }
 
 
-def download_body(kind: str, filters: OverviewFilters, narrowing_extra: list | None = None):
-    """The streamed body of one download: chunks of text or bytes."""
+def download_body(
+    kind: str,
+    filters: OverviewFilters,
+    narrowing_extra: list | None = None,
+    state: str | None = None,
+):
+    """The streamed body of one download: chunks of text or bytes.
+
+    `narrowing_extra` narrows the contacts (a figure's level, outcome, ...), `state`
+    the referrals (answered, overdue, waiting for the call-back).
+    """
     conditions = contact_conditions(filters) + (narrowing_extra or [])
     if kind == "contacts_csv":
         return tables.csv_chunks(tables.CONTACT_COLUMNS, tables.contact_rows(conditions))
@@ -376,15 +395,7 @@ def download_body(kind: str, filters: OverviewFilters, narrowing_extra: list | N
             "Kontakter", tables.CONTACT_COLUMNS, tables.contact_rows(conditions)
         )
     if kind in ("referrals_csv", "referrals_xlsx"):
-        # Referrals created in the period, as the referral figures count them.
-        start, end = filters.period.bounds
-        referral_conditions = [
-            Referral.created_at >= start,
-            Referral.created_at < end,
-            *contact_conditions(filters, dated=False),
-            *(narrowing_extra or []),
-        ]
-        rows = tables.referral_rows(referral_conditions)
+        rows = tables.referral_rows(referral_conditions(filters, state) + (narrowing_extra or []))
         if kind == "referrals_csv":
             return tables.csv_chunks(tables.REFERRAL_COLUMNS, rows)
         return tables.xlsx_chunks("Remisser", tables.REFERRAL_COLUMNS, rows)
@@ -406,9 +417,12 @@ def download(name: str):
     """A filtered list of contacts or referrals, or the event log, as a file."""
     if name not in DOWNLOADS:
         abort(404)
+    state = request.args.get("state") or None
     try:
         filters = read_overview_filters(request.args)
         narrowing = read_narrowing(request.args)
+        if state is not None and state not in REFERRAL_STATES:
+            raise FilterError({"state": "Okänt urval av remisser."})
     except FilterError as error:
         return render_template(
             "overview/contacts.html", filters=None, errors=error.fields, args=request.args,
@@ -416,4 +430,4 @@ def download(name: str):
         ), 422  # fmt: skip
     mimetype, kind = DOWNLOADS[name]
     extra = narrowing_conditions(narrowing, filters.period)
-    return streamed(name, mimetype, download_body(kind, filters, extra))
+    return streamed(name, mimetype, download_body(kind, filters, extra, state))
