@@ -38,6 +38,7 @@ PAGES = (
     "/oversikt/remisser",
     "/oversikt/uppdrag",
     "/oversikt/kontakter",
+    "/oversikt/remisser/lista",
 )
 EXPORTS = {
     "contacts.csv": "contacts_csv",

@@ -125,6 +125,24 @@ def totals(filters: OverviewFilters) -> Totals:
     )
 
 
+def newest_referrals(conditions: list, before: int | None, limit: int) -> list[Referral]:
+    """Referrals matching the conditions, newest first, older than referral `before`.
+
+    Ordered by creation time, so the database walks its creation-time index backwards
+    and stops at the page's end instead of sorting the period's referrals by id.
+    """
+    query = sa.select(Referral).join(Contact, Contact.id == Referral.contact_id).where(*conditions)
+    if before is not None:
+        anchor = db.session.get(Referral, before)
+        if anchor is not None:
+            query = query.where(
+                sa.tuple_(Referral.created_at, Referral.id)
+                < sa.tuple_(anchor.created_at, anchor.id)
+            )
+    query = query.order_by(Referral.created_at.desc(), Referral.id.desc()).limit(limit)
+    return db.session.scalars(query).all()
+
+
 def contact_count(filters: OverviewFilters, narrowing, narrowing_conditions: list) -> int:
     """How many contacts the filters and a figure's narrowing select.
 

@@ -18,7 +18,7 @@ from frontdesk.auth import roles_required
 from frontdesk.catalog.queries import all_offices, office_to_show
 from frontdesk.exports import eventlog, tables
 from frontdesk.extensions import db
-from frontdesk.models import CaseType, Contact, Organisation, Referral
+from frontdesk.models import CaseType, Organisation, Referral
 from frontdesk.models.referral import overdue_clause
 from frontdesk.overview import charts, queries
 from frontdesk.overview.filters import (
@@ -336,16 +336,7 @@ def referral_list():
             "overview/referral_list.html", filters=None, errors=error.fields, args=request.args,
             **_choices(),
         ), 422  # fmt: skip
-    query = (
-        sa.select(Referral)
-        .join(Contact, Contact.id == Referral.contact_id)
-        .where(*referral_conditions(filters, state))
-        .order_by(Referral.id.desc())
-        .limit(PAGE_SIZE + 1)
-    )
-    if before:
-        query = query.where(Referral.id < before)
-    rows = db.session.scalars(query).all()
+    rows = queries.newest_referrals(referral_conditions(filters, state), before, PAGE_SIZE + 1)
     return render_template(
         "overview/referral_list.html",
         filters=filters,
