@@ -257,15 +257,7 @@ def _hour_counts_from_contacts(filters: OverviewFilters) -> dict[tuple[date, int
         hour = sa.func.date_trunc("hour", Contact.occurred_at)
     else:  # stored as ISO text: the first 13 characters are the UTC hour
         hour = sa.func.substr(Contact.occurred_at, 1, 13)
-    start, end = filters.period.bounds
-    query = sa.select(hour, sa.func.count()).where(
-        Contact.occurred_at >= start, Contact.occurred_at < end
-    )
-    if filters.office is not None:
-        query = query.where(Contact.office_id == filters.office.id)
-    if filters.channel is not None:
-        query = query.where(Contact.channel == filters.channel)
-    query = query.where(Contact.case_type_id.in_(filters.case_type_ids())).group_by(hour)
+    query = sa.select(hour, sa.func.count()).where(*contact_conditions(filters)).group_by(hour)
     counts: dict[tuple[date, int], int] = defaultdict(int)
     local_hours = LocalHours()
     for utc_hour, contacts in db.session.execute(query):
@@ -450,17 +442,6 @@ def _referral_months_and_edges(period: Period) -> tuple[tuple[date, date] | None
     return (months[0], months[-1]), [(a, b) for a, b in edges if a <= b]
 
 
-def _referral_contact_filters(query, filters: OverviewFilters):
-    if filters.office is not None:
-        query = query.where(Contact.office_id == filters.office.id)
-    if filters.channel is not None:
-        query = query.where(Contact.channel == filters.channel)
-    case_type_ids = filters.case_type_ids()
-    if case_type_ids is not None:
-        query = query.where(Contact.case_type_id.in_(case_type_ids))
-    return query
-
-
 def _answer_histograms(filters: OverviewFilters) -> dict[int, Counter]:
     """Per case type, the referrals created in the period by time-to-answer bucket.
 
@@ -489,7 +470,7 @@ def _answer_histograms(filters: OverviewFilters) -> dict[int, Counter]:
             .where(Referral.created_at >= start, Referral.created_at < end)
         )
         for created_at, answered_at, case_type_id in db.session.execute(
-            _referral_contact_filters(query, filters)
+            query.where(*contact_conditions(filters, dated=False))
         ):
             histograms[case_type_id][answer_bucket(created_at, answered_at)] += 1
     return histograms
