@@ -8,9 +8,10 @@ contact. Bulk loads call `rebuild()` (everything) or `add_counts()` (new rows on
 """
 
 import functools
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -198,11 +199,24 @@ def move(before: dict, after: dict) -> None:
         tally(**fields, delta=delta)
 
 
+def _getter(names: tuple[str, ...]):
+    """A function from a values dict to the tuple of those names' values."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda values: (values[name],)
+    return itemgetter(*names)
+
+
 class Counts:
-    """Tally rows counted in memory, for bulk loads."""
+    """Tally rows counted in memory, for bulk loads: per tally, key to a list of counts.
+
+    The counter's per-row work is most of a bulk load's time, so it is plain tuples and
+    lists, with getters built once.
+    """
 
     def __init__(self):
-        self.rows: dict[Tally, defaultdict] = {t: defaultdict(Counter) for t in TALLIES}
+        self.rows: dict[Tally, dict[tuple, list[int]]] = {t: {} for t in TALLIES}
+        self._plans = [(_getter(t.key), _getter(t.counts), self.rows[t]) for t in TALLIES]
         self._local_hours = LocalHours()
 
     def add_row(self, row: tuple) -> None:
@@ -212,18 +226,30 @@ class Counts:
 
     def add(self, local: datetime, fields: dict) -> None:
         values = _values(local, fields, 1)
-        for each, rows in self.rows.items():
-            row = rows[tuple(values[name] for name in each.key)]
-            for name in each.counts:
-                row[name] += values[name]
+        for key_of, counts_of, rows in self._plans:
+            key = key_of(values)
+            row = rows.get(key)
+            if row is None:
+                rows[key] = list(counts_of(values))
+            else:
+                for i, n in enumerate(counts_of(values)):
+                    row[i] += n
 
     def write(self, *, upsert: bool) -> dict[str, int]:
         """Insert the rows (into empty tallies) or add them to what is there."""
         connection = db.session.connection()
+        if connection.dialect.name == "postgresql":
+            return {
+                each.table.name: _copy_and_add(connection, each, rows)
+                for each, rows in self.rows.items()
+            }
         written = {}
         for each, rows in self.rows.items():
             records = [
-                {**dict(zip(each.key, key, strict=True)), **{n: row[n] for n in each.counts}}
+                {
+                    **dict(zip(each.key, key, strict=True)),
+                    **dict(zip(each.counts, row, strict=True)),
+                }
                 for key, row in rows.items()
             ]
             for start in range(0, len(records), 20_000):
@@ -236,6 +262,32 @@ class Counts:
                 connection.execute(statement, chunk)
             written[each.table.name] = len(records)
         return written
+
+
+def _copy_and_add(connection, tally: Tally, rows: dict) -> int:
+    """PostgreSQL: COPY the rows into a temporary table, then add them in one statement.
+
+    Row-by-row upserts of a million-contact import took minutes; COPY and a single
+    INSERT ... SELECT ... ON CONFLICT take seconds, in the same transaction.
+    """
+    columns = (*tally.key, *tally.counts)
+    names = ", ".join(columns)
+    scratch = f"scratch_{tally.table.name}"
+    additions = ", ".join(f"{n} = {tally.table.name}.{n} + excluded.{n}" for n in tally.counts)
+    with connection.connection.dbapi_connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {scratch}"
+            f" (LIKE {tally.table.name}) ON COMMIT DROP"
+        )
+        cursor.execute(f"TRUNCATE {scratch}")
+        with cursor.copy(f"COPY {scratch} ({names}) FROM STDIN") as copy:
+            for key, row in rows.items():
+                copy.write_row((*key, *row))
+        cursor.execute(
+            f"INSERT INTO {tally.table.name} ({names}) SELECT {names} FROM {scratch}"
+            f" ON CONFLICT ({', '.join(tally.key)}) DO UPDATE SET {additions}"
+        )
+    return len(rows)
 
 
 class LocalHours:
