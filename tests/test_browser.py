@@ -54,7 +54,10 @@ def _seed(app):
 
 def login_with_keyboard(page, base, username="anna", lands_on="/disk"):
     page.goto(f"{base}/login")
-    page.keyboard.type(username)  # the username field has autofocus
+    # The username field has autofocus; on a loaded machine the first keys can come
+    # before the browser has applied it, so wait for the focus as a person would see it.
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")
+    page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
