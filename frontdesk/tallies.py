@@ -157,10 +157,8 @@ def _referral_values(created_at, answered_at, fields: dict, delta: int) -> dict:
 def referral_answered(referral: Referral, answered_at: datetime) -> None:
     """Move an answered referral from the unanswered row to its time-to-answer bucket."""
     fields = tally_fields(referral.contact)
-    connection = db.session.connection()
-    statement = _upsert_statement(connection.dialect.name, REFERRALS)
-    connection.execute(statement, _referral_values(referral.created_at, None, fields, -1))
-    connection.execute(statement, _referral_values(referral.created_at, answered_at, fields, 1))
+    tally_referral(referral.created_at, None, fields, -1)
+    tally_referral(referral.created_at, answered_at, fields, 1)
 
 
 def tally_fields(contact: Contact) -> dict:

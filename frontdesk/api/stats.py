@@ -5,20 +5,18 @@ from flask import jsonify, request
 from frontdesk.api import bp
 from frontdesk.api.auth import require_role
 from frontdesk.api.errors import ApiError
+from frontdesk.exports.downloads import download_body, streamed
 from frontdesk.overview import queries
 from frontdesk.overview.filters import FilterError, OverviewFilters, read_overview_filters
-from frontdesk.overview.views import download_body, streamed
 
 MANAGER_ROLES = ("chef", "admin")
+# The API's file names to what download_body writes (the page's are Swedish).
 EXPORTS = {
-    "contacts.csv": ("text/csv; charset=utf-8", "contacts_csv"),
-    "contacts.xlsx": (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "contacts_xlsx",
-    ),
-    "referrals.csv": ("text/csv; charset=utf-8", "referrals_csv"),
-    "eventlog.xes": ("application/xml", "eventlog_xes"),
-    "eventlog.csv": ("text/csv; charset=utf-8", "eventlog_csv"),
+    "contacts.csv": "contacts_csv",
+    "contacts.xlsx": "contacts_xlsx",
+    "referrals.csv": "referrals_csv",
+    "eventlog.xes": "eventlog_xes",
+    "eventlog.csv": "eventlog_csv",
 }
 
 
@@ -67,8 +65,7 @@ def _export(name: str):
     def view():
         require_role(*MANAGER_ROLES)
         filters = _filters()
-        mimetype, kind = EXPORTS[name]
-        return streamed(name, mimetype, download_body(kind, filters))
+        return streamed(name, download_body(EXPORTS[name], filters))
 
     view.__doc__ = f"{name} of the filtered contacts, streamed."
     return view

@@ -140,6 +140,11 @@ class ContactNarrowing:
     def by_hour(self) -> bool:
         return self.weekday is not None and self.hour is not None
 
+    @property
+    def only_hour(self) -> bool:
+        """A busy-hours cell and nothing else: the hour tally can count it."""
+        return self.by_hour and self == ContactNarrowing(weekday=self.weekday, hour=self.hour)
+
 
 def read_narrowing(args) -> ContactNarrowing:
     """The narrowing a figure's link carries; FilterError for values out of range."""

@@ -9,7 +9,7 @@ the period from the daily one.
 
 import heapq
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -143,21 +143,17 @@ def newest_referrals(conditions: list, before: int | None, limit: int) -> list[R
     return db.session.scalars(query).all()
 
 
-def contact_count(filters: OverviewFilters, narrowing, narrowing_conditions: list) -> int:
+def contact_count(filters: OverviewFilters, narrowing, narrowed: list) -> int:
     """How many contacts the filters and a figure's narrowing select.
 
     From the tallies, except for one cell of the busy-hours map: those contacts are
     counted office by office through the (office, time) index, an hour a week at a time.
     """
-    if (
-        narrowing.by_hour
-        and not filters.by_case_type
-        and narrowing == type(narrowing)(weekday=narrowing.weekday, hour=narrowing.hour)
-    ):
+    if narrowing.by_hour and not filters.by_case_type and narrowing.only_hour:
         busy = busy_hours(filters)
         return busy.counts.get((narrowing.weekday, narrowing.hour), 0)
     if narrowing.by_hour:
-        conditions = contact_conditions(filters, dated=False) + narrowing_conditions
+        conditions = contact_conditions(filters, dated=False) + narrowed
         offices = (
             [filters.office.id] if filters.office else db.session.scalars(sa.select(Office.id))
         )
@@ -351,10 +347,7 @@ def _per_case_type_counts(filters: OverviewFilters) -> list[tuple]:
         table = ContactMonthTally
         group = (table.office_id, table.case_type_id, table.outcome)
         query = sa.select(*group, sa.func.sum(table.contacts), sa.func.sum(table.repeats))
-        month_filters = OverviewFilters(
-            Period(first_month, last_month), filters.office, filters.organisation,
-            filters.case_type, filters.channel,
-        )  # fmt: skip
+        month_filters = replace(filters, period=Period(first_month, last_month))
         query = _filtered(query, table, month_filters, table.month).group_by(*group)
         rows.extend(db.session.execute(query))
     table = ContactDayStat
@@ -362,10 +355,7 @@ def _per_case_type_counts(filters: OverviewFilters) -> list[tuple]:
     for first, last in day_ranges:
         if first > last:
             continue
-        edge = OverviewFilters(
-            Period(first, last), filters.office, filters.organisation, filters.case_type,
-            filters.channel,
-        )  # fmt: skip
+        edge = replace(filters, period=Period(first, last))
         query = sa.select(*group, sa.func.sum(table.contacts), sa.func.sum(table.repeats))
         rows.extend(db.session.execute(_filtered(query, table, edge, table.day).group_by(*group)))
     return [tuple(row) for row in rows]
@@ -453,10 +443,7 @@ def _answer_histograms(filters: OverviewFilters) -> dict[int, Counter]:
     if months is not None:
         table = ReferralMonthStat
         query = sa.select(table.case_type_id, table.answer_bucket, sa.func.sum(table.referrals))
-        month_filters = OverviewFilters(
-            Period(*months), filters.office, filters.organisation, filters.case_type,
-            filters.channel,
-        )  # fmt: skip
+        month_filters = replace(filters, period=Period(*months))
         query = _filtered(query, table, month_filters, table.month)
         for case_type_id, bucket, n in db.session.execute(
             query.group_by(table.case_type_id, table.answer_bucket)

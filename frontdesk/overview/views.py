@@ -5,21 +5,23 @@ from dataclasses import replace
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     abort,
     g,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 
 from frontdesk.auth import roles_required
 from frontdesk.catalog.queries import all_offices, office_to_show
-from frontdesk.exports import eventlog, tables
+from frontdesk.exports.downloads import (
+    REFERRAL_STATES,
+    download_body,
+    referral_conditions,
+    streamed,
+)
 from frontdesk.extensions import db
-from frontdesk.models import CaseType, Organisation, Referral
-from frontdesk.models.referral import overdue_clause
+from frontdesk.models import CaseType, Organisation
 from frontdesk.overview import charts, queries
 from frontdesk.overview.filters import (
     BUCKETS,
@@ -35,7 +37,6 @@ from frontdesk.overview.filters import (
     read_narrowing,
     read_overview_filters,
 )
-from frontdesk.timeutil import utcnow
 from kanaler import CHANNELS, channel_label
 
 bp = Blueprint("overview", __name__, url_prefix="/oversikt")
@@ -86,7 +87,6 @@ def _page(template: str, figures_of):
         filters=filters,
         errors={},
         args=request.args,
-        labels=[bucket_label(b, filters.bucket) for b in _buckets(filters)],
         **figures_of(filters),
         **_choices(),
     )
@@ -124,6 +124,7 @@ def volumes():
         labels = [bucket_label(b, filters.bucket) for b in volumes.buckets]
         return {
             "volumes": volumes,
+            "labels": labels,
             "bucket_links": _bucket_links(filters),
             "channel_chart": charts.line_chart(
                 "volymer-kanal",
@@ -190,6 +191,7 @@ def resolution():
         labels = [bucket_label(b, filters.bucket) for b in resolution.buckets]
         return {
             "resolution": resolution,
+            "labels": labels,
             "trend_chart": charts.line_chart(
                 "forsta-kontakten",
                 "Andel besvarade vid första kontakten och andel återkommande kontakter",
@@ -293,34 +295,6 @@ def contacts():
     )
 
 
-REFERRAL_STATES = {
-    "besvarade": "Besvarade",
-    "forsenade": "Försenade",
-    "vantar-pa-aterkoppling": "Väntar på återkoppling",
-}
-
-
-def referral_conditions(filters: OverviewFilters, state: str | None = None) -> list:
-    """Referrals created in the period (as the figures count them), of the filtered contacts."""
-    start, end = filters.period.bounds
-    return [
-        Referral.created_at >= start,
-        Referral.created_at < end,
-        _referral_state_condition(state),
-        *contact_conditions(filters, dated=False),
-    ]
-
-
-def _referral_state_condition(state: str | None):
-    if state == "besvarade":
-        return Referral.answered_at.is_not(None)
-    if state == "forsenade":
-        return overdue_clause(utcnow())
-    if state == "vantar-pa-aterkoppling":
-        return Referral.status == "aterford"
-    return sa.true()
-
-
 @bp.get("/remisser/lista")
 @roles_required(*MANAGER_ROLES)
 def referral_list():
@@ -351,55 +325,15 @@ def referral_list():
     )
 
 
+# The page's file names (Swedish) to what download_body writes.
 DOWNLOADS = {
-    "kontakter.csv": ("text/csv; charset=utf-8", "contacts_csv"),
-    "kontakter.xlsx": (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "contacts_xlsx",
-    ),
-    "remisser.csv": ("text/csv; charset=utf-8", "referrals_csv"),
-    "remisser.xlsx": (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "referrals_xlsx",
-    ),
-    "handelselogg.xes": ("application/xml", "eventlog_xes"),
-    "handelselogg.csv": ("text/csv; charset=utf-8", "eventlog_csv"),
+    "kontakter.csv": "contacts_csv",
+    "kontakter.xlsx": "contacts_xlsx",
+    "remisser.csv": "referrals_csv",
+    "remisser.xlsx": "referrals_xlsx",
+    "handelselogg.xes": "eventlog_xes",
+    "handelselogg.csv": "eventlog_csv",
 }
-
-
-def download_body(
-    kind: str,
-    filters: OverviewFilters,
-    narrowing_extra: list | None = None,
-    state: str | None = None,
-):
-    """The streamed body of one download: chunks of text or bytes.
-
-    `narrowing_extra` narrows the contacts (a figure's level, outcome, ...), `state`
-    the referrals (answered, overdue, waiting for the call-back).
-    """
-    conditions = contact_conditions(filters) + (narrowing_extra or [])
-    if kind == "contacts_csv":
-        return tables.csv_chunks(tables.CONTACT_COLUMNS, tables.contact_rows(conditions))
-    if kind == "contacts_xlsx":
-        return tables.xlsx_chunks(
-            "Kontakter", tables.CONTACT_COLUMNS, tables.contact_rows(conditions)
-        )
-    if kind in ("referrals_csv", "referrals_xlsx"):
-        rows = tables.referral_rows(referral_conditions(filters, state) + (narrowing_extra or []))
-        if kind == "referrals_csv":
-            return tables.csv_chunks(tables.REFERRAL_COLUMNS, rows)
-        return tables.xlsx_chunks("Remisser", tables.REFERRAL_COLUMNS, rows)
-    if kind == "eventlog_xes":
-        return eventlog.xes_export(conditions)
-    return eventlog.csv_export(conditions)
-
-
-def streamed(filename: str, mimetype: str, body) -> Response:
-    response = Response(stream_with_context(body), mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/export/<name>")
@@ -419,6 +353,6 @@ def download(name: str):
             "overview/contacts.html", filters=None, errors=error.fields, args=request.args,
             **_choices(),
         ), 422  # fmt: skip
-    mimetype, kind = DOWNLOADS[name]
+    kind = DOWNLOADS[name]
     extra = narrowing_conditions(narrowing, filters.period)
-    return streamed(name, mimetype, download_body(kind, filters, extra, state))
+    return streamed(name, download_body(kind, filters, extra, state))

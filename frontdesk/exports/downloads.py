@@ -1,0 +1,85 @@
+"""What the overview's downloads and the API's exports stream: one body per kind of file.
+
+The pages (Swedish file names) and the API (English ones) both come here, so a list,
+its download and the API's export select the same rows.
+"""
+
+import sqlalchemy as sa
+from flask import Response, stream_with_context
+
+from frontdesk.exports import eventlog, tables
+from frontdesk.models import Referral
+from frontdesk.models.referral import overdue_clause
+from frontdesk.overview.filters import OverviewFilters, contact_conditions
+from frontdesk.timeutil import utcnow
+
+REFERRAL_STATES = {
+    "besvarade": "Besvarade",
+    "forsenade": "Försenade",
+    "vantar-pa-aterkoppling": "Väntar på återkoppling",
+}
+
+
+def referral_conditions(filters: OverviewFilters, state: str | None = None) -> list:
+    """Referrals created in the period (as the figures count them), of the filtered contacts."""
+    start, end = filters.period.bounds
+    return [
+        Referral.created_at >= start,
+        Referral.created_at < end,
+        _referral_state_condition(state),
+        *contact_conditions(filters, dated=False),
+    ]
+
+
+def _referral_state_condition(state: str | None):
+    if state == "besvarade":
+        return Referral.answered_at.is_not(None)
+    if state == "forsenade":
+        return overdue_clause(utcnow())
+    if state == "vantar-pa-aterkoppling":
+        return Referral.status == "aterford"
+    return sa.true()
+
+
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xes": "application/xml",
+}
+
+
+def download_body(
+    kind: str,
+    filters: OverviewFilters,
+    narrowing_extra: list | None = None,
+    state: str | None = None,
+):
+    """The streamed body of one download: chunks of text or bytes.
+
+    `narrowing_extra` narrows the contacts (a figure's level, outcome, ...), `state`
+    the referrals (answered, overdue, waiting for the call-back).
+    """
+    conditions = contact_conditions(filters) + (narrowing_extra or [])
+    if kind == "contacts_csv":
+        return tables.csv_chunks(tables.CONTACT_COLUMNS, tables.contact_rows(conditions))
+    if kind == "contacts_xlsx":
+        return tables.xlsx_chunks(
+            "Kontakter", tables.CONTACT_COLUMNS, tables.contact_rows(conditions)
+        )
+    if kind in ("referrals_csv", "referrals_xlsx"):
+        rows = tables.referral_rows(referral_conditions(filters, state) + (narrowing_extra or []))
+        if kind == "referrals_csv":
+            return tables.csv_chunks(tables.REFERRAL_COLUMNS, rows)
+        return tables.xlsx_chunks("Remisser", tables.REFERRAL_COLUMNS, rows)
+    if kind == "eventlog_xes":
+        return eventlog.xes_export(conditions)
+    return eventlog.csv_export(conditions)
+
+
+def streamed(filename: str, body) -> Response:
+    """A download, its type read from the file name's extension."""
+    mimetype = MIMETYPES[filename.rsplit(".", 1)[1]]
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
