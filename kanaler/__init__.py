@@ -7,7 +7,7 @@ from kanaler.analysis import channel_shift, parity, service_levels
 from kanaler.calls import CallRecord, parse_calls
 from kanaler.channels import CHANNEL_CODES, CHANNELS, Channel, channel_label, parse_channel
 from kanaler.mail import ParsedMail, parse_mail
-from kanaler.privacy import mask_personnummer
+from kanaler.privacy import is_personnummer, luhn_check_digit, mask_personnummer
 
 __all__ = [
     "CHANNEL_CODES",
@@ -16,6 +16,8 @@ __all__ = [
     "CHANNELS",
     "Channel",
     "channel_label",
+    "is_personnummer",
+    "luhn_check_digit",
     "mask_personnummer",
     "channel_shift",
     "parity",

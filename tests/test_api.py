@@ -67,7 +67,7 @@ def test_post_contact_with_all_optional_fields(app, api):
         json={
             **CONTACT,
             "rosa_level": 6,
-            "note": "pnr 850312-1234",
+            "note": "pnr 850312-1231",
             "duration_seconds": 300,
             "occurred_at": occurred.isoformat(),
             "outcome": "kopplat",
@@ -77,7 +77,7 @@ def test_post_contact_with_all_optional_fields(app, api):
     assert response.status_code == 201
     body = api.get(f"/contacts/{response.get_json()['id']}").get_json()
     assert body["outcome"] == "kopplat" and body["referral"] is None
-    assert body["note"] == "pnr XXXXXX-1234"
+    assert body["note"] == "pnr XXXXXX-1231"
     assert body["duration_seconds"] == 300 and body["repeat"] is True
     assert body["occurred_at"] == occurred.isoformat()
     assert body["staff"] == "anna"

@@ -110,7 +110,7 @@ def test_inbox_access(app, world, api):
 
 
 def test_personnummer_are_masked_on_the_way_in(app, world, api):
-    post_message(api, body="Mitt personnummer är 19850101-1234, ring mig.")
+    post_message(api, body="Mitt personnummer är 19850101-1236, ring mig.")
     assert "19850101" not in one(app, InboxMessage).body
 
 
@@ -317,7 +317,7 @@ def test_fetch_mail_survives_odd_mail_and_masks_file_names(app, world, runner, t
     long_name = "å" * 150 + ".pdf"  # 300 bytes: too long for a file name as it is
     (folder / "1.eml").write_bytes(_mail("Lång bilaga", attachment=long_name))
     (folder / "2.eml").write_bytes(_mail("Framtida", date="Thu, 01 Jan 2099 09:00:00 +0100"))
-    (folder / "3.eml").write_bytes(_mail("Pnr", attachment="Ansökan 19850101-1234.pdf"))
+    (folder / "3.eml").write_bytes(_mail("Pnr", attachment="Ansökan 19850101-1236.pdf"))
     app.config["MAIL_ATTACHMENTS_DIR"] = str(tmp_path / "bilagor")
     result = runner.invoke(args=["fetch-mail", "--maildir", str(folder)])
     assert result.exit_code == 0, result.output
@@ -328,7 +328,7 @@ def test_fetch_mail_survives_odd_mail_and_masks_file_names(app, world, runner, t
         assert future.received_at.year == utcnow().year and future.malformed
         assert any("orimligt" in p for p in future.problems)
         names = [a["filename"] for a in messages["Pnr"].attachments]
-        assert names == ["Ansökan XXXXXX-1234.pdf"]
+        assert names == ["Ansökan XXXXXX-1236.pdf"]
         stored = list((tmp_path / "bilagor").rglob("*.pdf"))
         assert len(stored) == 2 and not any("19850101" in p.name for p in stored)
     broken = tmp_path / "inte-maildir"
