@@ -183,7 +183,7 @@ def forward(
         "park_reason": "",
         **_resumed_due(referral, utcnow()),
     }
-    note = f"Till {queue.name}: {reason}"
+    note = f"Till {queue.name}: {mask_personnummer(reason)}"
     return _apply(referral, user, Change("forwarded", values, note=note), seen_version)
 
 

@@ -35,7 +35,7 @@ from frontdesk.mandates.history import MandateHistory
 from frontdesk.models import CaseType, Contact, Office
 from frontdesk.tallies import Counts, add_counts
 from frontdesk.timeutil import LOCAL_TZ, utcnow
-from kanaler import CHANNEL_CODES, parse_channel
+from kanaler import CHANNEL_CODES, mask_personnummer, parse_channel
 from rosa import OUTCOMES, route
 
 REQUIRED_COLUMNS = ("occurred_at", "office", "channel", "case_type", "rosa_level")
@@ -203,7 +203,7 @@ def _import(stream: BinaryIO, result: ImportResult, now: datetime) -> None:
             "contact",
             None,
             None,
-            file=result.filename,
+            file=mask_personnummer(result.filename),
             rows=result.rows,
             imported=result.imported,
             skipped=result.bad,

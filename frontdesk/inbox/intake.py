@@ -134,13 +134,18 @@ def store_calls(calls: list[Call]) -> int:
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
     seen: Counter = Counter()
+    masked_queues: dict[str, str] = {}
     rows = []
     for c in calls:
-        key = (c.called_at, c.queue, c.answered, c.wait_seconds, c.talk_seconds)
+        # The queue is the export's only free text.
+        queue = masked_queues.get(c.queue)
+        if queue is None:
+            queue = masked_queues[c.queue] = mask_personnummer(c.queue)
+        key = (c.called_at, queue, c.answered, c.wait_seconds, c.talk_seconds)
         rows.append(
             {
                 "called_at": c.called_at,
-                "queue": c.queue,
+                "queue": queue,
                 "answered": c.answered,
                 "wait_seconds": c.wait_seconds,
                 "talk_seconds": c.talk_seconds,

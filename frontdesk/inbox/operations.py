@@ -74,7 +74,7 @@ def receive(incoming: Incoming, user: User | None = None) -> InboxMessage | None
         "reply_to": (incoming.reply_to or "")[:SENDER_MAX],
         "subject": _clean(incoming.subject, SUBJECT_MAX),
         "body": _clean(incoming.body, BODY_MAX),
-        "topic": (incoming.topic or "")[:100],
+        "topic": _clean(incoming.topic, 100),
         "receipt": new_receipt(incoming.channel),
         "message_id": incoming.message_id[:998] if incoming.message_id else None,
         "attachments": incoming.attachments or [],

@@ -13,6 +13,7 @@ from frontdesk.models import (
     User,
 )
 from frontdesk.timeutil import utcnow
+from kanaler import mask_personnummer
 from rosa import DEFAULT_MANDATE, level_by_number
 
 
@@ -47,6 +48,7 @@ def set_mandate(
     `recommendation` links the change to the approved proposal that caused it.
     """
     level_by_number(max_level)
+    reason = mask_personnummer(reason)
     mandate = db.session.scalar(
         sa.select(Mandate).where(
             Mandate.office_id == office.id, Mandate.case_type_id == case_type.id

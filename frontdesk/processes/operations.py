@@ -11,6 +11,7 @@ from frontdesk.extensions import db
 from frontdesk.models import CaseType, ProcessMap, User
 from frontdesk.processes.queries import graph_of, latest_map
 from frontdesk.timeutil import utcnow
+from kanaler import mask_personnummer
 from rosa.processmap import ProcessMapError, to_dict
 
 
@@ -37,7 +38,7 @@ def store_map(
             "version": version,
             "graph": to_dict(graph),
             "source": source,
-            "note": note[:500],
+            "note": mask_personnummer(note)[:500],
             "created_at": utcnow(),
             "created_by_id": user.id if user else None,
         },

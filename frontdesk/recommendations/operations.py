@@ -10,6 +10,7 @@ from frontdesk.models import CaseType, Office, RecommendationDecision, User
 from frontdesk.processes.queries import latest_graphs
 from frontdesk.recommendations.queries import Period, pair_histories
 from frontdesk.timeutil import utcnow
+from kanaler import mask_personnummer
 from rosa.recommend import Proposal, propose
 
 
@@ -78,6 +79,7 @@ def decide(
     The proposal is computed again first: a decision is only taken on what still holds.
     """
     office, case_type = parse_key(key)
+    note = mask_personnummer(note)
     existing = db.session.scalar(
         sa.select(RecommendationDecision).where(RecommendationDecision.proposal_key == key)
     )
