@@ -24,8 +24,14 @@ from frontdesk.inbox.intake import (
 )
 from frontdesk.models import ROLES, ApiToken, Office, Organisation, User
 from frontdesk.models.user import hash_token
+from frontdesk.retention import (
+    DEFAULT_RETENTION_MONTHS,
+    MAX_RETENTION_MONTHS,
+    purge,
+    remove_folders,
+)
 from frontdesk.tallies import rebuild as rebuild_tallies
-from frontdesk.timeutil import utcnow
+from frontdesk.timeutil import LOCAL_TZ, utcnow
 from kanaler.calls import parse_calls
 from kanaler.mailbox import ImapMailbox, MailboxError, read_maildir
 from rosa import OUTCOMES
@@ -312,10 +318,79 @@ def rebuild_tallies_command() -> None:
         click.echo(f"{table}: {count}")
 
 
+def _retention_months(_ctx, _param, value: str) -> int:
+    try:
+        months = int(value)
+    except ValueError:
+        months = 0
+    if not 1 <= months <= MAX_RETENTION_MONTHS:
+        raise click.BadParameter(
+            f"ange ett helt antal månader, 1–{MAX_RETENTION_MONTHS} (fick ”{value}”)"
+        )
+    return months
+
+
+PURGE_LABELS = {
+    "contact_notes": "Anteckningar på kontakter",
+    "referral_texts": "Remisser med svar eller parkeringsorsak",
+    "inbox_messages": "Inkorgsmeddelanden (avsändare, adress, ämne, text, svar, bilagor)",
+    "audit_events": "Händelser i granskningsloggen med fritext",
+    "attachment_folders": "Bilagemappar på disk",
+}
+
+
+@click.command("purge")
+@click.option(
+    "--older-than",
+    "months",
+    default=str(DEFAULT_RETENTION_MONTHS),
+    show_default=True,
+    callback=_retention_months,
+    metavar="MONTHS",
+    help="Remove the free text of matters closed more than this many months ago.",
+)
+@click.option("--dry-run", is_flag=True, help="Count what would be removed; change nothing.")
+@with_appcontext
+def purge_command(months: int, dry_run: bool) -> None:
+    """Remove free text, addresses and answers of closed matters older than the limit.
+
+    Contacts, referrals, messages and every count stay, so statistics do not change;
+    open matters are never touched. One transaction and one audit event.
+    """
+    try:
+        result = purge(
+            months,
+            dry_run=dry_run,
+            attachments_dir=current_app.config.get("MAIL_ATTACHMENTS_DIR") or None,
+        )
+    except Exception:
+        db.session.rollback()
+        raise
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    cutoff_day = result.cutoff.astimezone(LOCAL_TZ).date().isoformat()
+    click.echo(f"Ärenden avslutade före {cutoff_day} ({months} månader)")
+    for key, count in result.counts().items():
+        click.echo(f"{PURGE_LABELS[key]}: {count}")
+    if dry_run:
+        click.echo("Provkörning: inget ändrades.")
+        return
+    failed = remove_folders(result.folders)
+    for folder, error in failed:
+        click.echo(f"{folder}: kunde inte tas bort ({error})", err=True)
+    if failed:
+        raise click.ClickException(
+            f"{len(failed)} bilagemappar kunde inte tas bort; kör kommandot igen."
+        )
+
+
 def register_commands(app: Flask) -> None:
     for command in (
         seed_demo_command,
         rebuild_tallies_command,
+        purge_command,
         fetch_mail_command,
         import_calls_command,
         import_contacts_command,
