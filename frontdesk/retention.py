@@ -27,8 +27,7 @@ from frontdesk.models import AuditEvent, Contact, InboxMessage, Referral
 from frontdesk.timeutil import LOCAL_TZ, utcnow
 
 # Two years: a citizen who comes back about a matter within a year or two finds the
-# note and the answer; the statistics (a year for recommendations, year-on-year in the
-# overview) never need the text. A municipality's own document management plan
+# note and the answer; the statistics read only the columns and tallies that are kept. A municipality's own document management plan
 # (dokumenthanteringsplan) decides in the end: pass --older-than accordingly.
 DEFAULT_RETENTION_MONTHS = 24
 MAX_RETENTION_MONTHS = 1200
