@@ -15,5 +15,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2)
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", 1))
 timeout = 30
-accesslog = os.environ.get("ACCESS_LOG", "-")
+# The app logs one line per request without personal data (frontdesk/web.py); gunicorn's
+# access log would add the client address and the full URL with its query string.
+accesslog = os.environ.get("ACCESS_LOG") or None
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

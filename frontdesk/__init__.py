@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from frontdesk import config, database, guards
+from frontdesk import config, database, guards, web
 from frontdesk.extensions import csrf, db, htmx, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
+    web.init_app(app)  # before the database: its log line follows the commit
     database.init_app(app)
     guards.init_app(app)
 

@@ -117,6 +117,7 @@ def make_app(database_url: str, **overrides):
         "TESTING": True,
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "REQUEST_LOG": False,  # tests read the request log with caplog instead
     }
     config.update(overrides)
     return create_app(config)
