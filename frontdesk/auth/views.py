@@ -3,12 +3,18 @@
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
-from frontdesk.auth.access import load_logged_in_user
+from frontdesk import audit
+from frontdesk.auth.access import load_logged_in_user, note_activity
 from frontdesk.auth.forms import LoginForm
+from frontdesk.auth.throttle import LoginLimits, client_address_key, count_attempt
 from frontdesk.extensions import db
 from frontdesk.models import User
+from kanaler import mask_personnummer
+
+WRONG_PASSWORD = "Fel användarnamn eller lösenord."
+IDLE_LOGOUT = "Du loggades ut efter {minutes} minuter utan aktivitet. Logga in igen."
 
 bp = Blueprint("auth", __name__)
 bp.before_app_request(load_logged_in_user)
@@ -40,24 +46,58 @@ def home():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Username and password; a wrong pair gets one message that reveals neither."""
+    """Username and password; a wrong pair gets one message that reveals neither.
+
+    Every attempt is counted against the account and the client's address
+    (frontdesk/auth/throttle.py) and audited. Failed and refused attempts are
+    committed here although the answer is an error status: the request's usual
+    commit keeps only successful requests, and a guess must count.
+    """
     form = LoginForm()
-    error = None
-    if form.validate_on_submit():
-        user = db.session.scalar(sa.select(User).where(User.username == form.username.data.strip()))
-        if user is None or not user.active or not user.check_password(form.password.data):
-            error = "Fel användarnamn eller lösenord."
-        else:
-            session.clear()
-            session["user_id"] = user.id
-            session.permanent = True
-            return redirect(_safe_next(request.args.get("next")) or home_for(user))
-    status = 401 if error else 200
-    return render_template("auth/login.html", form=form, error=error), status
+    notice = None
+    if session.pop("idle_logout", False):
+        notice = IDLE_LOGOUT.format(minutes=current_app.config.get("SESSION_IDLE_MINUTES", 60))
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form, error=None, notice=notice)
+
+    username = form.username.data.strip()
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    # The password is checked (slowly, by design) before the throttle's row locks are taken.
+    password_ok = user is not None and user.active and user.check_password(form.password.data)
+    if not count_attempt(username, client_address_key(), password_ok):
+        audit.record(
+            "auth.login_refused", "user", user.id if user else None, None, **_who(username)
+        )
+        db.session.commit()
+        minutes = LoginLimits.from_config().window.seconds // 60
+        error = (
+            "För många misslyckade inloggningar. Vänta "
+            f"{minutes} minuter och försök igen, eller kontakta en administratör."
+        )
+        return render_template("auth/login.html", form=form, error=error), 429
+    if not password_ok:
+        audit.record("auth.login_failed", "user", user.id if user else None, None, **_who(username))
+        db.session.commit()
+        return render_template("auth/login.html", form=form, error=WRONG_PASSWORD), 401
+
+    user.upgrade_password_hash(form.password.data)
+    audit.record("auth.login", "user", user.id, user)
+    session.clear()
+    session["user_id"] = user.id
+    session.permanent = True
+    note_activity()
+    return redirect(_safe_next(request.args.get("next")) or home_for(user))
+
+
+def _who(username: str) -> dict:
+    """What the audit keeps of a failed attempt: the name typed, short and without personnummer."""
+    return {"username": mask_personnummer(username)[:80]}
 
 
 @bp.post("/logout")
 def logout():
     """Log out (a POST with a CSRF token, so no page can log a guide out)."""
+    if g.user is not None:
+        audit.record("auth.logout", "user", g.user.id, g.user)
     session.clear()
     return redirect(url_for("auth.login"))

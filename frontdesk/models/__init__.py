@@ -13,7 +13,7 @@ from frontdesk.models.contact import (
 from frontdesk.models.inbox import CallRecord, InboxMessage
 from frontdesk.models.process import ProcessMap, RecommendationDecision
 from frontdesk.models.referral import Referral, ReferralMonthStat
-from frontdesk.models.user import ROLES, ApiToken, User
+from frontdesk.models.user import ROLES, ApiToken, LoginThrottle, User
 
 __all__ = [
     "ROLES",
@@ -27,6 +27,7 @@ __all__ = [
     "ContactMonthTally",
     "Mandate",
     "InboxMessage",
+    "LoginThrottle",
     "MandateChange",
     "Office",
     "OfficeDayStat",

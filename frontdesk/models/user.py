@@ -55,6 +55,12 @@ class User(db.Model):
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
+    def upgrade_password_hash(self, password: str) -> None:
+        """After a successful login: rehash a password stored with an older method or cost."""
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        if not _hashed_with(self.password_hash, method):
+            self.set_password(password)
+
     @property
     def name(self) -> str:
         return self.display_name or self.username
@@ -65,6 +71,18 @@ class User(db.Model):
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
+
+
+def _hashed_with(password_hash: str, method: str) -> bool:
+    """Does a Werkzeug hash ("scrypt:32768:8:1$salt$hash") use this method and cost?
+
+    A bare method name means Werkzeug's current default cost for it.
+    """
+    stored = password_hash.split("$", 1)[0]
+    if ":" not in method:
+        defaults = {"scrypt": "scrypt:32768:8:1", "pbkdf2": "pbkdf2:sha256:1000000"}
+        method = defaults.get(method, method)
+    return stored == method
 
 
 def hash_token(token: str) -> str:
@@ -85,3 +103,18 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class LoginThrottle(db.Model):
+    """Failed logins in the current window, per account and per client address.
+
+    One row per key (``account:<username>`` or ``address:<salted hash>``). Every
+    app process reads and counts through the same row under a row lock, so the
+    limit holds however many processes or hosts serve the logins.
+    """
+
+    __tablename__ = "login_attempts"
+
+    key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(default=0)
