@@ -35,6 +35,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("ROSA_CEILING", 4)  # recommendations never propose above this level
     app.config.setdefault("ROSA_PERIOD_MONTHS", 12)  # history the recommendations read
     app.config.setdefault("WEB_FORM_LIMIT_PER_HOUR", 5)  # questions per client address and hour
+    app.config.setdefault("LOGIN_FAILURES_PER_ACCOUNT", 5)
+    app.config.setdefault("LOGIN_FAILURES_PER_ADDRESS", 20)
+    app.config.setdefault("LOGIN_WINDOW_MINUTES", 15)
+    app.config.setdefault("SESSION_IDLE_MINUTES", 60)
 
     # Behind a reverse proxy: trust that many X-Forwarded-For/-Proto hops (0: none).
     hops = int(app.config.get("PROXY_FIX_X_FOR", 0))

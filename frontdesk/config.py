@@ -74,4 +74,9 @@ def from_environment(instance_path: str) -> dict:
         "PROXY_FIX_X_FOR": _bounded_int("PROXY_FIX_X_FOR", "0", 0, 5),
         "WEB_FORM_LIMIT_PER_HOUR": _bounded_int("WEB_FORM_LIMIT_PER_HOUR", "5", 1, 1000),
         "ROSA_PERIOD_MONTHS": _bounded_int("ROSA_PERIOD_MONTHS", "12", 1, 120),
+        # Login throttle (frontdesk/auth/throttle.py) and idle sessions (frontdesk/auth/access.py).
+        "LOGIN_FAILURES_PER_ACCOUNT": _bounded_int("LOGIN_FAILURES_PER_ACCOUNT", "5", 1, 100),
+        "LOGIN_FAILURES_PER_ADDRESS": _bounded_int("LOGIN_FAILURES_PER_ADDRESS", "20", 1, 10000),
+        "LOGIN_WINDOW_MINUTES": _bounded_int("LOGIN_WINDOW_MINUTES", "15", 1, 1440),
+        "SESSION_IDLE_MINUTES": _bounded_int("SESSION_IDLE_MINUTES", "60", 1, 720),
     }

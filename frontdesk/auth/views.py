@@ -69,7 +69,7 @@ def login():
             "auth.login_refused", "user", user.id if user else None, None, **_who(username)
         )
         db.session.commit()
-        minutes = LoginLimits.from_config().window.seconds // 60
+        minutes = int(LoginLimits.from_config().window.total_seconds() // 60)
         error = (
             "För många misslyckade inloggningar. Vänta "
             f"{minutes} minuter och försök igen, eller kontakta en administratör."
