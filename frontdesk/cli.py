@@ -4,6 +4,7 @@ import json
 import secrets
 import sys
 import time
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from frontdesk.audit import record
+from frontdesk.backup import BackupError, create_backup
 from frontdesk.catalog import CatalogError, export_catalog, import_catalog
 from frontdesk.demo.seed import seed_demo
 from frontdesk.extensions import db
@@ -386,6 +388,22 @@ def purge_command(months: int, dry_run: bool) -> None:
         )
 
 
+@click.command("backup")
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace DEST if it exists.")
+@click.option("--pg-dump", "pg_dump", default=None, help="The pg_dump program (PostgreSQL).")
+@with_appcontext
+def backup_command(dest: Path, force: bool, pg_dump: str | None) -> None:
+    """Back up the database to DEST while the app runs (SQLite copy, or pg_dump custom format)."""
+    try:
+        backup = create_backup(dest, force=force, pg_dump=pg_dump)
+    except BackupError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Säkerhetskopia sparad: {backup.path} ({backup.size} byte, {backup.method})")
+
+
 def register_commands(app: Flask) -> None:
     for command in (
         seed_demo_command,
@@ -399,5 +417,6 @@ def register_commands(app: Flask) -> None:
         create_user_command,
         create_token_command,
         revoke_tokens_command,
+        backup_command,
     ):
         app.cli.add_command(command)
