@@ -36,6 +36,9 @@ MAX_RETENTION_MONTHS = 1200
 # events' notes ("Till kollega ...") are the app's own words and stay.
 REFERRAL_TEXT_ACTIONS = ("referral.answered", "referral.parked", "referral.forwarded")
 CONTACT_TEXT_ACTIONS = ("contact.corrected", "contact.deleted")
+# Failed and refused logins keep the name someone typed, which may be a citizen's
+# name or a mistyped password; they age out like the matters.
+LOGIN_TEXT_ACTIONS = ("auth.login_failed", "auth.login_refused")
 BATCH = 1000
 
 
@@ -153,6 +156,8 @@ def _count(model, condition: sa.ColumnElement[bool]) -> int:
 
 def _without_text(action: str, data: dict) -> dict | None:
     """The event's data with the typed text blanked, or None when there is none."""
+    if action in LOGIN_TEXT_ACTIONS:
+        return {**data, "username": ""} if data.get("username") else None
     if action in REFERRAL_TEXT_ACTIONS:
         note = data.get("note") or ""
         if not note:
@@ -185,6 +190,11 @@ def _events_with_text(limit: datetime) -> Iterator[tuple[int, dict]]:
         sa.select(AuditEvent.id, AuditEvent.action, AuditEvent.data).where(
             AuditEvent.entity == "contact",
             AuditEvent.action == "contact.deleted",
+            AuditEvent.at < limit,
+        ),
+        sa.select(AuditEvent.id, AuditEvent.action, AuditEvent.data).where(
+            AuditEvent.entity == "user",
+            AuditEvent.action.in_(LOGIN_TEXT_ACTIONS),
             AuditEvent.at < limit,
         ),
     )

@@ -346,3 +346,23 @@ def test_cutoff_counts_calendar_months_in_stockholm():
     for bad in (0, -1, retention.MAX_RETENTION_MONTHS + 1):
         with pytest.raises(ValueError):
             retention.cutoff(bad)
+
+
+def test_names_typed_at_failed_logins_age_out_too(app, client, runner, world):
+    client.post("/login", data={"username": "Sven Svensson", "password": "fel"})
+    with app.app_context():
+        old = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "auth.login_failed")
+        ).one()
+        old.at -= AGE
+        db.session.commit()
+    client.post("/login", data={"username": "Stina Svensson", "password": "fel"})
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        names = db.session.scalars(
+            sa.select(AuditEvent.data["username"].as_string())
+            .where(AuditEvent.action == "auth.login_failed")
+            .order_by(AuditEvent.id)
+        ).all()
+    assert names == ["", "Stina Svensson"]
