@@ -19,3 +19,6 @@ timeout = 30
 # access log would add the client address and the full URL with its query string.
 accesslog = os.environ.get("ACCESS_LOG") or None
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 27's control socket sits at one path per user: several servers on one host
+# (tests, benchmarks, two instances) would take it from each other. We do not use it.
+control_socket_disable = True

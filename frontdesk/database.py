@@ -102,3 +102,17 @@ def insert_unless_taken(table: sa.Table, values: dict, unique: list[str]) -> int
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(table).values(**values)
     statement = insert.on_conflict_do_nothing(index_elements=unique).returning(table.c.id)
     return db.session.execute(statement).scalar()
+
+
+def lock_for_the_transaction(key: str) -> None:
+    """Make transactions naming the same key wait for each other until they end.
+
+    On PostgreSQL a transaction-scoped advisory lock: a count followed by an insert
+    (a rate limit) is then exact across every process. SQLite needs none: its
+    writers are serialised already (the write gate), and a limit re-counts after
+    its insert.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+        )

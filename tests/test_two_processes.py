@@ -199,12 +199,6 @@ def test_web_form_limit_counts_an_address_across_both_servers(site):
     assert answer.status_code == 303
 
 
-@pytest.mark.xfail(
-    reason="frontdesk/inbox/operations.py ask_question counts, inserts and counts again "
-    "without a lock: on PostgreSQL simultaneous posts each see only their own new row, "
-    "so a burst stores more than the limit (6-8 of 5 measured)",
-    strict=False,
-)
 def test_simultaneous_web_form_posts_from_one_address_stay_within_the_limit(site):
     form = f"{site.proxy}/kontakta-oss"
     citizen = browser("127.0.0.4")

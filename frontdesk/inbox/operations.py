@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from frontdesk.audit import record
 from frontdesk.counter.forms import EARLIEST_YEAR
 from frontdesk.counter.operations import ContactInput, LoggedContact, log_contact
-from frontdesk.database import insert_unless_taken
+from frontdesk.database import insert_unless_taken, lock_for_the_transaction
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import mandate_level
 from frontdesk.models import InboxMessage, Office, User
@@ -192,10 +192,12 @@ def ask_question(
 ) -> InboxMessage:
     """A citizen's question from the web form, unless the address asked `limit` times this hour.
 
-    The count is taken again with the new question in: two posts at the same moment may
-    both pass the first count. TooManyQuestions after the insert relies on the request
-    failing (4xx), which rolls the insert back.
+    Posts from one address wait for each other on PostgreSQL (an advisory lock), so
+    simultaneous ones cannot all pass the count. On SQLite the count is taken again with
+    the new question in, after the write lock is held. TooManyQuestions after the insert
+    relies on the request failing (4xx), which rolls the insert back.
     """
+    lock_for_the_transaction("web-form:" + source_hash)
     since = utcnow() - QUESTION_WINDOW
     if recent_from_source(source_hash, since) >= limit:
         raise TooManyQuestions
