@@ -1,0 +1,146 @@
+"""Where a logged contact's time goes: POST /api/v1/contacts in-process, under cProfile.
+
+A companion to bench/load_bench.py: one process, no HTTP server and no
+concurrency, so the figures are CPU per request and hardly move with the noise
+of a shared machine. It posts the bodies bench/post_contact.lua sends through
+Flask's test client, to the app and to the floor (bench/floor_app.py), on a copy
+of a database (a SQLite file, e.g. the seeded one load_bench.py caches) or on a
+scratch PostgreSQL database (e.g. the NAME_load copy load_bench.py leaves), and
+prints the time per request and the share of the app's phases.
+
+    .venv/bin/python bench/contact_profile.py /tmp/frontdesk-load-bench/sqlite-1000000.sqlite3
+    .venv/bin/python bench/contact_profile.py postgresql+psycopg://…/NAME_load
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CASE_TYPES = ["PARK", "BYGGLOV", "EKB", "FSKOLA", "AVFALL", "BIBL", "FKBARN", "SKVFOLK", "HEMTJ"]
+CHANNELS = ["besok", "telefon", "epost", "chatt"]
+LEVELS = [1, 1, 2, 2, 2, 3, 4, 6]
+# The same 64 bodies as bench/post_contact.lua (Lua counts from 1, hence i + 1).
+BODIES = [
+    {
+        "office": "K1",
+        "channel": CHANNELS[(i + 1) % 4],
+        "case_type": CASE_TYPES[(i + 1) % 9],
+        "rosa_level": LEVELS[(i + 1) % 8],
+        "duration_seconds": 60 + (i + 1) * 7,
+    }
+    for i in range(64)
+]
+
+# (phase, function name as cProfile names it, file ending): cumulative time of each.
+PHASES = [
+    ("token check (before_request)", "authenticate", "api/auth.py"),
+    ("JSON body to form data", "_as_formdata", "api/contacts.py"),
+    ("form: office lookup", "validate_office", "counter/forms.py"),
+    ("form: case type lookup (with queue, owner)", "find_case_type", "counter/forms.py"),
+    ("form validation (the two lookups included)", "validate", "wtforms/form.py"),
+    ("log_contact", "log_contact", "counter/operations.py"),
+    ("  mandate lookup", "mandate_level", "mandates/operations.py"),
+    ("  the five contact tallies", "tally", "frontdesk/tallies.py"),
+    ("  referral (a third of the bodies)", "_insert_referral", "counter/operations.py"),
+    ("  audit event", "record", "frontdesk/audit.py"),
+    ("201 response (jsonify, url_for)", "logged_response", "api/contacts.py"),
+    ("commit (after_request)", "commit_or_roll_back", "frontdesk/database.py"),
+    ("request log line", "_log_request", "frontdesk/web.py"),
+    ("security headers", "_set_security_headers", "frontdesk/web.py"),
+]
+
+
+def post_all(client, headers: dict, count: int) -> list[float]:
+    timings = []
+    for n in range(count):
+        started = time.perf_counter()
+        response = client.post("/api/v1/contacts", json=BODIES[n % 64], headers=headers)
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 201, response.get_data(as_text=True)
+    return timings
+
+
+def cumulative(stats: pstats.Stats, name: str, file_end: str) -> float:
+    """The function's cumulative time; of several of that name (Form.validate calling
+    BaseForm.validate), the outermost, which holds the others."""
+    return max(
+        (
+            row[3]
+            for (file, _, function), row in stats.stats.items()
+            if function == name and file.endswith(file_end)
+        ),
+        default=0.0,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "database",
+        help="a seeded SQLite file (a copy is used) or a database URL (written to as it is)",
+    )
+    parser.add_argument("--requests", type=int, default=2000)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="frontdesk-profile-"))
+    if "://" in args.database:  # a server database, used as it is: pass a scratch copy
+        os.environ["DATABASE_URL"] = args.database
+    else:
+        copy = workdir / "bench.sqlite3"
+        shutil.copyfile(args.database, copy)
+        os.environ["DATABASE_URL"] = f"sqlite:///{copy}"
+    os.environ.setdefault("SECRET_KEY", "bench-secret")
+
+    from bench.floor_app import create_app as create_floor
+    from frontdesk import create_app
+
+    app = create_app()
+    with app.app_context():
+        token = app.test_cli_runner().invoke(args=["create-token", "anna"]).output.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
+    floor = create_floor().test_client()
+
+    post_all(client, headers, 200)  # warm-up: statement caches, page cache
+    post_all(floor, headers, 200)
+    app_cpu = time.process_time()
+    app_wall = post_all(client, headers, args.requests)
+    app_cpu = (time.process_time() - app_cpu) / args.requests
+    floor_cpu = time.process_time()
+    floor_wall = post_all(floor, headers, args.requests)
+    floor_cpu = (time.process_time() - floor_cpu) / args.requests
+
+    # CPU time, not wall time: the server is CPU-bound under load, and waiting for the
+    # fsync at commit would otherwise dominate the shares.
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    post_all(client, headers, args.requests)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt
+
+    print(f"{args.requests} requests each, in-process (test client), on {args.database}")
+    print("| | wall per request (median) | CPU per request |")
+    print("|---|---:|---:|")
+    print(f"| app | {statistics.median(app_wall) * 1000:.2f} ms | {app_cpu * 1000:.2f} ms |")
+    print(f"| floor | {statistics.median(floor_wall) * 1000:.2f} ms | {floor_cpu * 1000:.2f} ms |")
+    print()
+    print("| phase of the app's request (cProfile, CPU time, cumulative) | share |")
+    print("|---|---:|")
+    for label, name, file_end in PHASES:
+        print(f"| {label} | {cumulative(stats, name, file_end) / total:.0%} |")
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
