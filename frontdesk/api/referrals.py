@@ -14,6 +14,7 @@ from frontdesk.api.errors import ApiError, form_errors
 from frontdesk.api.payload import json_object
 from frontdesk.backoffice import operations, queries
 from frontdesk.backoffice.forms import AnswerForm, ForwardForm, ParkForm
+from frontdesk.guards import whole_number
 from frontdesk.models import Referral
 from frontdesk.models.referral import REFERRAL_STATUSES
 from frontdesk.timeutil import to_local, utcnow
@@ -78,9 +79,10 @@ def _int_arg(name: str, default: int) -> int:
     value = request.args.get(name)
     if value is None:
         return default
-    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_INT_ARG:
+    number = whole_number(value, 1, MAX_INT_ARG)
+    if number is None:
         raise ApiError(400, "Ogiltig parameter.", {name: f"Ska vara ett heltal 1–{MAX_INT_ARG}."})
-    return int(value)
+    return number
 
 
 @bp.get("/referrals")

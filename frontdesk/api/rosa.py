@@ -12,6 +12,7 @@ from frontdesk.api.auth import require_role
 from frontdesk.api.errors import ApiError, form_errors
 from frontdesk.api.payload import json_object, parse_json
 from frontdesk.extensions import db
+from frontdesk.guards import whole_number
 from frontdesk.models import CaseType, Office
 from frontdesk.processes.operations import MapVersionConflict, store_map
 from frontdesk.processes.queries import graph_of, latest_map, map_version
@@ -196,12 +197,11 @@ def get_process_map(code: str):
     """The newest map (or ?version=N) as JSON, or as BPMN with Accept: application/xml."""
     require_role(*MANAGER_ROLES)
     case_type = _case_type(code)
-    version = request.args.get("version")
-    if version is not None and (
-        not (version.isascii() and version.isdigit()) or not 1 <= int(version) <= 1_000_000
-    ):
+    raw = request.args.get("version")
+    version = whole_number(raw, 1, 1_000_000)
+    if raw is not None and version is None:
         raise ApiError(422, "Ogiltig version.", {"version": "Ska vara ett positivt heltal."})
-    process_map = map_version(case_type, int(version)) if version else latest_map(case_type)
+    process_map = map_version(case_type, version) if version else latest_map(case_type)
     if process_map is None:
         raise ApiError(404, "Ärendetypen har ingen karta.")
     graph = graph_of(process_map)

@@ -32,9 +32,12 @@ MAX_PAGE = 100_000
 
 
 def page_number(args) -> int:
+    """The page asked for, kept within 1..MAX_PAGE; 1 when it is no number."""
     value = args.get("page", "1")
     if not (value.isascii() and value.isdigit()):
         return 1
+    if len(value.lstrip("0")) > len(str(MAX_PAGE)):  # int() refuses over 4,300 digits
+        return MAX_PAGE
     return min(max(1, int(value)), MAX_PAGE)
 
 

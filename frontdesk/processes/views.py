@@ -17,6 +17,7 @@ from flask import (
 from frontdesk.auth import roles_required
 from frontdesk.catalog.queries import all_offices, office_to_show
 from frontdesk.extensions import db
+from frontdesk.guards import whole_number
 from frontdesk.mandates.operations import mandate_level
 from frontdesk.models import CaseType
 from frontdesk.processes.forms import (
@@ -84,9 +85,10 @@ def _requested_map(case_type: CaseType):
     raw = request.args.get("version")
     if raw is None:
         return latest_map(case_type)
-    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_VERSION):
+    version = whole_number(raw, 1, MAX_VERSION)
+    if version is None:
         abort(404)
-    process_map = map_version(case_type, int(raw))
+    process_map = map_version(case_type, version)
     if process_map is None:
         abort(404)
     return process_map

@@ -1,0 +1,803 @@
+"""Hostile text in every field of every form and API endpoint: refused clearly or stored safely.
+
+Each value below goes into each text field: script tags, SQL fragments, control
+characters, a very long text. Whatever comes back is never a 500. A refusal says
+why (in Swedish on pages, naming the field in the API's `fields`) and changes
+nothing; what is accepted is stored as sent and shown escaped on every page that
+shows it. Oversized bodies are refused with 413 before anything is read, invalid
+UTF-8 never gets past the request, and a NUL byte never reaches PostgreSQL.
+Property-based tests (hypothesis) throw arbitrary JSON at the API's inputs.
+"""
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from xml.etree import ElementTree
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+from werkzeug.test import encode_multipart
+
+from frontdesk.extensions import db
+from frontdesk.models import Contact, InboxMessage, Referral, User
+from tests.conftest import PASSWORD, _empty_postgres, make_app
+from tests.test_access_matrix import Objects
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
+# What must never appear in a page as markup, whatever was typed.
+RAW_MARKUP = ("<script>alert(1)", "<img src=x onerror")
+HOSTILE = {
+    "script": SCRIPT,
+    "img": IMG,
+    "drop": "'; DROP TABLE contacts; --",
+    "or": "' OR 1=1 --",
+    "nul": "a\x00b",
+    "ansi": "\x1b[31mröd\x1b[0m",
+    "bidi": "\u202eexe.txt",
+    "long": "å" * 60_000,
+}
+# Fields that take a code, a number or a date: markup, SQL and a NUL are enough to try.
+FOR_CODES = ("script", "drop", "nul")
+TEN_MB = 10 * 1024 * 1024
+
+
+def counts(app) -> tuple:
+    """The number of rows of every table, read in one statement."""
+    with app.app_context():
+        tables = db.metadata.sorted_tables
+        query = sa.select(
+            *[sa.select(sa.func.count()).select_from(t).scalar_subquery() for t in tables]
+        )
+        return tuple(db.session.execute(query).one())
+
+
+def login(app, username):
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def no_raw_markup(html: str, where: str) -> None:
+    for raw in RAW_MARKUP:
+        assert raw not in html, f"{where} shows {raw!r} unescaped"
+
+
+def leaves(value):
+    """Every string inside a JSON value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from leaves(item)
+
+
+@pytest.fixture
+def app(database_url):
+    """The shared app fixture, with the web form's hourly limit out of the way."""
+    app = make_app(database_url, WEB_FORM_LIMIT_PER_HOUR=10_000)
+    if database_url.startswith("postgresql"):
+        _empty_postgres(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+# --- Page forms ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageForm:
+    path: str
+    user: str  # None: the public
+    data: dict  # a valid submission; each field in `fields` is replaced in turn
+    fields: tuple[str, ...]
+    free_text: tuple[str, ...] = ()  # fields that may hold anything; the others must refuse it
+    ignored: tuple[str, ...] = ()  # fields whose odd values are dropped, the rest still stored
+    shows: tuple[str, ...] = ()  # pages (read as admin) that show what was stored
+    writes: bool = True  # a submission that changes nothing must say why
+
+
+BPMN = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">'
+    b'<process id="P"><startEvent id="S"/><task id="T" name="Ta emot"/><endEvent id="E"/>'
+    b'<sequenceFlow id="F1" sourceRef="S" targetRef="T"/>'
+    b'<sequenceFlow id="F2" sourceRef="T" targetRef="E"/></process></definitions>'
+)
+EVENT_LOG = (
+    b"case,activity,timestamp\n1,Ta emot,2026-01-05T09:00:00\n1,Besluta,2026-01-05T10:00:00\n"
+)
+STEP = {"version": "{map_version}", "step": "b", "name": "Besluta", "level": "3", "actor": "back"}
+
+PAGE_FORMS = {
+    "counter": PageForm(
+        "/disk/kontakter",
+        "anna",
+        {"channel": "besok", "case_type": "PARK", "rosa_level": "5", "note": "Ok"},
+        ("note", "case_type", "channel", "rosa_level", "duration_minutes", "outcome"),
+        free_text=("note",),
+        shows=("/disk", "/remisser/{last_referral}"),
+    ),
+    "correction": PageForm(
+        "/disk/kontakter/{contact}/andra",
+        "anna",
+        {"channel": "telefon", "case_type": "PARK", "rosa_level": "5", "note": "Ok"},
+        ("note", "case_type", "channel", "rosa_level"),
+        free_text=("note",),
+        shows=("/disk",),
+    ),
+    "triage": PageForm(
+        "/inkorg/{message}/triage",
+        "anna",
+        {"case_type": "PARK", "rosa_level": "6"},
+        ("case_type", "rosa_level", "office"),
+    ),
+    "reply": PageForm(
+        "/inkorg/{message}/svar",
+        "anna",
+        {"case_type": "PARK", "rosa_level": "1", "reply": "Ok"},
+        ("reply", "case_type", "office"),
+        free_text=("reply",),
+        shows=("/inkorg/{message}",),
+    ),
+    "letter": PageForm(
+        "/inkorg/brev",
+        "anna",
+        {"sender": "Eva", "subject": "Bygglov", "body": "Ok", "received_on": "{today}"},
+        ("sender", "subject", "body", "received_on"),
+        free_text=("sender", "subject", "body"),
+        shows=("/inkorg/", "/inkorg/{last_message}"),
+    ),
+    "web_form": PageForm(
+        "/kontakta-oss",
+        None,
+        {"question": "Ok", "email": "", "topic": ""},
+        ("question", "email", "topic"),
+        free_text=("question",),
+        ignored=("topic",),  # a topic that is not one of the catalogue's categories
+        shows=("/inkorg/", "/inkorg/{last_message}"),
+    ),
+    "answer": PageForm(
+        "/remisser/{claimed}/svara",
+        "erik",
+        {"answer": "Ok", "callback": "y"},
+        ("answer",),
+        free_text=("answer",),
+        shows=("/remisser/{claimed}", "/disk"),
+    ),
+    "park": PageForm(
+        "/remisser/{claimed}/parkera",
+        "erik",
+        {"until": "{in_a_week}", "reason": "Ok"},
+        ("reason", "until"),
+        free_text=("reason",),
+        shows=("/remisser/{claimed}",),
+    ),
+    "forward": PageForm(
+        "/remisser/{claimed}/skicka",
+        "erik",
+        {"queue": "SOC", "reason": "Ok"},
+        ("reason", "queue"),
+        free_text=("reason",),
+        shows=("/remisser/{claimed}",),
+    ),
+    "reassign": PageForm("/remisser/{claimed}/omfordela", "erik", {}, ("colleague", "queue")),
+    "mandate": PageForm(
+        "/mandat/K1/PARK",
+        "karin",
+        {"max_level": "{other_level}", "reason": "Ok"},
+        ("reason", "max_level"),
+        free_text=("reason",),
+        shows=("/mandat/?office=K1",),
+    ),
+    "decision": PageForm(
+        "/rosa/rekommendationer/{proposal}/beslut",
+        "karin",
+        {"decision": "reject", "note": "Ok"},
+        ("note", "decision"),
+        free_text=("note",),
+        shows=("/rosa/rekommendationer?office=K1",),
+    ),
+    "process_step_add": PageForm(
+        "/processer/PARK/steg",
+        "karin",
+        {**STEP, "step": "", "after": "a"},
+        ("name", "level", "actor", "after", "version"),
+        free_text=("name",),
+        shows=("/processer/PARK",),
+    ),
+    "process_step_change": PageForm(
+        "/processer/PARK/steg/andra",
+        "karin",
+        STEP,
+        ("name", "step"),
+        free_text=("name",),
+        shows=("/processer/PARK",),
+    ),
+    "process_step_remove": PageForm(
+        "/processer/PARK/steg/ta-bort",
+        "karin",
+        {"version": "{map_version}", "step": "b"},
+        ("step",),
+    ),
+    "process_lanes": PageForm(
+        "/processer/PARK/banor",
+        "karin",
+        {"version": "{map_version}", "lane": "Handläggning", "actor": "back"},
+        ("lane", "actor"),
+        free_text=("lane",),  # a lane nobody has changes nothing, and that is fine
+        writes=False,
+    ),
+    "bpmn_upload": PageForm(
+        "/processer/PARK/bpmn", "karin", {"file": BPMN, "process_id": ""}, ("process_id",)
+    ),
+    "discover": PageForm(
+        "/processer/upptack", "karin", {"case_type": "PARK", "file": EVENT_LOG}, ("case_type",)
+    ),
+    "whatif": PageForm(
+        "/rosa/vad-om",
+        "karin",
+        {"office": "K1", "target-PARK": ""},
+        ("office", "target-PARK"),
+        writes=False,
+    ),
+}
+
+
+def _form_data(form: PageForm, fresh: Objects, field: str, value: str) -> tuple[dict, dict]:
+    """The submission with one field replaced, and the fresh objects its templates named."""
+    made = {}
+
+    def fill(template):
+        if not isinstance(template, str) or "{" not in template:
+            return template
+        name = template[1:-1]
+        made.setdefault(name, fresh.fill(template))
+        return str(made[name])
+
+    data = {name: fill(v) for name, v in form.data.items()}
+    data[field] = value
+    for name, v in list(data.items()):
+        if isinstance(v, bytes):
+            data[name] = (io.BytesIO(v), f"{name}.dat")
+    path = form.path
+    for name in [part.split("}")[0] for part in path.split("{")[1:]]:
+        path = path.replace(f"{{{name}}}", fill(f"{{{name}}}"))
+    return path, data, made
+
+
+def _message_shown(client, response) -> bool:
+    """A refusal says why: a field's message, an error notice, or the error page."""
+    html = response.text
+    if 300 <= response.status_code < 400:
+        html = client.get(response.headers["Location"]).text
+    return any(
+        mark in html for mark in ('class="field-error"', "flash-error", "Felkod", 'role="alert"')
+    )
+
+
+@pytest.mark.parametrize("name", sorted(PAGE_FORMS))
+def test_page_forms_refuse_or_store_hostile_text_safely(app, world, name):
+    form = PAGE_FORMS[name]
+    fresh = Objects(app, world)
+    client = login(app, form.user) if form.user else app.test_client()
+    admin = login(app, "admin")
+    failures = []
+    for field in form.fields:
+        values = HOSTILE if field in form.free_text else {k: HOSTILE[k] for k in FOR_CODES}
+        for label, value in values.items():
+            path, data, made = _form_data(form, fresh, field, value)
+            before = counts(app)
+            response = client.post(path, data=data)
+            where = f"{name}.{field}={label}: {response.status_code}"
+            if response.status_code >= 500:
+                failures.append(f"{where}: server error")
+                continue
+            changed = counts(app) != before
+            if not changed and form.writes and not _message_shown(client, response):
+                failures.append(f"{where}: nothing stored and no message says why")
+            if changed and field not in form.free_text + form.ignored:
+                failures.append(f"{where}: {field} accepted hostile text")
+            if changed and label == "nul":
+                failures.append(f"{where}: a NUL byte was stored")
+            if not changed:
+                continue
+            shown_escaped = False
+            for page in form.shows:
+                page_path = page.format(
+                    **made,
+                    last_message=_last(app, InboxMessage),
+                    last_referral=_last(app, Referral),
+                )
+                html = admin.get(page_path).text
+                shown_escaped |= ESCAPED_SCRIPT in html
+                for raw in RAW_MARKUP:
+                    if raw in html:
+                        failures.append(f"{where}: {page_path} shows {raw!r} unescaped")
+            if label == "script" and field in form.free_text and form.shows and not shown_escaped:
+                failures.append(f"{where}: stored, but none of {form.shows} shows it (escaped)")
+    assert not failures, "\n".join(failures)
+
+
+def _last(app, model):
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.max(model.id)))
+
+
+# --- API inputs --------------------------------------------------------------------
+
+API_HOSTILE = {**HOSTILE, "surrogate": "a\ud800b"}  # JSON can carry a lone surrogate
+
+
+@dataclass(frozen=True)
+class ApiInput:
+    method: str
+    path: str
+    user: str
+    body: dict  # a valid body; each field in `fields` is replaced in turn
+    fields: tuple[str, ...]
+    free_text: tuple[str, ...] = ()
+    read_back: str | None = None  # where the stored text can be read ("{id}": the answer's id)
+
+
+API_INPUTS = {
+    "contact": ApiInput(
+        "POST",
+        "/contacts",
+        "anna",
+        {"office": "K1", "channel": "telefon", "case_type": "PARK", "rosa_level": 5, "note": "Ok"},
+        ("note", "office", "channel", "case_type", "occurred_at", "outcome"),
+        free_text=("note",),
+        read_back="/contacts/{id}",
+    ),
+    "inbox": ApiInput(
+        "POST",
+        "/inbox",
+        "anna",
+        {"channel": "chatt", "body": "Ok", "sender": "Eva", "subject": "Fråga", "office": "K1"},
+        ("body", "sender", "subject", "reply_to", "channel", "office", "received_at"),
+        free_text=("body", "sender", "subject"),
+        read_back="/inbox/{id}",
+    ),
+    "triage": ApiInput(
+        "POST",
+        "/inbox/{message}/triage",
+        "anna",
+        {"case_type": "PARK", "rosa_level": 6},
+        ("case_type", "office"),
+    ),
+    "park": ApiInput(
+        "POST",
+        "/referrals/{claimed}/park",
+        "erik",
+        {"until": "{in_a_week}", "reason": "Ok"},
+        ("reason", "until"),
+        free_text=("reason",),
+        read_back="/referrals/{claimed}",
+    ),
+    "forward": ApiInput(
+        "POST",
+        "/referrals/{claimed}/forward",
+        "erik",
+        {"queue": "SOC", "reason": "Ok"},
+        ("reason", "queue"),
+        free_text=("reason",),
+        read_back="/referrals/{claimed}/events",
+    ),
+    "answer": ApiInput(
+        "POST",
+        "/referrals/{claimed}/answer",
+        "erik",
+        {"answer": "Ok", "callback": True},
+        ("answer",),
+        free_text=("answer",),
+        read_back="/referrals/{claimed}",
+    ),
+    "mandate": ApiInput(
+        "PUT",
+        "/mandates/K1/PARK",
+        "karin",
+        {"max_level": "{other_level}", "reason": "Ok"},
+        ("reason",),
+        free_text=("reason",),
+    ),
+    "decision": ApiInput(
+        "POST",
+        "/rosa/recommendations/{proposal}/decision",
+        "karin",
+        {"decision": "reject", "note": "Ok"},
+        ("note", "decision"),
+        free_text=("note",),
+        read_back="",  # the answer itself holds the note
+    ),
+}
+
+
+def _api_call(app, world, method, path, user, **kwargs):
+    headers = {"Authorization": f"Bearer {world.tokens[user]}", **kwargs.pop("headers", {})}
+    return app.test_client().open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
+
+
+@pytest.mark.parametrize("name", sorted(API_INPUTS))
+def test_api_refuses_or_stores_hostile_text_safely(app, world, name):
+    spec = API_INPUTS[name]
+    fresh = Objects(app, world)
+    failures = []
+    for field in spec.fields:
+        values = API_HOSTILE if field in spec.free_text else {k: API_HOSTILE[k] for k in FOR_CODES}
+        for label, value in values.items():
+            made = {}
+            path = spec.path
+            for part in [p.split("}")[0] for p in path.split("{")[1:]]:
+                made[part] = fresh.fill(f"{{{part}}}")
+                path = path.replace(f"{{{part}}}", str(made[part]))
+            body = {k: fresh.fill(v) if isinstance(v, str) else v for k, v in spec.body.items()}
+            body[field] = value
+            before = counts(app)
+            response = _api_call(app, world, spec.method, path, spec.user, json=body)
+            status = response.status_code
+            where = f"{name}.{field}={label}: {status}"
+            changed = counts(app) != before
+            answer = response.get_json(silent=True)
+            if status >= 500 or not isinstance(answer, dict):
+                failures.append(f"{where}: {response.text[:200]}")
+                continue
+            if status >= 400:
+                if changed:
+                    failures.append(f"{where}: refused, but the database changed")
+                if status == 422 and field not in answer.get("fields", {}):
+                    failures.append(f"{where}: 422 without naming {field}: {answer}")
+                continue
+            if field not in spec.free_text or label in ("nul", "surrogate"):
+                failures.append(f"{where}: {field} accepted {value[:40]!r}")
+                continue
+            if spec.read_back is not None:
+                stored = answer
+                if spec.read_back:
+                    read_path = spec.read_back.format(id=answer.get("id"), **made)
+                    stored = _api_call(app, world, "GET", read_path, "admin").get_json()
+                if not any(value.strip() in leaf for leaf in leaves(stored)):
+                    failures.append(f"{where}: stored text differs from what was sent")
+    assert not failures, "\n".join(failures)
+
+
+def test_process_map_json_with_hostile_names_is_stored_escaped_or_refused(app, world):
+    """Step names, lanes and ids go into an inline SVG and a BPMN file: escaped in both."""
+    admin = login(app, "admin")
+    failures = []
+    for label, value in API_HOSTILE.items():
+        steps = [
+            {"id": f"a{label}", "name": value, "level": 1, "actor": "front", "lane": value},
+            {"id": value[:100] or "b", "name": "Besluta", "lane": "Bak"},
+        ]
+        body = {
+            "name": value,
+            "steps": steps,
+            "flows": [{"from": f"a{label}", "to": steps[1]["id"]}],
+        }
+        before = counts(app)
+        response = _api_call(app, world, "PUT", "/process-maps/PARK", "admin", json=body)
+        where = f"process map {label}: {response.status_code}"
+        if response.status_code != 201:
+            answer = response.get_json(silent=True) or {}
+            if (
+                response.status_code >= 500
+                or response.status_code != 422
+                or not answer.get("fields")
+            ):
+                failures.append(f"{where}: {response.text[:200]}")
+            if counts(app) != before:
+                failures.append(f"{where}: refused, but the database changed")
+            continue
+        if label in ("nul", "surrogate"):
+            failures.append(f"{where}: stored")
+        html = admin.get("/processer/PARK").text
+        for raw in RAW_MARKUP:
+            if raw in html:
+                failures.append(f"{where}: the map's page shows {raw!r} unescaped")
+        bpmn = admin.get("/processer/PARK/bpmn")
+        try:
+            ElementTree.fromstring(bpmn.data)
+        except ElementTree.ParseError as error:
+            failures.append(f"{where}: the BPMN download is not XML ({error})")
+    assert not failures, "\n".join(failures)
+
+
+# --- Query strings, paths and raw bytes --------------------------------------------
+
+# Every filter of every list and overview page, and of the API's reads.
+QUERY_PAGES = {
+    "/disk": ("anna", ("kanal", "office")),
+    "/remisser/": (
+        "admin",
+        ("queue", "status", "case_type", "office", "channel", "overdue", "sort", "page"),
+    ),
+    "/inkorg/": ("anna", ("status",)),
+    "/mandat/": ("anna", ("office",)),
+    "/oversikt/": (
+        "karin",
+        ("from", "to", "office", "organisation", "case_type", "channel", "bucket"),
+    ),
+    "/oversikt/kontakter": (
+        "karin",
+        ("from", "office", "level", "outcome", "weekday", "hour", "before", "repeat"),
+    ),
+    "/oversikt/remisser/lista": ("karin", ("state", "before", "to")),
+    "/oversikt/timmar": ("karin", ("from", "case_type")),
+    "/oversikt/forsta-kontakten": ("karin", ("to", "channel")),
+    "/oversikt/remisser": ("karin", ("organisation",)),
+    "/oversikt/uppdrag": ("karin", ("office", "from")),
+    "/oversikt/export/kontakter.csv": ("karin", ("from", "office", "level")),
+    "/kanaler/": ("karin", ("from", "to")),
+    "/rosa/trappan": ("karin", ("office", "case_type", "from", "to")),
+    "/rosa/rekommendationer": ("karin", ("office",)),
+    "/rosa/vad-om": ("karin", ("office",)),
+    "/processer/PARK": ("karin", ("version", "office", "mandat")),
+    "/api/v1/referrals": ("erik", ("queue", "status", "sort", "page", "per_page")),
+    "/api/v1/inbox": ("anna", ("status",)),
+    "/api/v1/mandates": ("anna", ("office",)),
+    "/api/v1/stats/summary": (
+        "karin",
+        ("from", "to", "office", "organisation", "case_type", "channel"),
+    ),
+    "/api/v1/export/contacts.csv": ("karin", ("from", "office", "channel")),
+    "/api/v1/rosa/staircase": ("karin", ("office", "case_type", "from", "to")),
+    "/api/v1/rosa/recommendations": ("karin", ("office",)),
+    "/api/v1/channels/parity": ("karin", ("from", "to")),
+    "/api/v1/process-maps/PARK": ("karin", ("version",)),
+}
+REFLECTED = '"><script>alert(1)</script><img src=x onerror=alert(1)>'
+
+
+def _get(app, clients, world, user, path, query_string):
+    headers = {}
+    if path.startswith("/api/"):
+        headers["Authorization"] = f"Bearer {world.tokens[user]}"
+        client = clients.setdefault("api", app.test_client())
+    else:
+        client = clients[user]
+    return client.get(path, query_string=query_string, headers=headers)
+
+
+def test_filters_and_query_strings_never_fail_and_never_reflect_markup(app, world):
+    Objects(app, world).referral()  # something for the lists to show
+    _api_call(app, world, "PUT", "/process-maps/PARK", "admin", json=_SMALL_MAP)
+    clients = {user: login(app, user) for user in ("anna", "erik", "karin", "admin")}
+    failures = []
+    before = counts(app)  # after the logins, which are audited
+    for path, (user, params) in QUERY_PAGES.items():
+        # Each parameter on its own, so a refused first one does not hide the next...
+        requests = [(p, {p: REFLECTED}) for p in params]
+        # ...and every parameter at once with the other kinds of hostile text.
+        for label in ("drop", "nul", "ansi", "bidi"):
+            requests.append((label, {p: HOSTILE[label] for p in params}))
+        requests.append(("long", {p: "9" * 5000 for p in params}))
+        requests.append(("bad utf-8", "&".join(f"{p}=%FF%FE%ED%A0%80" for p in params)))
+        for label, query in requests:
+            response = _get(app, clients, world, user, path, query)
+            where = f"GET {path} {label}: {response.status_code}"
+            if response.status_code not in (200, 400, 404, 422):
+                failures.append(where)
+                continue
+            if path.startswith("/api/") and response.status_code >= 400:
+                if not (response.get_json(silent=True) or {}).get("error"):
+                    failures.append(f"{where}: no error message")
+            elif response.mimetype == "text/html":
+                for raw in RAW_MARKUP:
+                    if raw in response.text:
+                        failures.append(f"{where}: shows {raw!r} unescaped")
+    assert not failures, "\n".join(failures)
+    assert counts(app) == before
+
+
+_SMALL_MAP = {
+    "steps": [{"id": "a", "name": "Ta emot", "level": 1}, {"id": "b", "name": "Besluta"}],
+    "flows": [{"from": "a", "to": "b"}],
+}
+
+
+@pytest.mark.parametrize(
+    ("user", "path"),
+    [
+        ("anna", "/disk/arendetyper/%3Cscript%3Ealert(1)%3C%2Fscript%3E"),
+        ("anna", "/disk/arendetyper/%FF%FE"),
+        ("anna", "/disk/arendetyper/%ED%A0%80"),
+        ("karin", "/processer/%3Cscript%3E"),
+        ("karin", "/processer/%FF/bpmn"),
+        ("karin", "/mandat/%FF"),
+        ("karin", "/oversikt/export/%FF.csv"),
+        ("karin", "/rosa/rekommendationer/%FF%00:x/beslut"),
+        ("karin", "/api/v1/process-maps/%FF"),
+        ("karin", "/api/v1/process-maps/a%00b"),
+        ("karin", "/api/v1/mandates/%FF/PARK"),
+        ("karin", "/api/v1/rosa/recommendations/K1%00:PARK/decision"),
+    ],
+)
+def test_hostile_url_paths_are_not_found(app, world, user, path):
+    method = "POST" if path.endswith(("beslut", "decision")) or "/mandates/" in path else "GET"
+    if "/mandates/" in path:
+        method = "PUT"
+    headers = {"Authorization": f"Bearer {world.tokens[user]}"} if "/api/" in path else {}
+    client = app.test_client() if "/api/" in path else login(app, user)
+    before = counts(app)
+    response = client.open(path, method=method, headers=headers, data={}, json=None)
+    assert response.status_code in (400, 404, 405, 422), response.status_code
+    for raw in RAW_MARKUP:
+        assert raw not in response.text
+    assert counts(app) == before
+
+
+@pytest.mark.parametrize(
+    "note",
+    [b"%FF%FE%C3", b"%ED%A0%80", b"\xff\xfe\xc3(", b"\xed\xa0\x80"],
+    ids=["escaped", "escaped-surrogate", "raw", "raw-surrogate"],
+)
+def test_invalid_utf8_in_a_form_is_never_stored_undecodable(app, world, note):
+    """Browsers send UTF-8; other bytes are kept as the text they spell, or refused."""
+    client = login(app, "anna")
+    body = b"channel=besok&case_type=PARK&rosa_level=1&note=" + note
+    response = client.post(
+        "/disk/kontakter", data=body, content_type="application/x-www-form-urlencoded"
+    )
+    if response.status_code == 303:
+        with app.app_context():
+            stored = db.session.scalar(sa.select(Contact.note))
+        stored.encode("utf-8")  # a string every database, page and file can hold
+        assert stored in client.get("/disk").text
+    else:
+        assert response.status_code == 422
+        assert 'class="field-error"' in response.text
+        assert counts(app)[_table_index(Contact)] == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (
+            b'{"office": "K1", "channel": "telefon", "case_type": "PARK", "rosa_level": 1, '
+            b'"note": "\xff\xfe"}',
+            None,
+        ),
+        (b"\xff\xfe{\x00}", None),
+        # A surrogate written in UTF-8 bytes decodes to a lone surrogate: refused by name.
+        (b'{"office": "K1\xed\xa0\x80"}', "office"),
+    ],
+)
+def test_invalid_utf8_json_is_refused(app, world, body, field):
+    response = _api_call(
+        app, world, "POST", "/contacts", "anna", data=body, content_type="application/json"
+    )
+    if field is None:
+        assert response.status_code == 400
+        assert response.get_json()["error"] == "Ogiltig JSON i begäran."
+    else:
+        assert response.status_code == 422
+        assert field in response.get_json()["fields"]
+    assert counts(app)[_table_index(Contact)] == 0
+
+
+def _table_index(model) -> int:
+    return db.metadata.sorted_tables.index(model.__table__)
+
+
+# --- Oversized bodies -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("user", "path", "data"),
+    [
+        ("anna", "/disk/kontakter", {"channel": "besok", "case_type": "PARK", "rosa_level": "1"}),
+        ("anna", "/inkorg/brev", {"sender": "Eva", "subject": "Brev", "received_on": "2026-01-05"}),
+        (None, "/kontakta-oss", {}),
+    ],
+    ids=["counter", "letter", "web-form"],
+)
+@pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
+def test_ten_megabyte_forms_are_refused_with_413(app, world, user, path, data, encoding):
+    client = login(app, user) if user else app.test_client()
+    field = {"/disk/kontakter": "note", "/inkorg/brev": "body", "/kontakta-oss": "question"}[path]
+    data = {**data, field: "x" * TEN_MB}
+    kwargs = {"data": data}
+    if encoding == "multipart":
+        # Encoded here: the test client would spool it to a file it never closes.
+        boundary, body = encode_multipart(MultiDict(data))
+        kwargs = {"data": body, "content_type": f"multipart/form-data; boundary={boundary}"}
+    before = counts(app)
+    response = client.post(path, **kwargs)
+    assert response.status_code == 413
+    assert "Begäran är för stor." in response.text
+    assert counts(app) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "user", "body", "field"),
+    [
+        (
+            "POST",
+            "/contacts",
+            "anna",
+            {"office": "K1", "channel": "besok", "case_type": "PARK", "rosa_level": 1},
+            "note",
+        ),  # fmt: skip
+        ("POST", "/inbox", "anna", {"channel": "chatt"}, "body"),
+        ("PUT", "/mandates/K1/PARK", "karin", {"max_level": 4}, "reason"),
+        (
+            "POST",
+            "/rosa/recommendations/K1:PARK:3:4/decision",
+            "karin",
+            {"decision": "reject"},
+            "note",
+        ),  # fmt: skip
+    ],
+)
+def test_ten_megabyte_json_is_refused_with_413(app, world, method, path, user, body, field):
+    before = counts(app)
+    response = _api_call(app, world, method, path, user, json={**body, field: "x" * TEN_MB})
+    assert response.status_code == 413
+    assert response.get_json() == {"error": "Begäran är för stor.", "fields": {}}
+    assert counts(app) == before
+
+
+def test_the_longest_message_the_api_takes_still_fits(app, world):
+    """100,000 characters that JSON writes as 12 bytes each (\\ud83d\\ude00) are ~1.2 MB."""
+    body = "😀" * 100_000
+    payload = json.dumps({"channel": "chatt", "body": body}).encode()  # ensure_ascii
+    assert len(payload) > 1_000_000
+    response = _api_call(
+        app, world, "POST", "/inbox", "anna", data=payload, content_type="application/json"
+    )
+    assert response.status_code == 201, response.get_json()
+    stored = _api_call(app, world, "GET", f"/inbox/{response.get_json()['id']}", "anna")
+    assert stored.get_json()["body"] == body
+
+
+def test_uploads_may_be_larger_than_forms(app, world):
+    """A process map or event log is a file: it may pass the ordinary body limit."""
+    padding = " " * (3 * 1024 * 1024)
+    payload = json.dumps(_SMALL_MAP).replace("{", "{" + padding, 1).encode()
+    response = _api_call(
+        app, world, "PUT", "/process-maps/PARK", "admin", data=payload,
+        content_type="application/json",
+    )  # fmt: skip
+    assert response.status_code == 201
+    padded = json.dumps({"padding": padding, **_SMALL_MAP}).encode()
+    response = _api_call(app, world, "POST", "/inbox", "anna", data=padded,
+                         content_type="application/json")  # fmt: skip
+    assert response.status_code == 413
+
+
+# --- Exports --------------------------------------------------------------------------
+
+
+def test_exports_carry_no_free_text_and_no_formula(app, world):
+    """Notes never reach a file; a name a spreadsheet would run as a formula is quoted."""
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "anna"))
+        user.username = '=HYPERLINK("http://x","y")'
+        db.session.commit()
+    contact = {"office": "K1", "channel": "telefon", "case_type": "PARK", "rosa_level": 5}
+    note = '=cmd|" /C calc"!A0'
+    assert (
+        _api_call(
+            app, world, "POST", "/contacts", "anna", json={**contact, "note": note}
+        ).status_code
+        == 201
+    )
+    for name in ("contacts.csv", "referrals.csv", "eventlog.csv"):
+        text = _api_call(app, world, "GET", f"/export/{name}", "karin").text
+        assert "calc" not in text, f"{name} holds the note"
+        rows = list(csv.reader(io.StringIO(text)))
+        assert len(rows) >= 2, name
+        for row in rows:
+            for cell in row:
+                assert not cell.startswith(("=", "+", "@", "\t", "\r")), (name, cell)
+    assert "'=HYPERLINK" in _api_call(app, world, "GET", "/export/eventlog.csv", "karin").text
