@@ -124,7 +124,7 @@ def test_manager_maps_a_process_and_sees_the_diagram(rosa_server, page):
         page.locator("#new-minutes").fill("10")
         page.locator("#new-minutes").press("Enter")
         page.locator(".flash", has_text="ny version").wait_for()
-    diagram = page.locator("figure.process-diagram svg")
+    diagram = page.locator("figure.process-diagram > svg")
     assert diagram.get_attribute("role") == "img"
     assert page.locator("#move-analysis").inner_text().count("Kontrollera underlag") == 1
     page.select_option("#mandate-select", "4")
