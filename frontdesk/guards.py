@@ -1,6 +1,6 @@
 """Input no field may hold, refused before any view sees it."""
 
-from flask import Flask, Request, abort, current_app, request
+from flask import Flask, Request, abort, current_app, jsonify, request
 
 MAX_ID = 2**63 - 1
 # Only these take files (BPMN, event logs), up to MAX_CONTENT_LENGTH. Everything else
@@ -47,13 +47,15 @@ def whole_number(text: str | None, low: int, high: int) -> int | None:
     return value if low <= value <= high else None
 
 
-def _has_nul(values) -> bool:
-    return any("\x00" in value for value in values)
-
-
-def _texts(multidict) -> list[str]:
-    """Every name and value of a query string or form."""
-    return [text for pair in multidict.items(multi=True) for text in pair]
+def _nul_places() -> list[str]:
+    """The parameters, path parts, form fields and uploads whose name or text holds a NUL."""
+    pairs = list(request.args.items(multi=True))
+    pairs += [(name, v) for name, v in (request.view_args or {}).items() if isinstance(v, str)]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        pairs += request.form.items(multi=True)
+        # An upload's name ends up in notes like any text.
+        pairs += [(name, f.filename or "") for name, f in request.files.items(multi=True)]
+    return [name.replace("\x00", "\u2400") for name, value in pairs if "\x00" in name + value]
 
 
 def init_app(app: Flask) -> None:
@@ -64,16 +66,13 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_nul_bytes():
         """A NUL byte is never text a person typed; PostgreSQL cannot even store it."""
-        path_values = [v for v in (request.view_args or {}).values() if isinstance(v, str)]
-        if (
-            _has_nul(_texts(request.args))
-            or _has_nul(path_values)
-            or (
-                request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
-                and _has_nul(_texts(request.form))
-            )
-        ):
-            abort(400)
+        places = _nul_places()
+        if not places:
+            return None
+        if request.path.startswith("/api/"):
+            fields = {place: "Får inte innehålla NUL." for place in places}
+            return jsonify(error="Ogiltiga tecken i begäran.", fields=fields), 400
+        abort(400)
 
     @app.before_request
     def refuse_ids_beyond_the_database():

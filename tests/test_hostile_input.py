@@ -801,3 +801,60 @@ def test_exports_carry_no_free_text_and_no_formula(app, world):
             for cell in row:
                 assert not cell.startswith(("=", "+", "@", "\t", "\r")), (name, cell)
     assert "'=HYPERLINK" in _api_call(app, world, "GET", "/export/eventlog.csv", "karin").text
+
+
+@pytest.mark.parametrize(
+    "filename",
+    [
+        b"a\x00b.bpmn",
+        b"\xed\xa0\x80.bpmn",
+        b"\xff\xfe.bpmn",
+        b"<script>alert(1)</script>.bpmn",
+        b"x" * 2000 + b".bpmn",
+    ],  # fmt: skip
+    ids=["nul", "surrogate-bytes", "invalid-utf8", "script", "long"],
+)
+def test_upload_file_names_are_text_like_any_other(app, world, filename):
+    """An upload's name goes into the map's note: refused with NUL, else kept as text or
+    (bytes that are no UTF-8) the upload refused with a message."""
+    client = login(app, "karin")
+    body = (
+        b'--B\r\nContent-Disposition: form-data; name="file"; filename="' + filename + b'"\r\n'
+        b"Content-Type: application/xml\r\n\r\n" + BPMN + b"\r\n--B--\r\n"
+    )
+    before = counts(app)
+    response = client.post(
+        "/processer/PARK/bpmn", data=body, content_type="multipart/form-data; boundary=B"
+    )
+    if b"\x00" in filename:
+        assert response.status_code == 400
+        assert "Felaktig begäran" in response.text
+        assert counts(app) == before
+        return
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    no_raw_markup(page.text, "the map's page")
+    if counts(app) == before:  # bytes that are no UTF-8: the form cannot be read at all
+        assert b"\xff" in filename or b"\xed" in filename
+        assert "flash-error" in page.text
+    else:
+        assert "Kartan är sparad som version" in page.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "field"),
+    [
+        ("GET", "/referrals?queue=TEK%00GATA", "queue"),
+        ("GET", "/stats/summary?from=2026-01-01&office=K%001", "office"),
+        ("GET", "/process-maps/PA%00RK", "code"),
+        ("POST", "/rosa/recommendations/K1%00:PARK:3:4/decision", "proposal_id"),
+        ("PUT", "/mandates/K1/PA%00RK", "case_type_code"),
+    ],
+)
+def test_nul_in_api_parameters_is_refused_by_name(app, world, method, path, field):
+    """PostgreSQL cannot compare text with a NUL in it: it never gets that far."""
+    before = counts(app)
+    response = _api_call(app, world, method, path, "admin", json={})
+    assert response.status_code == 400
+    assert field in response.get_json()["fields"]
+    assert counts(app) == before
