@@ -1,5 +1,6 @@
 """Login: rate limits shared through the database, audit, idle sessions, password hashes."""
 
+import re
 import threading
 import time
 from datetime import timedelta
@@ -178,3 +179,15 @@ def test_production_hashes_passwords_with_scrypt(app, world):
         user.set_password("ett-långt-lösenord")
         assert user.password_hash.startswith("scrypt:")
         assert user.check_password("ett-långt-lösenord")
+
+
+def test_every_polling_list_marks_itself_as_a_background_refresh(client, auth, world):
+    """Otherwise an open page would keep its session alive for ever."""
+    for user, path in (("anna", "/disk"), ("erik", "/remisser/")):
+        auth.login(user)
+        page = client.get(path).text
+        polls = re.findall(r"<[^>]*hx-trigger=\"every[^>]*>", page)
+        assert polls, path
+        for element in polls:
+            assert """hx-headers='{"X-Background-Refresh": "1"}'""" in element, element
+        auth.logout()
