@@ -82,13 +82,10 @@ def _log_request(response):
     elapsed_ms = (time.perf_counter() - started) * 1000 if started is not None else 0.0
     route = request.url_rule.rule if request.url_rule is not None else "-"
     user = getattr(g, "user", None)
+    # The id from the identity map: after the commit, user.id would reload the whole row.
+    user_id = sa.inspect(user).identity[0] if user is not None else "-"
     request_log.info(
-        "%s %s %d %.1fms user=%s",
-        request.method,
-        route,
-        response.status_code,
-        elapsed_ms,
-        user.id if user is not None else "-",
+        "%s %s %d %.1fms user=%s", request.method, route, response.status_code, elapsed_ms, user_id
     )
     return response
 
