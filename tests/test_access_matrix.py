@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from werkzeug.exceptions import MethodNotAllowed
 
 from frontdesk.extensions import db
-from frontdesk.models import Organisation, RecommendationDecision, User
+from frontdesk.models import MandateChange, Organisation, RecommendationDecision, User
 from frontdesk.timeutil import local_today
 from tests.conftest import PASSWORD, make_app
 
@@ -491,7 +491,15 @@ class Objects:
         """K1:PARK:3:4, open: level-4 contacts above the mandate of 3, no decision yet."""
         self.call("POST", "/contacts", "anna", json={**CONTACT, "rosa_level": 4})
         key = "K1:PARK:3:4"
-        with self.app.app_context():
+        with self.app.app_context():  # earlier decisions on it forgotten, so it is open again
+            decided = sa.select(RecommendationDecision.id).where(
+                RecommendationDecision.proposal_key == key
+            )
+            db.session.execute(
+                sa.update(MandateChange)
+                .where(MandateChange.recommendation_id.in_(decided))
+                .values(recommendation_id=None)
+            )
             db.session.execute(
                 sa.delete(RecommendationDecision).where(RecommendationDecision.proposal_key == key)
             )

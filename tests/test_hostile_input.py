@@ -12,16 +12,23 @@ Property-based tests (hypothesis) throw arbitrary JSON at the API's inputs.
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from xml.etree import ElementTree
 
 import pytest
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import encode_multipart
 
 from frontdesk.extensions import db
 from frontdesk.models import Contact, InboxMessage, Referral, User
+from frontdesk.timeutil import local_today
+from kanaler import mask_personnummer, parse_channel
 from tests.conftest import PASSWORD, _empty_postgres, make_app
 from tests.test_access_matrix import Objects
 
@@ -858,3 +865,374 @@ def test_nul_in_api_parameters_is_refused_by_name(app, world, method, path, fiel
     assert response.status_code == 400
     assert field in response.get_json()["fields"]
     assert counts(app) == before
+
+
+# --- Property-based: arbitrary JSON for every field of the API's inputs ---------------
+#
+# Each field is drawn either from values the API must take or from anything JSON can
+# hold that it must refuse; the test knows which, so a 201 for refusable input fails it,
+# and so does a refusal of valid input. The app and its data live across the examples
+# of a test (hypothesis calls the test body many times under one fixture).
+
+LONG_DIGITS = "9" * 5000
+ANY_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30)
+    | st.sampled_from(["a\ud800", "\x00", SCRIPT, "' OR 1=1 --", LONG_DIGITS]),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+PROPERTIES = settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+MISSING = object()  # the field is left out of the body
+
+
+def field(valid, invalid=ANY_JSON, *, is_valid=lambda value: False, optional=False):
+    """(value, valid?) pairs: a value of `valid`, or one of `invalid` the oracle refuses."""
+    good = valid.map(lambda value: (value, True))
+    bad = invalid.filter(lambda value: not is_valid(value)).map(lambda value: (value, False))
+    absent = st.just((MISSING, optional))
+    # Mostly valid, so that whole bodies of valid fields come up often enough to be checked.
+    return st.integers(0, 11).flatmap(lambda n: bad if n == 0 else absent if n == 1 else good)
+
+
+def _blank(value) -> bool:
+    return isinstance(value, str) and not value.strip()
+
+
+def _clean_text(value, limit):
+    return (
+        isinstance(value, str)
+        and bool(value.strip())
+        and len(value) <= limit
+        and "\x00" not in value
+        and not any("\ud800" <= c <= "\udfff" for c in value)
+    )
+
+
+def refused_fields(fields: dict) -> str:
+    return repr({name: value for name, (value, ok) in fields.items() if not ok})
+
+
+def body_of(fields: dict) -> tuple[dict, bool]:
+    body = {name: value for name, (value, _) in fields.items() if value is not MISSING}
+    valid = all(ok for _, ok in fields.values())
+    event("valid body" if valid else "invalid body")
+    return body, valid
+
+
+CONTACT_FIELDS = st.fixed_dictionaries(
+    {
+        "office": field(
+            st.sampled_from(["K1", "k1", " K1 "]),
+            is_valid=lambda v: isinstance(v, str) and v.strip().upper() == "K1",
+        ),
+        "channel": field(
+            st.sampled_from(["besok", "besök", "telefon", "e-post", "brev", "webb", "chatt"]),
+            is_valid=lambda v: isinstance(v, str) and parse_channel(v) is not None,
+        ),
+        "case_type": field(
+            st.sampled_from(["PARK", "park", "EKB", "FKBARN", "Parkeringstillstånd"]),
+            is_valid=lambda v: (
+                isinstance(v, str) and v.strip().upper() in ("PARK", "EKB", "FKBARN")
+            ),
+        ),
+        "rosa_level": field(
+            st.integers(1, 8),
+            is_valid=lambda v: type(v) is int and 1 <= v <= 8,
+        ),
+        "note": field(
+            st.text(max_size=300).filter(lambda v: "\x00" not in v),
+            is_valid=lambda v: v is None or (isinstance(v, str) and _clean_text(v + "x", 2000)),
+            optional=True,
+        ),
+        "duration_seconds": field(
+            st.integers(0, 8 * 3600),
+            is_valid=lambda v: v is None or (type(v) is int and 0 <= v <= 8 * 3600),
+            optional=True,
+        ),
+        "outcome": field(
+            st.sampled_from(["kopplat", None]),
+            is_valid=lambda v: v in ("kopplat", None) or _blank(v),
+            optional=True,
+        ),
+        "repeat": field(
+            st.booleans(), is_valid=lambda v: v is None or type(v) is bool, optional=True
+        ),
+        "occurred_at": field(
+            st.datetimes(datetime(2001, 1, 1), datetime(2025, 12, 31)).map(datetime.isoformat),
+            st.text(max_size=25) | st.integers(),
+            is_valid=lambda v: v is None or _blank(v),  # blank counts as not given
+            optional=True,
+        ),
+    }
+)
+
+
+@PROPERTIES
+@given(fields=CONTACT_FIELDS)
+def test_property_contacts(app, world, fields):
+    body, valid = body_of(fields)
+    response = _api_call(app, world, "POST", "/contacts", "anna", json=body)
+    assert response.status_code in (201, 400, 422), response.text
+    if not valid:
+        assert response.status_code != 201, refused_fields(fields)
+        if response.status_code == 422:
+            named = {re.split(r"[.\[]", name)[0] for name in response.get_json()["fields"]}
+            assert named and named <= set(body) | REQUIRED_CONTACT, response.get_json()
+        return
+    assert response.status_code == 201, (body, response.get_json())
+    stored = _api_call(app, world, "GET", response.headers["Location"][7:], "anna").get_json()
+    assert stored["office"] == "K1"
+    assert stored["rosa_level"] == body["rosa_level"]
+    assert stored["case_type"] == ("PARK" if body["case_type"] == "Parkeringstillstånd"
+                                   else body["case_type"].strip().upper())  # fmt: skip
+    assert stored["channel"] == parse_channel(body["channel"])
+    assert stored["note"] == mask_personnummer(body.get("note") or "")
+    assert stored["duration_seconds"] == body.get("duration_seconds")
+    assert stored["repeat"] is bool(body.get("repeat"))
+
+
+REQUIRED_CONTACT = {"office", "channel", "case_type", "rosa_level"}
+
+
+def _is_email(value) -> bool:
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+INBOX_FIELDS = st.fixed_dictionaries(
+    {
+        "channel": field(
+            st.sampled_from(["epost", "brev", "webb", "chatt"]),
+            is_valid=lambda v: v in ("epost", "brev", "webb", "chatt"),
+        ),
+        "body": field(
+            st.text(min_size=1, max_size=300).filter(lambda v: _clean_text(v, 100_000)),
+            is_valid=lambda v: _clean_text(v, 100_000),
+        ),
+        "sender": field(
+            st.text(max_size=50).filter(lambda v: "\x00" not in v),
+            is_valid=lambda v: v is None or (isinstance(v, str) and _clean_text(v + "x", 320)),
+            optional=True,
+        ),
+        "subject": field(
+            st.text(max_size=50).filter(lambda v: "\x00" not in v),
+            is_valid=lambda v: v is None or (isinstance(v, str) and _clean_text(v + "x", 500)),
+            optional=True,
+        ),
+        "reply_to": field(
+            st.sampled_from(["eva@example.se", "", None]),
+            is_valid=lambda v: v in ("", None) or (_clean_text(v, 320) and _is_email(v.strip())),
+            optional=True,
+        ),
+        "office": field(
+            st.sampled_from(["K1", None]), is_valid=lambda v: v in ("K1", None), optional=True
+        ),  # fmt: skip
+        "received_at": field(
+            st.datetimes(datetime(2001, 1, 1), datetime(2025, 12, 31)).map(datetime.isoformat),
+            st.text(max_size=25) | st.integers(),
+            is_valid=lambda v: v is None,
+            optional=True,
+        ),
+    }
+)
+
+
+@PROPERTIES
+@given(fields=INBOX_FIELDS)
+def test_property_inbox_messages(app, world, fields):
+    body, valid = body_of(fields)
+    response = _api_call(app, world, "POST", "/inbox", "anna", json=body)
+    assert response.status_code in (201, 400, 422), response.text
+    if not valid:
+        assert response.status_code != 201, body
+        return
+    assert response.status_code == 201, (body, response.get_json())
+    stored = _api_call(app, world, "GET", response.headers["Location"][7:], "anna").get_json()
+    assert (stored["channel"], stored["office"]) == (body["channel"], "K1")
+    for name in ("body", "sender", "subject"):
+        assert stored[name] == mask_personnummer((body.get(name) or "").strip()), name
+
+
+REFERRAL_ACTIONS = {
+    "answer": st.fixed_dictionaries(
+        {
+            "answer": field(
+                st.text(min_size=1, max_size=200).filter(lambda v: _clean_text(v, 5000)),
+                is_valid=lambda v: _clean_text(v, 5000),
+            ),
+            "callback": field(st.booleans(), is_valid=lambda v: type(v) is bool),
+        }
+    ),
+    "park": st.fixed_dictionaries(
+        {
+            "until": field(
+                st.integers(1, 365).map(lambda d: (local_today() + timedelta(days=d)).isoformat()),
+                st.integers(-400, 0).map(lambda d: (local_today() + timedelta(days=d)).isoformat())
+                | ANY_JSON,
+            ),
+            "reason": field(
+                st.text(min_size=1, max_size=100).filter(lambda v: _clean_text(v, 500)),
+                is_valid=lambda v: _clean_text(v, 500),
+            ),
+        }
+    ),
+    "forward": st.fixed_dictionaries(
+        {
+            "queue": field(st.sampled_from(["SOC", "FK"]), is_valid=lambda v: v in ("SOC", "FK")),
+            "reason": field(
+                st.text(min_size=1, max_size=100).filter(lambda v: _clean_text(v, 500)),
+                is_valid=lambda v: _clean_text(v, 500),
+            ),
+        }
+    ),
+}
+
+
+@pytest.mark.parametrize("action", sorted(REFERRAL_ACTIONS))
+def test_property_referral_actions(app, world, action):
+    fresh = Objects(app, world)
+
+    @PROPERTIES
+    @given(fields=REFERRAL_ACTIONS[action])
+    def check(fields):
+        body, valid = body_of(fields)
+        referral_id = fresh.claimed()
+        path = f"/referrals/{referral_id}/{action}"
+        response = _api_call(app, world, "POST", path, "erik", json=body)
+        assert response.status_code in (200, 400, 422), response.text
+        stored = _api_call(app, world, "GET", f"/referrals/{referral_id}", "admin").get_json()
+        if not valid:
+            assert response.status_code != 200, body
+            assert stored["status"] == "pagar"
+            return
+        assert response.status_code == 200, (body, response.get_json())
+        if action == "answer":
+            expected = "aterford" if body["callback"] else "avslutad"
+            assert (stored["status"], stored["answer"]) == (expected, body["answer"].strip())
+        elif action == "park":
+            assert (stored["status"], stored["parked_until"]) == ("vantar", body["until"])
+            assert stored["park_reason"] == body["reason"].strip()
+        else:
+            assert (stored["status"], stored["queue"]) == ("ny", body["queue"])
+
+    check()
+
+
+@PROPERTIES
+@given(
+    fields=st.fixed_dictionaries(
+        {
+            "max_level": field(
+                st.integers(1, 8), is_valid=lambda v: type(v) is int and 1 <= v <= 8
+            ),
+            "reason": field(
+                st.text(min_size=1, max_size=100).filter(lambda v: _clean_text(v, 500)),
+                is_valid=lambda v: _clean_text(v, 500),
+            ),
+        }
+    )
+)
+def test_property_mandates(app, world, fields):
+    body, valid = body_of(fields)
+    before = _mandate(app, world)
+    response = _api_call(app, world, "PUT", "/mandates/K1/PARK", "karin", json=body)
+    assert response.status_code in (200, 400, 422), response.text
+    if not valid:
+        assert response.status_code != 200, body
+        assert _mandate(app, world) == before
+        return
+    assert response.status_code == 200, (body, response.get_json())
+    assert response.get_json()["changed"] is (body["max_level"] != before)
+    assert _mandate(app, world) == body["max_level"]
+
+
+def _mandate(app, world) -> int:
+    mandates = _api_call(app, world, "GET", "/mandates?office=K1", "anna").get_json()["mandates"]
+    return next(m["max_level"] for m in mandates if m["case_type"] == "PARK")
+
+
+def test_property_recommendation_decisions(app, world):
+    fresh = Objects(app, world)
+
+    @PROPERTIES
+    @given(
+        fields=st.fixed_dictionaries(
+            {
+                "decision": field(
+                    st.sampled_from(["approve", "reject"]),
+                    is_valid=lambda v: v in ("approve", "reject"),
+                ),
+                "note": field(
+                    st.text(min_size=1, max_size=100).filter(lambda v: _clean_text(v, 1000)),
+                    is_valid=lambda v: _clean_text(v, 1000) and len(v.strip()) <= 1000,
+                ),
+            }
+        )
+    )
+    def check(fields):
+        body, valid = body_of(fields)
+        # An open proposal K1:PARK:3:4 each time: the mandate back at 3, no decision kept.
+        reset = {"max_level": 3, "reason": "Tillbaka till utgångsläget."}
+        assert (
+            _api_call(app, world, "PUT", "/mandates/K1/PARK", "admin", json=reset).status_code
+            == 200
+        )
+        key = fresh.proposal()
+        path = f"/rosa/recommendations/{key}/decision"
+        response = _api_call(app, world, "POST", path, "karin", json=body)
+        assert response.status_code in (201, 400, 422), response.text
+        if not valid:
+            assert response.status_code != 201, body
+            assert _mandate(app, world) == 3
+            return
+        assert response.status_code == 201, (body, response.get_json())
+        decided = response.get_json()
+        assert (decided["decision"], decided["note"]) == (body["decision"], body["note"].strip())
+        assert _mandate(app, world) == (4 if body["decision"] == "approve" else 3)
+
+    check()
+
+
+STATS_PARAMS = st.fixed_dictionaries(
+    {},
+    optional={
+        "from": st.dates(date(1990, 1, 1), date(2030, 12, 31)).map(date.isoformat)
+        | st.text(max_size=12),
+        "to": st.dates(date(1990, 1, 1), date(2030, 12, 31)).map(date.isoformat)
+        | st.text(max_size=12),
+        "office": st.sampled_from(["K1", "K2", "K9"]) | st.text(max_size=5),
+        "organisation": st.sampled_from(["TEK", "SOC", "X"]) | st.text(max_size=5),
+        "case_type": st.sampled_from(["PARK", "EKB", "NEJ"]) | st.text(max_size=5),
+        "channel": st.sampled_from(["besok", "telefon", "fax"]) | st.text(max_size=5),
+    },
+).map(lambda params: {k: v.replace("\x00", "") for k, v in params.items()})
+
+
+@PROPERTIES
+@given(params=STATS_PARAMS)
+def test_property_stats_filters(app, world, params):
+    """Any filter values: 200 with the period asked for, or 422 naming a filter that was sent."""
+    response = _api_call(app, world, "GET", "/stats/summary", "karin", query_string=params)
+    assert response.status_code in (200, 422), response.text
+    answer = response.get_json()
+    if response.status_code == 422:
+        assert answer["fields"] and set(answer["fields"]) <= set(params), (params, answer)
+        return
+    for name in ("from", "to"):
+        if params.get(name):
+            assert answer[name] == params[name]
+    assert answer["contacts"] == sum(answer["by_channel"].values())
