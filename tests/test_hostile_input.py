@@ -335,6 +335,34 @@ def test_page_forms_refuse_or_store_hostile_text_safely(app, world, name):
     assert not failures, "\n".join(failures)
 
 
+# Text a form cannot do without: blanks alone (spaces, a tab, a no-break space) are none.
+REQUIRED_TEXT = {
+    "letter": ("sender", "subject", "body"),
+    "web_form": ("question",),
+    "reply": ("reply",),
+    "answer": ("answer",),
+    "park": ("reason",),
+    "forward": ("reason",),
+    "mandate": ("reason",),
+    "decision": ("note",),
+    "process_step_add": ("name",),
+    "process_step_change": ("name",),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REQUIRED_TEXT))
+def test_blank_required_text_is_refused_with_a_message(app, world, name):
+    form = PAGE_FORMS[name]
+    fresh = Objects(app, world)
+    client = login(app, form.user) if form.user else app.test_client()
+    for field in REQUIRED_TEXT[name]:
+        path, data, _ = _form_data(form, fresh, field, " \t\u00a0 ")
+        before = counts(app)
+        response = client.post(path, data=data)
+        assert counts(app) == before, f"{name}.{field}: blanks were stored"
+        assert response.status_code < 500 and _message_shown(client, response), f"{name}.{field}"
+
+
 def _last(app, model):
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.max(model.id)))

@@ -3,7 +3,15 @@
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from frontdesk.counter.forms import find_case_type
 from frontdesk.extensions import db
@@ -71,18 +79,19 @@ class LetterForm(FlaskForm):
     class Meta:
         locales = ["sv_SE", "sv"]
 
+    # DataRequired after the strip: blanks alone count as missing.
     sender = StringField(
         "Avsändare",
         filters=[_strip],
-        validators=[InputRequired("Ange avsändaren."), Length(max=SENDER_MAX)],
+        validators=[DataRequired("Ange avsändaren."), Length(max=SENDER_MAX)],
     )
     subject = StringField(
-        "Ämne", filters=[_strip], validators=[InputRequired("Ange ämnet."), Length(max=SUBJECT_MAX)]
+        "Ämne", filters=[_strip], validators=[DataRequired("Ange ämnet."), Length(max=SUBJECT_MAX)]
     )
     body = TextAreaField(
         "Innehåll (sammanfattning eller avskrift)",
         filters=[_strip],
-        validators=[InputRequired("Skriv brevets innehåll."), Length(max=20_000)],
+        validators=[DataRequired("Skriv brevets innehåll."), Length(max=20_000)],
     )
     received_on = DateField(
         "Inkom", validators=[InputRequired("Ange när brevet kom in.")], format="%Y-%m-%d"
@@ -99,7 +108,7 @@ class WebForm(FlaskForm):
         "Din fråga",
         filters=[_strip],
         validators=[
-            InputRequired("Skriv din fråga."),
+            DataRequired("Skriv din fråga."),
             Length(max=QUESTION_MAX, message=f"Frågan får vara högst {QUESTION_MAX} tecken."),
         ],
     )

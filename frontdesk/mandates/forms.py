@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 
 class MandateForm(FlaskForm):
@@ -13,8 +13,9 @@ class MandateForm(FlaskForm):
     )
     reason = StringField(
         "Motivering",
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
-            InputRequired("Skriv varför mandatet ändras."),
+            DataRequired("Skriv varför mandatet ändras."),  # blanks alone count as missing
             Length(max=500, message="Högst 500 tecken."),
         ],
     )

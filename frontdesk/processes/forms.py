@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import FloatField, HiddenField, IntegerField, StringField
-from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 LEVEL_CHOICES = [("", "okänd")] + [(str(n), str(n)) for n in range(1, 9)]
 ACTOR_CHOICES = [("", "ej angiven"), ("front", "Främre ledet"), ("back", "Bakre ledet")]
@@ -23,8 +23,9 @@ class StepForm(_Base):
     after = HiddenField()
     name = StringField(
         "Namn",
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
-            InputRequired("Ge steget ett namn."),
+            DataRequired("Ge steget ett namn."),  # blanks alone count as missing
             Length(max=200, message="Högst 200 tecken."),
         ],
     )
