@@ -153,9 +153,11 @@ def _operation(
         "tags": [tag],
         "summary": summary,
         "description": text,
-        # Any request may carry a NUL byte in a query value, which is refused with 400.
+        # Any request may carry a NUL byte in a query or path value, which is refused with 400.
         "responses": {**_errors(400), **responses, **_errors(401)},
     }
+    if body is not None:  # a body over the limit is refused before it is read
+        operation["responses"] = {**operation["responses"], **_errors(413)}
     if parameters:
         operation["parameters"] = parameters
     if body is not None:
@@ -169,7 +171,7 @@ ERROR_RESPONSES = {
     400: (
         "BadRequest",
         "Malformed JSON, a body that is not a JSON object, a bad query or header value, "
-        "or a NUL byte in a query or form value.",
+        "or a NUL byte in a query, path or form value (`fields` names where).",
     ),
     401: ("Unauthorized", "No bearer token, or an unknown or revoked one."),
     403: ("Forbidden", "The caller's role may not do this."),
@@ -180,9 +182,17 @@ ERROR_RESPONSES = {
         "If-Match names an older version: someone changed the referral since "
         "(`fields.version` is the current one).",
     ),
-    413: ("PayloadTooLarge", "The body is larger than the server takes."),
+    413: (
+        "PayloadTooLarge",
+        "The body is larger than the operation takes: 2 MB, or 32 MB for BPMN files and "
+        "event logs.",
+    ),
     415: ("UnsupportedMediaType", "The body's Content-Type is not one this operation reads."),
-    422: ("Unprocessable", "A field is wrong, missing or unknown; `fields` names each one."),
+    422: (
+        "Unprocessable",
+        "A field is wrong, missing or unknown, or holds text no database can store (a NUL "
+        "byte, a lone surrogate); `fields` names each one.",
+    ),
 }
 
 ERROR = _object(
