@@ -1,8 +1,8 @@
 """Error pages in Swedish, and JSON errors under /api/."""
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from frontdesk.extensions import db
 
@@ -35,8 +35,15 @@ def init_app(app: Flask) -> None:
         code = error.code or 500
         message = MESSAGES.get(code, error.description)
         if _wants_json():
-            return jsonify(error=message, fields={}), code
-        return render_template("error.html", code=code, message=message), code
+            response = make_response(jsonify(error=message, fields={}), code)
+        else:
+            response = make_response(
+                render_template("error.html", code=code, message=message), code
+            )
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            # RFC 9110: a 405 says which methods the resource does take.
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
 
     @app.errorhandler(500)
     def server_error(error):

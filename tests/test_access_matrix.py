@@ -630,7 +630,8 @@ def test_every_route_is_in_the_matrix(app):
 
 
 def test_other_methods_are_405_for_everyone(app, world):
-    """A method a route does not take is 405 for every caller, before any role is looked at."""
+    """A method a route does not take is 405 for every caller, before any role is looked at,
+    and the answer says which methods it does take (Allow, as RFC 9110 asks)."""
     clients = logged_in_clients(app)
     adapter = app.url_map.bind("localhost")
     before = snapshot(app)
@@ -653,9 +654,12 @@ def test_other_methods_are_405_for_everyone(app, world):
                 headers = {}
                 if path.startswith("/api/") and caller != "anonymous":
                     headers["Authorization"] = f"Bearer {world.tokens[caller]}"
-                status = clients[caller].open(path, method=method, headers=headers).status_code
-                if status != 405:
-                    failures.append(f"{caller} {method} {path}: {status}")
+                response = clients[caller].open(path, method=method, headers=headers)
+                allowed = set(response.headers.get("Allow", "").replace(" ", "").split(","))
+                if response.status_code != 405:
+                    failures.append(f"{caller} {method} {path}: {response.status_code}")
+                elif not rule.methods - {"HEAD", "OPTIONS"} <= allowed:
+                    failures.append(f"{caller} {method} {path}: Allow is {allowed}")
     assert not failures, "\n".join(failures)
     assert snapshot(app) == before
 

@@ -33,6 +33,7 @@ CHECKS = [
     "content_type_conformance",
     "response_headers_conformance",
     "response_schema_conformance",
+    "unsupported_method",
 ]
 # Who sends the generated requests (see _users): the back-office actions are the handlers',
 # the managers' operations are sent again as a chef, the others as a guide.
