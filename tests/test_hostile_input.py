@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 import pytest
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import encode_multipart
@@ -132,7 +132,7 @@ PAGE_FORMS = {
         {"channel": "besok", "case_type": "PARK", "rosa_level": "5", "note": "Ok"},
         ("note", "case_type", "channel", "rosa_level", "duration_minutes", "outcome"),
         free_text=("note",),
-        shows=("/disk", "/remisser/{last_referral}"),
+        shows=("/disk", "/remisser/{last_referral}", "/oversikt/kontakter"),
     ),
     "correction": PageForm(
         "/disk/kontakter/{contact}/andra",
@@ -1252,6 +1252,8 @@ STATS_PARAMS = st.fixed_dictionaries(
 
 @PROPERTIES
 @given(params=STATS_PARAMS)
+@example(params={"from": "2099-01-01"})  # after the default end: the message names `from`
+@example(params={"to": "9998-01-01"})  # ten years past the default start: names `to`
 def test_property_stats_filters(app, world, params):
     """Any filter values: 200 with the period asked for, or 422 naming a filter that was sent."""
     response = _api_call(app, world, "GET", "/stats/summary", "karin", query_string=params)

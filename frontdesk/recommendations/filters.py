@@ -50,10 +50,13 @@ def read_filters(args, default_months: int) -> Filters:
     first = _date(args["from"], "from", errors) if args.get("from") else default.first
     last = _date(args["to"], "to", errors) if args.get("to") else default.last
     if first and last:
-        if first > last:
+        # The message goes with a date that was given, not with a default the user never saw.
+        if first > last and args.get("to"):
             errors["to"] = "Slutdatum måste vara samma dag som startdatum eller senare."
+        elif first > last:
+            errors["from"] = f"Startdatum får inte ligga efter {last.isoformat()}."
         elif (last - first).days > MAX_PERIOD_DAYS:
-            errors["from"] = "Perioden får vara högst tio år."
+            errors["from" if args.get("from") else "to"] = "Perioden får vara högst tio år."
     office = case_type = None
     if args.get("office"):
         office = db.session.scalar(sa.select(Office).where(Office.code == args["office"]))
