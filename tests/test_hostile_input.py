@@ -505,6 +505,26 @@ def test_api_refuses_or_stores_hostile_text_safely(app, world, name):
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.parametrize("name", sorted(API_INPUTS))
+def test_api_text_fields_take_only_text(app, world, name):
+    """true, 1, [] or {} where text belongs is refused by name, never turned into text."""
+    spec = API_INPUTS[name]
+    fresh = Objects(app, world)
+    for field in spec.fields:
+        for value in (True, False, 1, 2.5, [], ["x"], {}, {"x": 1}):
+            path = spec.path
+            for part in [p.split("}")[0] for p in path.split("{")[1:]]:
+                path = path.replace(f"{{{part}}}", str(fresh.fill(f"{{{part}}}")))
+            body = {k: fresh.fill(v) if isinstance(v, str) else v for k, v in spec.body.items()}
+            body[field] = value
+            before = counts(app)
+            response = _api_call(app, world, spec.method, path, spec.user, json=body)
+            where = f"{name}.{field}={value!r}: {response.status_code}"
+            assert response.status_code == 422, where
+            assert field in response.get_json()["fields"], where
+            assert counts(app) == before, where
+
+
 def test_process_map_json_with_hostile_names_is_stored_escaped_or_refused(app, world):
     """Step names, lanes and ids go into an inline SVG and a BPMN file: escaped in both."""
     admin = login(app, "admin")

@@ -7,6 +7,7 @@ with the referral's current status.
 
 from flask import g, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField
 
 from frontdesk.api import bp
 from frontdesk.api.auth import require_role
@@ -138,16 +139,23 @@ def referral_events(referral_id: int):
     )
 
 
+def _is_boolean(form_class, name: str) -> bool:
+    return getattr(getattr(form_class, name, None), "field_class", None) is BooleanField
+
+
 def _form(form_class, payload: dict):
+    """The page's form filled from JSON: true/false only for its check boxes, text elsewhere."""
     formdata = MultiDict()
     for key, value in payload.items():
-        if isinstance(value, bool):
+        boolean = _is_boolean(form_class, key)
+        if boolean and isinstance(value, bool):
             if value:
                 formdata[key] = "y"
-        elif isinstance(value, str):
+        elif not boolean and isinstance(value, str):
             formdata[key] = value
         elif value is not None:
-            raise ApiError(422, "Fel typ.", {key: "Ska vara en sträng."})
+            expected = "Ska vara true eller false." if boolean else "Ska vara en sträng."
+            raise ApiError(422, "Fel typ.", {key: expected})
     form = form_class(formdata=formdata, meta={"csrf": False})
     if not form.validate():
         raise ApiError(422, "Uppgifterna kunde inte tas emot.", form_errors(form))
