@@ -13,6 +13,7 @@ before the commit, a half-written transaction, or a database the app cannot
 open again after a crash.)
 """
 
+import http.client
 import threading
 from collections import Counter
 
@@ -49,7 +50,9 @@ class Load:
             body = {**CONTACT, "rosa_level": 5 if sequence % 2 else 2, "note": marker}
             try:
                 status, answer = call("POST", f"{self.base}/api/v1/contacts", self.token, body)
-            except OSError:
+            except (OSError, http.client.HTTPException, ValueError):
+                # The server died before, during or after the answer (a refused connection,
+                # a cut-off status line or body): whether it was stored is unknown.
                 with self.lock:
                     self.unknown.append(marker)
                 return
