@@ -76,7 +76,14 @@ PASSWORD = "losenord-123"
 
 
 def _migrated(url: str) -> None:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test", "TESTING": True})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "test",
+            "TESTING": True,
+            "REQUEST_LOG": False,
+        }
+    )
     with app.app_context():
         upgrade()
         db.engine.dispose()
