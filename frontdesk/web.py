@@ -7,12 +7,15 @@ same-origin, not no-referrer: Flask-WTF checks the Referer of form posts over
 HTTPS and would refuse every form without it.
 """
 
+import hashlib
+import hmac
+import ipaddress
 import logging
 import sys
 import time
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, g, jsonify, request
+from flask import Blueprint, Flask, current_app, g, jsonify, request
 
 from frontdesk.extensions import db
 
@@ -51,6 +54,25 @@ def healthz():
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+def client_address_hash(purpose: str) -> str:
+    """A salted hash of the client's address: enough to limit a rate, not to trace anyone.
+
+    The purpose goes into the hash, so the web form's and the login's counts cannot be
+    matched with each other. An IPv6 client is counted by its /64, the block one
+    household or device gets. Behind a reverse proxy, PROXY_FIX_X_FOR makes remote_addr
+    the client's address.
+    """
+    address = request.remote_addr or ""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        parsed = None
+    if parsed is not None and parsed.version == 6:
+        address = str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"{purpose}:{address}".encode(), hashlib.sha256).hexdigest()
 
 
 def _set_security_headers(response):

@@ -15,19 +15,17 @@ not the address's: one valid account must not reset the count for guessing
 others from the same place.
 """
 
-import hashlib
-import hmac
-import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from frontdesk.extensions import db
 from frontdesk.models import LoginThrottle
 from frontdesk.timeutil import utcnow
+from frontdesk.web import client_address_hash
 
 _TABLE = LoginThrottle.__table__
 # Counters whose window ended this long ago are deleted as logins come in.
@@ -51,21 +49,7 @@ class LoginLimits:
 
 
 def client_address_key() -> str:
-    """The client's address as a salted hash: enough to count attempts, not to trace anyone.
-
-    An IPv6 client counts by its /64, the block one household or device gets.
-    Behind a reverse proxy, PROXY_FIX_X_FOR makes remote_addr the client's address.
-    """
-    address = request.remote_addr or ""
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        parsed = None
-    if parsed is not None and parsed.version == 6:
-        address = str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-    secret = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(secret, b"login:" + address.encode(), hashlib.sha256).hexdigest()
-    return "address:" + digest[:40]
+    return "address:" + client_address_hash("login")[:40]
 
 
 def account_key(username: str) -> str:

@@ -1,8 +1,5 @@
 """Inbox pages for guides, and the public web form where citizens ask a question."""
 
-import hashlib
-import ipaddress
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -37,6 +34,7 @@ from frontdesk.inbox.operations import (
 from frontdesk.models import CaseType, InboxMessage, Office
 from frontdesk.models.inbox import INBOX_STATUSES
 from frontdesk.timeutil import local_today
+from frontdesk.web import client_address_hash
 from kanaler import channel_label
 from rosa import LEVELS
 
@@ -225,22 +223,6 @@ def _topics() -> list[str]:
     return [c for c in rows if c] + ["Annat"]
 
 
-def _source_hash() -> str:
-    """A salted hash of the client's address: enough to limit the rate, not to trace anyone.
-
-    An IPv6 client is counted by its /64, the block one household or device gets.
-    Behind a reverse proxy, PROXY_FIX_X_FOR makes remote_addr the client's address.
-    """
-    address = request.remote_addr or ""
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        parsed = None
-    if parsed is not None and parsed.version == 6:
-        address = str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-    return hashlib.sha256((current_app.config["SECRET_KEY"] + address).encode()).hexdigest()
-
-
 def _public_office() -> Office | None:
     code = current_app.config.get("PUBLIC_FORM_OFFICE")
     query = sa.select(Office).order_by(Office.code)
@@ -271,7 +253,7 @@ def contact_form():
             form.question.data,
             form.email.data or "",
             form.topic.data if form.topic.data in topics else "",
-            _source_hash(),
+            client_address_hash("web-form"),
             current_app.config.get("WEB_FORM_LIMIT_PER_HOUR", 5),
         )
     except TooManyQuestions:
