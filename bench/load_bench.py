@@ -30,14 +30,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
-from api_latency import BIN, ROOT, flask, free_port
+from api_latency import BIN, ROOT, flask, free_port, wait_for
 
 APP = "frontdesk:create_app()"
 FLOOR = "bench.floor_app:create_app()"
@@ -65,18 +64,6 @@ class Server:
     pid: int
 
 
-def wait_until_ready(url: str, token: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
-            urllib.request.urlopen(request, timeout=2).read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server did not answer at {url}")
-
-
 @contextmanager
 def gunicorn(name: str, target: str, env: dict, token: str, ready_path: str):
     """A production server for `target` (gunicorn.conf.py) on a free loopback port."""
@@ -90,7 +77,7 @@ def gunicorn(name: str, target: str, env: dict, token: str, ready_path: str):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_ready(base + ready_path, token)
+        wait_for(base + ready_path, token, seconds=60)
         yield Server(name, base, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
