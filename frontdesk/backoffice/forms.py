@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from frontdesk.backoffice.operations import check_park_date
 from frontdesk.extensions import db
+from frontdesk.forms import strip_text
 from frontdesk.models import Queue, User
 from frontdesk.models.referral import ANSWER_MAX_LENGTH
 
@@ -16,16 +17,11 @@ class _Form(FlaskForm):
         locales = ["sv_SE", "sv"]
 
 
-def _strip(value):
-    """Text with the blanks around it removed, so that blanks alone count as empty."""
-    return value.strip() if isinstance(value, str) else value
-
-
 def _reason_field(label: str, missing: str) -> StringField:
     """A required short text: blanks alone count as missing, 500 characters at most."""
     return StringField(
         label,
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(missing), Length(max=500, message="Högst 500 tecken.")],
     )
 
@@ -87,7 +83,7 @@ class ReassignForm(_Form):
 class AnswerForm(_Form):
     answer = TextAreaField(
         "Svar till medborgaren",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[
             DataRequired("Skriv svaret."),
             Length(max=ANSWER_MAX_LENGTH, message="Svaret får vara högst 5 000 tecken."),

@@ -15,15 +15,12 @@ from wtforms.validators import (
 
 from frontdesk.counter.forms import find_case_type
 from frontdesk.extensions import db
+from frontdesk.forms import strip_text
 from frontdesk.models import Office
 from frontdesk.models.inbox import REPLY_MAX, SENDER_MAX, SUBJECT_MAX
 
 # The public form takes a question, not a document: long texts belong in an e-service.
 QUESTION_MAX = 5000
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class TriageForm(FlaskForm):
@@ -33,7 +30,7 @@ class TriageForm(FlaskForm):
         locales = ["sv_SE", "sv"]
 
     case_type = StringField(
-        "Ärendetyp", filters=[_strip], validators=[InputRequired("Välj ärendetyp.")]
+        "Ärendetyp", filters=[strip_text], validators=[InputRequired("Välj ärendetyp.")]
     )
     rosa_level = IntegerField(
         "ROSA-nivå",
@@ -42,7 +39,7 @@ class TriageForm(FlaskForm):
             NumberRange(1, 8, "ROSA-nivån ska vara 1–8."),
         ],
     )
-    office = StringField("Kontor", filters=[_strip], validators=[Optional()])
+    office = StringField("Kontor", filters=[strip_text], validators=[Optional()])
     put_through = BooleanField("Kopplat vidare")
 
     def validate_case_type(self, field):
@@ -65,7 +62,7 @@ class ApiTriageForm(TriageForm):
 class ReplyForm(TriageForm):
     reply = TextAreaField(
         "Svar",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[
             InputRequired("Skriv svaret."),
             Length(max=REPLY_MAX, message=f"Svaret får vara högst {REPLY_MAX} tecken."),
@@ -82,15 +79,17 @@ class LetterForm(FlaskForm):
     # DataRequired after the strip: blanks alone count as missing.
     sender = StringField(
         "Avsändare",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired("Ange avsändaren."), Length(max=SENDER_MAX)],
     )
     subject = StringField(
-        "Ämne", filters=[_strip], validators=[DataRequired("Ange ämnet."), Length(max=SUBJECT_MAX)]
+        "Ämne",
+        filters=[strip_text],
+        validators=[DataRequired("Ange ämnet."), Length(max=SUBJECT_MAX)],
     )
     body = TextAreaField(
         "Innehåll (sammanfattning eller avskrift)",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired("Skriv brevets innehåll."), Length(max=20_000)],
     )
     received_on = DateField(
@@ -106,7 +105,7 @@ class WebForm(FlaskForm):
 
     question = TextAreaField(
         "Din fråga",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[
             DataRequired("Skriv din fråga."),
             Length(max=QUESTION_MAX, message=f"Frågan får vara högst {QUESTION_MAX} tecken."),
@@ -114,12 +113,14 @@ class WebForm(FlaskForm):
     )
     email = StringField(
         "Din e-postadress (om du vill ha svar via e-post)",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[
             Optional(),
             Length(max=SENDER_MAX),
             Email("Skriv e-postadressen som namn@exempel.se.", check_deliverability=False),
         ],
     )
-    topic = StringField("Ämnesområde", filters=[_strip], validators=[Optional(), Length(max=100)])
+    topic = StringField(
+        "Ämnesområde", filters=[strip_text], validators=[Optional(), Length(max=100)]
+    )
     website = StringField("Lämna detta fält tomt", validators=[Optional()])

@@ -2,6 +2,8 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from frontdesk.forms import strip_text
+
 
 class MandateForm(FlaskForm):
     class Meta:
@@ -13,7 +15,7 @@ class MandateForm(FlaskForm):
     )
     reason = StringField(
         "Motivering",
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        filters=[strip_text],
         validators=[
             DataRequired("Skriv varför mandatet ändras."),  # blanks alone count as missing
             Length(max=500, message="Högst 500 tecken."),

@@ -3,6 +3,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import FloatField, HiddenField, IntegerField, StringField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
+from frontdesk.forms import strip_text
+
 LEVEL_CHOICES = [("", "okänd")] + [(str(n), str(n)) for n in range(1, 9)]
 ACTOR_CHOICES = [("", "ej angiven"), ("front", "Främre ledet"), ("back", "Bakre ledet")]
 
@@ -23,7 +25,7 @@ class StepForm(_Base):
     after = HiddenField()
     name = StringField(
         "Namn",
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        filters=[strip_text],
         validators=[
             DataRequired("Ge steget ett namn."),  # blanks alone count as missing
             Length(max=200, message="Högst 200 tecken."),

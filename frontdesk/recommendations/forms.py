@@ -2,6 +2,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
+from frontdesk.forms import strip_text
+
 
 class DecisionForm(FlaskForm):
     class Meta:
@@ -16,7 +18,7 @@ class DecisionForm(FlaskForm):
     )
     note = StringField(
         "Motivering",
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        filters=[strip_text],
         validators=[
             DataRequired("Skriv en motivering."),
             Length(max=1000, message="Högst 1000 tecken."),
