@@ -2,18 +2,20 @@
 
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
-from frontdesk import audit
 from frontdesk.auth.access import load_logged_in_user, note_activity
 from frontdesk.auth.forms import LoginForm
-from frontdesk.auth.throttle import LoginLimits, client_address_key, count_attempt
+from frontdesk.auth.operations import attempt_login, log_out
+from frontdesk.auth.throttle import LoginLimits, client_address_key
 from frontdesk.extensions import db
 from frontdesk.models import User
-from kanaler import mask_personnummer
 
 WRONG_PASSWORD = "Fel användarnamn eller lösenord."
+TOO_MANY_FAILURES = (
+    "För många misslyckade inloggningar. Vänta {minutes} minuter och försök igen, "
+    "eller kontakta en administratör."
+)
 IDLE_LOGOUT = "Du loggades ut efter {minutes} minuter utan aktivitet. Logga in igen."
 
 bp = Blueprint("auth", __name__)
@@ -49,9 +51,7 @@ def login():
     """Username and password; a wrong pair gets one message that reveals neither.
 
     Every attempt is counted against the account and the client's address
-    (frontdesk/auth/throttle.py) and audited. Failed and refused attempts are
-    committed here although the answer is an error status: the request's usual
-    commit keeps only successful requests, and a guess must count.
+    (frontdesk/auth/throttle.py) and audited (frontdesk/auth/operations.py).
     """
     form = LoginForm()
     notice = None
@@ -60,44 +60,27 @@ def login():
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form, error=None, notice=notice)
 
-    username = form.username.data.strip()
-    user = db.session.scalar(sa.select(User).where(User.username == username))
-    # The password is checked (slowly, by design) before the throttle's row locks are taken.
-    password_ok = user is not None and user.active and user.check_password(form.password.data)
-    if not count_attempt(username, client_address_key(), password_ok):
-        audit.record(
-            "auth.login_refused", "user", user.id if user else None, None, **_who(username)
-        )
+    attempt = attempt_login(form.username.data, form.password.data, client_address_key())
+    if attempt.user is None:
+        # A guess must count although the answer is an error status (the request's
+        # usual commit keeps only successful requests).
         db.session.commit()
-        minutes = int(LoginLimits.from_config().window.total_seconds() // 60)
-        error = (
-            "För många misslyckade inloggningar. Vänta "
-            f"{minutes} minuter och försök igen, eller kontakta en administratör."
-        )
-        return render_template("auth/login.html", form=form, error=error), 429
-    if not password_ok:
-        audit.record("auth.login_failed", "user", user.id if user else None, None, **_who(username))
-        db.session.commit()
+        if attempt.refused:
+            minutes = int(LoginLimits.from_config().window.total_seconds() // 60)
+            error = TOO_MANY_FAILURES.format(minutes=minutes)
+            return render_template("auth/login.html", form=form, error=error), 429
         return render_template("auth/login.html", form=form, error=WRONG_PASSWORD), 401
 
-    user.upgrade_password_hash(form.password.data)
-    audit.record("auth.login", "user", user.id, user)
     session.clear()
-    session["user_id"] = user.id
+    session["user_id"] = attempt.user.id
     session.permanent = True
     note_activity()
-    return redirect(_safe_next(request.args.get("next")) or home_for(user))
-
-
-def _who(username: str) -> dict:
-    """What the audit keeps of a failed attempt: the name typed, short and without personnummer."""
-    return {"username": mask_personnummer(username)[:80]}
+    return redirect(_safe_next(request.args.get("next")) or home_for(attempt.user))
 
 
 @bp.post("/logout")
 def logout():
     """Log out (a POST with a CSRF token, so no page can log a guide out)."""
-    if g.user is not None:
-        audit.record("auth.logout", "user", g.user.id, g.user)
+    log_out(g.user)
     session.clear()
     return redirect(url_for("auth.login"))
