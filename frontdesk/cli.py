@@ -405,7 +405,12 @@ def backup_command(dest: Path, force: bool, pg_dump: str | None) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from frontdesk.mail.cli import deliver_mail_command
+    from frontdesk.mail.notifications import notify_overdue_command
+
     for command in (
+        deliver_mail_command,
+        notify_overdue_command,
         seed_demo_command,
         rebuild_tallies_command,
         purge_command,

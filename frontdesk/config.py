@@ -71,6 +71,12 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_OFFICE": os.environ.get("MAIL_OFFICE", ""),
         "MAIL_ATTACHMENTS_DIR": os.environ.get("MAIL_ATTACHMENTS_DIR", ""),
         "PUBLIC_FORM_OFFICE": os.environ.get("PUBLIC_FORM_OFFICE", ""),
+        # Outgoing mail (frontdesk/mail): the server, the sender, a CA for a private
+        # certificate authority, and the app's address for links in staff notifications.
+        "SMTP_URL": os.environ.get("SMTP_URL", ""),
+        "SMTP_CA_FILE": os.environ.get("SMTP_CA_FILE", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", ""),
+        "APP_URL": os.environ.get("APP_URL", ""),
         "PROXY_FIX_X_FOR": _bounded_int("PROXY_FIX_X_FOR", "0", 0, 5),
         "WEB_FORM_LIMIT_PER_HOUR": _bounded_int("WEB_FORM_LIMIT_PER_HOUR", "5", 1, 1000),
         "ROSA_PERIOD_MONTHS": _bounded_int("ROSA_PERIOD_MONTHS", "12", 1, 120),

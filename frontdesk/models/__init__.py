@@ -11,6 +11,7 @@ from frontdesk.models.contact import (
     OfficeHourStat,
 )
 from frontdesk.models.inbox import CallRecord, InboxMessage
+from frontdesk.models.mail import MailKind, MailState, OutgoingMail
 from frontdesk.models.process import ProcessMap, RecommendationDecision
 from frontdesk.models.referral import Referral, ReferralMonthStat
 from frontdesk.models.user import ROLES, ApiToken, LoginThrottle, User
@@ -28,11 +29,14 @@ __all__ = [
     "Mandate",
     "InboxMessage",
     "LoginThrottle",
+    "MailKind",
+    "MailState",
     "MandateChange",
     "Office",
     "OfficeDayStat",
     "OfficeHourStat",
     "Organisation",
+    "OutgoingMail",
     "ProcessMap",
     "Queue",
     "RecommendationDecision",

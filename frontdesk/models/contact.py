@@ -1,6 +1,7 @@
 """Citizen contacts logged at the counter, and the referrals the mandate rule creates."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +15,18 @@ from kanaler import CHANNEL_CODES
 from rosa import OUTCOMES
 
 NOTE_MAX_LENGTH = 2000
+QUESTION_MAX_LENGTH = 2000
+
+
+class ReachBy(StrEnum):
+    """How the citizen wants the answer: a call from the desk, or an e-mail."""
+
+    TELEFON = "telefon"
+    EPOST = "epost"
+
+    @property
+    def label(self) -> str:
+        return {"telefon": "Ring upp", "epost": "Svar via e-post"}[self.value]
 
 
 class Contact(db.Model):
@@ -30,6 +43,13 @@ class Contact(db.Model):
         # The counter's "today" list and the type-ahead's usage order read by office and time.
         sa.Index("ix_contacts_office_occurred", "office_id", "occurred_at", "case_type_id"),
         sa.Index("ix_contacts_case_type_occurred", "case_type_id", "occurred_at"),
+        sa.CheckConstraint(
+            "reach_by = '' OR " + in_list("reach_by", [r.value for r in ReachBy]),
+            name="reach_by_known",
+        ),
+        # Repeat detection: the same citizen (by keyed hash) about the same case type lately.
+        sa.Index("ix_contacts_phone_key", "phone_key", "case_type_id", "occurred_at"),
+        sa.Index("ix_contacts_email_key", "email_key", "case_type_id", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,11 +64,29 @@ class Contact(db.Model):
     note: Mapped[str] = mapped_column(sa.String(NOTE_MAX_LENGTH), default="")
     is_repeat: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who to reach and what they asked: travels with a referral, blanked by `purge`.
+    citizen_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    citizen_phone: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")  # E.164
+    citizen_email: Mapped[str] = mapped_column(sa.String(320), default="", server_default="")
+    reach_by: Mapped[str] = mapped_column(sa.String(10), default="", server_default="")
+    question: Mapped[str] = mapped_column(
+        sa.String(QUESTION_MAX_LENGTH), default="", server_default=""
+    )
+    # Keyed hashes of the normalised phone and address (kanaler.citizen.citizen_key): they
+    # outlive the purge so a repeat still finds the earlier contact.
+    phone_key: Mapped[str | None] = mapped_column(sa.String(64))
+    email_key: Mapped[str | None] = mapped_column(sa.String(64))
+    # The earlier contact this one repeats (found by the keys, or None when flagged by hand).
+    repeat_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id"))
 
     office: Mapped[Office] = relationship()
     case_type: Mapped[CaseType] = relationship()
     staff: Mapped[User | None] = relationship()
     referral: Mapped["Referral | None"] = relationship(back_populates="contact")  # noqa: F821
+
+    @property
+    def has_citizen(self) -> bool:
+        return bool(self.citizen_name or self.citizen_phone or self.citizen_email)
 
 
 class ContactDayTally(db.Model):

@@ -42,6 +42,9 @@ class User(db.Model):
     office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offices.id"))
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # For notifications through the outbox (new referrals, overdue digests).
+    email: Mapped[str] = mapped_column(sa.String(320), default="", server_default="")
+    notify_new_referrals: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     office: Mapped[Office | None] = relationship()

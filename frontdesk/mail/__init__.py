@@ -1,0 +1,1 @@
+"""Outgoing e-mail: the outbox written with the action that causes a mail, and its delivery."""
