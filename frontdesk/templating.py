@@ -6,6 +6,7 @@ from flask import Flask, render_template, request, url_for
 
 from frontdesk.timeutil import to_local
 from kanaler import CHANNELS, channel_label
+from kanaler.citizen import display_phone
 from rosa import LEVELS
 
 OUTCOME_LABELS = {
@@ -23,6 +24,8 @@ EVENT_LABELS = {
     "referral.reassigned": "Omfördelad",
     "referral.answered": "Besvarad",
     "referral.callback_done": "Medborgaren uppringd, avslutad",
+    "referral.callback_emailed": "Svaret skickat med e-post av disken, avslutad",
+    "referral.noted": "Anteckning",
 }
 REFERRAL_STATUS_LABELS = {
     "ny": "Ny",
@@ -67,5 +70,6 @@ def init_app(app: Flask) -> None:
         outcome_label=OUTCOME_LABELS.get,
         status_label=REFERRAL_STATUS_LABELS.get,
         event_label=lambda action: EVENT_LABELS.get(action, action),
+        phone=display_phone,
     )
     app.jinja_env.globals.update(CHANNELS=CHANNELS, LEVELS=LEVELS, url_with=url_with)

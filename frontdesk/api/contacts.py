@@ -12,6 +12,7 @@ from frontdesk.counter.operations import ContactError, ContactInput, LoggedConta
 from frontdesk.extensions import db
 from frontdesk.models import Contact
 from frontdesk.timeutil import to_local
+from kanaler.citizen import display_phone
 
 CONTACT_FIELDS = {
     "office",
@@ -23,6 +24,15 @@ CONTACT_FIELDS = {
     "occurred_at",
     "outcome",
     "repeat",
+    "citizen",
+    "question",
+}
+# The nested citizen object's fields and the form fields they fill.
+CITIZEN_FIELDS = {
+    "name": "citizen_name",
+    "phone": "citizen_phone",
+    "email": "citizen_email",
+    "reach_by": "reach_by",
 }
 _FIELD_TYPES = {
     "office": str,
@@ -34,16 +44,49 @@ _FIELD_TYPES = {
     "occurred_at": str,
     "outcome": str,
     "repeat": bool,
+    "question": str,
 }
 _TYPE_NAMES = {str: "en sträng", int: "ett heltal", bool: "true eller false"}
+
+
+def _flatten_citizen(payload: dict, fields: dict) -> dict:
+    """The `citizen` object's values under the form's names; its wrong parts named in `fields`."""
+    payload = dict(payload)
+    citizen = payload.pop("citizen", None)
+    if citizen is None:
+        return payload
+    if not isinstance(citizen, dict):
+        fields["citizen"] = "Ska vara ett objekt med name, phone och email."
+        return payload
+    for key, value in citizen.items():
+        if key not in CITIZEN_FIELDS:
+            fields[f"citizen.{key}"] = "Okänt fält."
+        elif value is not None and not isinstance(value, str):
+            fields[f"citizen.{key}"] = "Ska vara en sträng."
+        elif value is not None:
+            payload[CITIZEN_FIELDS[key]] = value
+    return payload
+
+
+# Form field names back to the API's names, for error messages.
+_API_NAMES = {form_name: f"citizen.{key}" for key, form_name in CITIZEN_FIELDS.items()}
+
+
+def contact_form_errors(form) -> dict[str, str]:
+    """The form's errors under the API's field names (`citizen.email`, not citizen_email)."""
+    return {_API_NAMES.get(name, name): message for name, message in form_errors(form).items()}
 
 
 def _as_formdata(payload: dict) -> MultiDict:
     """JSON values as the form's strings, after checking each JSON type."""
     fields = {}
     data = MultiDict()
+    payload = _flatten_citizen(payload, fields)
     for name, value in payload.items():
         if value is None:
+            continue
+        if name in _API_NAMES:
+            data[name] = value  # checked as a string above
             continue
         expected = _FIELD_TYPES[name]
         # bool is an int in Python, but true is no ROSA level.
@@ -71,6 +114,19 @@ def logged_response(logged: LoggedContact):
     return response
 
 
+def citizen_json(contact: Contact) -> dict | None:
+    """Who to reach, or None when the contact carries nobody's details."""
+    if not contact.has_citizen:
+        return None
+    return {
+        "name": contact.citizen_name or None,
+        "phone": contact.citizen_phone or None,
+        "phone_display": display_phone(contact.citizen_phone) or None,
+        "email": contact.citizen_email or None,
+        "reach_by": contact.reach_by or None,
+    }
+
+
 def contact_json(contact: Contact) -> dict:
     referral = contact.referral
     return {
@@ -84,6 +140,9 @@ def contact_json(contact: Contact) -> dict:
         "duration_seconds": contact.duration_seconds,
         "note": contact.note,
         "repeat": contact.is_repeat,
+        "repeat_of": contact.repeat_of_id,
+        "citizen": citizen_json(contact),
+        "question": contact.question or None,
         "staff": contact.staff.username if contact.staff else None,
         "referral": (
             None
@@ -104,7 +163,7 @@ def create_contact():
     user = require_role("vagledare", "chef", "admin")
     form = ApiContactForm(formdata=_as_formdata(json_object(CONTACT_FIELDS)))
     if not form.validate():
-        raise ApiError(422, "Kontakten kunde inte tas emot.", form_errors(form))
+        raise ApiError(422, "Kontakten kunde inte tas emot.", contact_form_errors(form))
     if user.role == "vagledare" and form.office_obj.id != user.office_id:
         raise ApiError(403, "Du kan bara logga kontakter för ditt eget kontor.")
     data = ContactInput(
@@ -117,11 +176,12 @@ def create_contact():
         occurred_at=getattr(form, "occurred_at_value", None),
         put_through=form.outcome.data == "kopplat",
         is_repeat=form.repeat.data,
+        **form.citizen_input(),
     )
     try:
         logged = log_contact(data, user)
     except ContactError as error:
-        raise ApiError(409, str(error), {"case_type": str(error)}) from error
+        raise ApiError(409, str(error), {error.field: str(error)}) from error
     return logged_response(logged)
 
 

@@ -16,8 +16,15 @@ from frontdesk.channels.queries import channel_figures
 from frontdesk.counter.forms import CLOCK_SKEW, EARLIEST_YEAR
 from frontdesk.counter.operations import ContactError, ContactInput
 from frontdesk.extensions import db
-from frontdesk.inbox.forms import ApiTriageForm
-from frontdesk.inbox.operations import InboxConflict, Incoming, receive, triage
+from frontdesk.inbox.forms import ApiReplyForm, ApiTriageForm
+from frontdesk.inbox.operations import (
+    InboxConflict,
+    InboxRefused,
+    Incoming,
+    receive,
+    reply,
+    triage,
+)
 from frontdesk.models import InboxMessage, Office
 from frontdesk.models.inbox import BODY_MAX, INBOX_CHANNELS, INBOX_STATUSES, SENDER_MAX, SUBJECT_MAX
 from frontdesk.recommendations.filters import FilterError, read_filters
@@ -175,7 +182,7 @@ def get_inbox_message(message_id: int):
 def _as_formdata(payload: dict) -> MultiDict:
     fields = {}
     data = MultiDict()
-    for name, kind in (("case_type", str), ("rosa_level", int), ("office", str)):
+    for name, kind in (("case_type", str), ("rosa_level", int), ("office", str), ("reply", str)):
         value = payload.get(name)
         if value is None:
             continue
@@ -188,19 +195,18 @@ def _as_formdata(payload: dict) -> MultiDict:
     return data
 
 
-@bp.post("/inbox/<int:message_id>/triage")
-def triage_inbox_message(message_id: int):
-    """Triage: answers like POST /contacts, with the contact the message became."""
+def _handle(message_id: int, form_class, fields: set[str], perform):
+    """Triage or reply: the same checks, the same answer as POST /contacts."""
     user = require_role(*GUIDE_ROLES)
     message = db.session.scalar(_visible().where(InboxMessage.id == message_id))
     if message is None:
         raise ApiError(404, "Meddelandet finns inte.")
-    form = ApiTriageForm(formdata=_as_formdata(json_object({"case_type", "rosa_level", "office"})))
+    form = form_class(formdata=_as_formdata(json_object(fields)))
     if not form.validate():
-        raise ApiError(422, "Triageringen kunde inte tas emot.", form_errors(form))
+        raise ApiError(422, "Uppgifterna kunde inte tas emot.", form_errors(form))
     office = getattr(form, "office_obj", None) or message.office
     if user.role == "vagledare" and office.id != user.office_id:
-        raise ApiError(403, "Du kan bara triagera till ditt eget kontor.")
+        raise ApiError(403, "Du kan bara hantera meddelanden till ditt eget kontor.")
     data = ContactInput(
         office=office,
         channel=message.channel,
@@ -208,13 +214,42 @@ def triage_inbox_message(message_id: int):
         rosa_level=form.rosa_level.data,
     )
     try:
-        logged = triage(message, data, user)
+        logged = perform(message, data, form, user)
     except InboxConflict as conflict:
         response = jsonify(error=str(conflict), fields={}, status=conflict.message.status)
         return response, 409
     except ContactError as error:
-        raise ApiError(409, str(error), {"case_type": str(error)}) from error
+        raise ApiError(409, str(error), {error.field: str(error)}) from error
     return logged_response(logged)
+
+
+@bp.post("/inbox/<int:message_id>/triage")
+def triage_inbox_message(message_id: int):
+    """Triage: answers like POST /contacts, with the contact the message became."""
+    return _handle(
+        message_id,
+        ApiTriageForm,
+        {"case_type", "rosa_level", "office"},
+        lambda message, data, form, user: triage(message, data, user),
+    )
+
+
+def _reply(message, data, form, user):
+    try:
+        return reply(message, data, form.reply.data, user)
+    except InboxRefused as refused:
+        raise ApiError(422, str(refused), {refused.field: str(refused)}) from refused
+
+
+@bp.post("/inbox/<int:message_id>/reply")
+def reply_inbox_message(message_id: int):
+    """Answer directly: the message becomes an `informerat` contact, the reply is mailed."""
+    return _handle(
+        message_id,
+        ApiReplyForm,
+        {"case_type", "rosa_level", "office", "reply"},
+        _reply,
+    )
 
 
 @bp.get("/channels/parity")

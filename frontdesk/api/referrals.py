@@ -5,18 +5,22 @@ gets 412 when someone changed the referral since. A refused transition is 409
 with the referral's current status.
 """
 
-from flask import g, jsonify, request, url_for
+import sqlalchemy as sa
+from flask import g, jsonify, request, send_file, url_for
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField
 
 from frontdesk.api import bp
 from frontdesk.api.auth import require_role
+from frontdesk.api.contacts import citizen_json
 from frontdesk.api.errors import ApiError, form_errors
 from frontdesk.api.payload import json_object
 from frontdesk.backoffice import operations, queries
 from frontdesk.backoffice.forms import AnswerForm, ForwardForm, ParkForm
+from frontdesk.extensions import db
 from frontdesk.guards import whole_number
-from frontdesk.models import Referral
+from frontdesk.inbox.attachments import attachment_file
+from frontdesk.models import InboxMessage, Referral
 from frontdesk.models.referral import REFERRAL_STATUSES
 from frontdesk.timeutil import to_local, utcnow
 
@@ -27,8 +31,36 @@ def _iso(moment):
     return None if moment is None else to_local(moment).isoformat()
 
 
-def referral_json(referral: Referral) -> dict:
+def message_json(referral: Referral, message: InboxMessage | None) -> dict | None:
+    """The inbox message the matter came from, as the handler reads it (plain text)."""
+    if message is None:
+        return None
+    return {
+        "id": message.id,
+        "channel": message.channel,
+        "sender": message.sender,
+        "subject": message.subject,
+        "body": message.body,
+        "received_at": _iso(message.received_at),
+        "attachments": [
+            {
+                "name": item.get("filename", ""),
+                "size": item.get("size"),
+                "url": url_for("api.referral_attachment", referral_id=referral.id, index=index),
+            }
+            for index, item in enumerate(message.attachments or [])
+        ],
+    }
+
+
+_UNREAD = object()
+
+
+def referral_json(referral: Referral, message=_UNREAD) -> dict:
+    """One referral with its citizen, question and source message (read here unless given)."""
     contact = referral.contact
+    if message is _UNREAD:
+        message = operations.source_message(referral)
     return {
         "id": referral.id,
         "status": referral.status,
@@ -51,6 +83,11 @@ def referral_json(referral: Referral) -> dict:
         "answered_at": _iso(referral.answered_at),
         "closed_at": _iso(referral.closed_at),
         "version": referral.version,
+        "citizen": citizen_json(contact),
+        "question": contact.question or None,
+        "repeat": contact.is_repeat,
+        "repeat_of": contact.repeat_of_id,
+        "message": message_json(referral, message),
     }
 
 
@@ -97,13 +134,22 @@ def list_referrals():
         raise ApiError(400, "Okänd sortering.", {"sort": "new eller due."})
     filters = queries.Filters(queue=request.args.get("queue", ""), status=status, sort=sort)
     page = queries.page_of(g.user, filters, _int_arg("page", 1), _int_arg("per_page", 50))
+    # The source messages of the whole page in one query, not one per referral.
+    messages = {
+        m.contact_id: m
+        for m in db.session.scalars(
+            sa.select(InboxMessage).where(
+                InboxMessage.contact_id.in_([r.contact_id for r in page.rows])
+            )
+        )
+    }
     next_url = None
     if page.page < page.pages:
         next_url = url_for(
             "api.list_referrals", **{**request.args.to_dict(), "page": page.page + 1}
         )
     return jsonify(
-        referrals=[referral_json(r) for r in page.rows],
+        referrals=[referral_json(r, messages.get(r.contact_id)) for r in page.rows],
         page=page.page,
         per_page=page.per_page,
         total=page.total,
@@ -116,6 +162,23 @@ def get_referral(referral_id: int):
     """One referral, with its version as the ETag."""
     referral = _referral(referral_id)
     return _with_etag(jsonify(referral_json(referral)), referral)
+
+
+@bp.get("/referrals/<int:referral_id>/attachments/<int:index>")
+def referral_attachment(referral_id: int, index: int):
+    """An attachment of the e-mail the referral came from, for those who may see the referral."""
+    referral = _referral(referral_id)
+    message = operations.source_message(referral)
+    found = attachment_file(message, index) if message is not None else None
+    if found is None:
+        raise ApiError(404, "Bilagan finns inte.")
+    listed, path = found
+    return send_file(
+        path,
+        mimetype="application/octet-stream",
+        as_attachment=True,
+        download_name=listed.get("filename") or f"bilaga-{index + 1}",
+    )
 
 
 @bp.get("/referrals/<int:referral_id>/events")
@@ -214,19 +277,43 @@ def forward_referral(referral_id: int):
     )
 
 
+def _delivery(payload: dict) -> operations.AnswerDelivery:
+    """`send_email: true` mails the answer; otherwise `callback` (required) says call or close."""
+    fields = {
+        name: "Ska vara true eller false."
+        for name in ("callback", "send_email")
+        if payload.get(name) is not None and not isinstance(payload[name], bool)
+    }
+    if not fields and payload.get("send_email"):
+        if payload.get("callback"):
+            fields["send_email"] = (
+                "Välj antingen e-post (send_email) eller återkoppling (callback)."
+            )
+        else:
+            return operations.AnswerDelivery.EMAIL
+    if not fields and not isinstance(payload.get("callback"), bool):
+        fields["callback"] = "Ska vara true eller false."
+    if fields:
+        raise ApiError(422, "Uppgifterna kunde inte tas emot.", fields)
+    if payload["callback"]:
+        return operations.AnswerDelivery.CALLBACK
+    return operations.AnswerDelivery.CLOSE
+
+
 @bp.post("/referrals/<int:referral_id>/answer")
 def answer_referral(referral_id: int):
+    """Answer: back to the desk (`callback`), to the citizen by e-mail (`send_email`), or closed."""
     require_role("handlaggare")
-    payload = json_object({"answer", "callback"})
-    if not isinstance(payload.get("callback"), bool):
-        raise ApiError(
-            422, "Uppgifterna kunde inte tas emot.", {"callback": "Ska vara true eller false."}
+    payload = json_object({"answer", "callback", "send_email"})
+    delivery = _delivery(payload)
+    form = _form(AnswerForm, {"answer": payload.get("answer"), "delivery": delivery.value})
+    try:
+        return _act(
+            referral_id,
+            lambda r, v: operations.answer(r, g.user, form.answer.data.strip(), delivery, v),
         )
-    form = _form(AnswerForm, payload)
-    return _act(
-        referral_id,
-        lambda r, v: operations.answer(r, g.user, form.answer.data.strip(), payload["callback"], v),
-    )
+    except operations.NoAddress as error:
+        raise ApiError(422, str(error), {"send_email": str(error)}) from error
 
 
 @bp.post("/referrals/<int:referral_id>/callback-done")

@@ -2,10 +2,10 @@
 
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms import DateField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, ValidationError
 
-from frontdesk.backoffice.operations import check_park_date
+from frontdesk.backoffice.operations import NOTE_MAX, AnswerDelivery, check_park_date
 from frontdesk.extensions import db
 from frontdesk.forms import strip_text
 from frontdesk.models import Queue, User
@@ -89,7 +89,25 @@ class AnswerForm(_Form):
             Length(max=ANSWER_MAX_LENGTH, message="Svaret får vara högst 5 000 tecken."),
         ],
     )
-    callback = BooleanField("Disken ringer upp medborgaren")
+    delivery = StringField(
+        "Svaret går till",
+        default=AnswerDelivery.CALLBACK.value,
+        validators=[
+            InputRequired("Välj vart svaret ska."),
+            AnyOf([d.value for d in AnswerDelivery], message="Välj vart svaret ska."),
+        ],
+    )
+
+
+class NoteForm(_Form):
+    note = TextAreaField(
+        "Anteckning",
+        filters=[strip_text],
+        validators=[
+            DataRequired("Skriv anteckningen."),
+            Length(max=NOTE_MAX, message="Anteckningen får vara högst 2 000 tecken."),
+        ],
+    )
 
 
 class ActionForm(_Form):

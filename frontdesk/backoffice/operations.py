@@ -8,18 +8,47 @@ the version the user saw (HTTP If-Match); a stale one raises StaleVersion.
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 import sqlalchemy as sa
 
 from frontdesk.audit import record
 from frontdesk.backoffice.deadlines import extend_for_parking
 from frontdesk.extensions import db
-from frontdesk.models import Queue, Referral, User
+from frontdesk.mail import texts
+from frontdesk.mail.outbox import enqueue
+from frontdesk.models import InboxMessage, MailKind, Queue, Referral, User
 from frontdesk.tallies import referral_answered
 from frontdesk.timeutil import local_today, utcnow
 from kanaler import mask_personnummer
+from kanaler.citizen import address_of
 
 MAX_PARK_DAYS = 365
+NOTE_MAX = 2000
+NO_ADDRESS = "Medborgaren har inte lämnat någon e-postadress; välj att disken ringer upp."
+
+
+class AnswerDelivery(StrEnum):
+    """Where the handler's answer goes."""
+
+    CALLBACK = "callback"  # back to the front desk, which calls the citizen
+    EMAIL = "email"  # straight to the citizen by e-mail; the referral is closed
+    CLOSE = "close"  # closed without a reply (the matter is settled otherwise)
+
+    @property
+    def label(self) -> str:
+        return {
+            "callback": "Disken ringer upp medborgaren",
+            "email": "Skicka svaret med e-post till medborgaren",
+            "close": "Avsluta utan svar till medborgaren",
+        }[self.value]
+
+
+class NoAddress(Exception):
+    """The answer should go by e-mail but the matter has no address to send it to."""
+
+    def __init__(self):
+        super().__init__(NO_ADDRESS)
 
 
 class ReferralConflict(Exception):
@@ -225,16 +254,61 @@ def reassign(
     return _apply(referral, user, change, seen_version)
 
 
+def source_message(referral: Referral) -> InboxMessage | None:
+    """The inbox message the referral's contact was triaged from, if any."""
+    return db.session.scalar(
+        sa.select(InboxMessage).where(InboxMessage.contact_id == referral.contact_id)
+    )
+
+
+def citizen_address(referral: Referral) -> str:
+    """Where an answer by e-mail goes: the address the desk noted, else the message's sender."""
+    contact = referral.contact
+    if contact.citizen_email:
+        return contact.citizen_email
+    message = source_message(referral)
+    if message is None:
+        return ""
+    return address_of(message.reply_to) or address_of(message.sender)
+
+
+def _queue_answer_mail(referral: Referral, user: User, text: str, address: str) -> None:
+    subject, body = texts.answer_to_citizen(referral, text, source_message(referral))
+    enqueue(
+        MailKind.ANSWER,
+        address,
+        subject,
+        body,
+        user=user,
+        contact_id=referral.contact_id,
+        referral_id=referral.id,
+    )
+
+
 def answer(
-    referral: Referral, user: User, text: str, callback: bool, seen_version: int | None = None
+    referral: Referral,
+    user: User,
+    text: str,
+    delivery: AnswerDelivery,
+    seen_version: int | None = None,
 ) -> Referral:
-    """Answer a claimed referral: back to the front desk to call the citizen, or closed."""
+    """Answer a claimed referral: to the desk for a call-back, by e-mail, or closed.
+
+    By e-mail the mail is queued in the same transaction (the outbox) and the referral
+    is closed: NoAddress, before anything is written, when there is no address.
+    """
     if referral.status != "pagar":
         _require_open(referral)
         raise ReferralConflict(referral, "Ta remissen innan du svarar.")
     _require_holder(referral, user)
+    address = ""
+    if delivery is AnswerDelivery.EMAIL:
+        address = citizen_address(referral)
+        if not address:
+            raise NoAddress
     now = utcnow()
     text = mask_personnummer(text)
+    callback = delivery is AnswerDelivery.CALLBACK
     values = {
         "status": "aterford" if callback else "avslutad",
         "answer": text,
@@ -245,6 +319,8 @@ def answer(
     }
     referral = _apply(referral, user, Change("answered", values, note=text[:200]), seen_version)
     referral_answered(referral, now)
+    if address:
+        _queue_answer_mail(referral, user, text, address)
     return referral
 
 
@@ -254,3 +330,31 @@ def callback_done(referral: Referral, user: User, seen_version: int | None = Non
         raise ReferralConflict(referral, "Remissen väntar inte på återkoppling.")
     values = {"status": "avslutad", "closed_at": utcnow()}
     return _apply(referral, user, Change("callback_done", values), seen_version)
+
+
+def callback_by_email(referral: Referral, user: User, seen_version: int | None = None) -> Referral:
+    """The desk sends the back office's answer by e-mail instead of calling: closed."""
+    if referral.status != "aterford":
+        raise ReferralConflict(referral, "Remissen väntar inte på återkoppling.")
+    address = citizen_address(referral)
+    if not address:
+        raise NoAddress
+    values = {"status": "avslutad", "closed_at": utcnow()}
+    referral = _apply(referral, user, Change("callback_emailed", values), seen_version)
+    _queue_answer_mail(referral, user, referral.answer, address)
+    return referral
+
+
+def add_note(referral: Referral, user: User, text: str) -> None:
+    """A handler's note on the citizen's matter: kept in the history, the state unchanged."""
+    text = mask_personnummer(text.strip())[:NOTE_MAX]
+    record(
+        "referral.noted",
+        "referral",
+        referral.id,
+        user,
+        old_status=None,
+        new_status=None,
+        note=text,
+        queue=referral.queue.code,
+    )

@@ -57,6 +57,7 @@ class Filters:
     office: str = ""
     channel: str = ""
     overdue: bool = False
+    mine: bool = False  # only the referrals the user holds (Mina remisser)
     sort: str = "due"  # "due": earliest due first; "new": newest first
 
 
@@ -96,6 +97,8 @@ def _filtered(user: User, filters: Filters) -> sa.Select:
         query = query.where(Contact.channel == filters.channel)
     if filters.overdue:
         query = query.where(OPEN_FILTER, overdue_clause(utcnow()))
+    if filters.mine:
+        query = query.where(Referral.claimed_by_id == user.id)
     return query
 
 

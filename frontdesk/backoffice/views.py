@@ -1,12 +1,31 @@
 """Back-office pages: the queue, one referral with its history, and the actions on it."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 
 from frontdesk.auth import login_required, roles_required
 from frontdesk.backoffice import operations, queries
-from frontdesk.backoffice.forms import ActionForm, AnswerForm, ForwardForm, ParkForm, ReassignForm
+from frontdesk.backoffice.forms import (
+    ActionForm,
+    AnswerForm,
+    ForwardForm,
+    NoteForm,
+    ParkForm,
+    ReassignForm,
+)
 from frontdesk.extensions import db, htmx
+from frontdesk.inbox.attachments import attachment_file
+from frontdesk.mail.outbox import mails_for
 from frontdesk.models import CaseType, Office, Queue, Referral, User
 from frontdesk.models.referral import REFERRAL_STATUSES
 from frontdesk.timeutil import utcnow
@@ -24,6 +43,7 @@ def filters_from(args) -> queries.Filters:
         office=args.get("office", "").strip(),
         channel=args.get("channel", "").strip(),
         overdue=args.get("overdue") == "1",
+        mine=args.get("mine") == "1",
         sort="new" if args.get("sort") == "new" else "due",
     )
 
@@ -116,6 +136,11 @@ def _render_detail(referral: Referral, status: int = 200, **forms):
     return render_template(
         "backoffice/show.html",
         referral=referral,
+        message=operations.source_message(referral),
+        address=operations.citizen_address(referral),
+        # Whoever may see the matter sees its mail: the same answer and address.
+        mails=mails_for(referral_id=referral.id),
+        deliveries=list(operations.AnswerDelivery),
         events=queries.history(referral),
         now=utcnow(),
         is_handler=user.role == "handlaggare",
@@ -126,6 +151,7 @@ def _render_detail(referral: Referral, status: int = 200, **forms):
         forward_form=forms.get("forward_form") or ForwardForm(formdata=None),
         reassign_form=forms.get("reassign_form") or ReassignForm(formdata=None),
         answer_form=forms.get("answer_form") or AnswerForm(formdata=None),
+        note_form=forms.get("note_form") or NoteForm(formdata=None),
         action_form=ActionForm(formdata=None),
     ), status
 
@@ -218,14 +244,58 @@ def reassign(referral_id: int):
     )
 
 
+ANSWERED = {
+    operations.AnswerDelivery.CALLBACK: "Svaret är skickat till disken, som ringer upp.",
+    operations.AnswerDelivery.EMAIL: "Svaret ligger i utkorgen och skickas med e-post.",
+    operations.AnswerDelivery.CLOSE: "Remissen är avslutad.",
+}
+
+
 @bp.post("/<int:referral_id>/svara")
 @roles_required(*HANDLER)
 def answer(referral_id: int):
-    """Answer the referral: the front desk calls back, or it is closed."""
+    """Answer the referral: to the desk for a call-back, to the citizen by e-mail, or closed."""
+    referral = _referral(referral_id)
+    form = AnswerForm()
+    if not form.validate():
+        return _render_detail(referral, 422, answer_form=form)
+    delivery = operations.AnswerDelivery(form.delivery.data)
+    try:
+        operations.answer(referral, g.user, form.answer.data.strip(), delivery)
+    except operations.ReferralConflict as error:
+        return _refused(referral, error)
+    except operations.NoAddress as error:
+        form.delivery.errors.append(str(error))
+        return _render_detail(referral, 422, answer_form=form)
+    return _done(referral, ANSWERED[delivery])
+
+
+@bp.post("/<int:referral_id>/anteckning")
+@roles_required(*HANDLER)
+def note(referral_id: int):
+    """Add a note to the citizen's matter; the state does not change."""
     return _act(
         referral_id,
-        AnswerForm,
-        lambda r, f: operations.answer(r, g.user, f.answer.data.strip(), f.callback.data),
-        "Svaret är skickat.",
-        "answer_form",
+        NoteForm,
+        lambda r, f: operations.add_note(r, g.user, f.note.data),
+        "Anteckningen är sparad.",
+        "note_form",
+    )
+
+
+@bp.get("/<int:referral_id>/bilagor/<int:index>")
+@login_required
+def attachment(referral_id: int, index: int):
+    """An attachment of the e-mail the referral came from (404 to anyone who may not see it)."""
+    referral = _referral(referral_id)
+    message = operations.source_message(referral)
+    found = attachment_file(message, index) if message is not None else None
+    if found is None:
+        abort(404)
+    listed, path = found
+    return send_file(
+        path,
+        mimetype="application/octet-stream",
+        as_attachment=True,
+        download_name=listed.get("filename") or f"bilaga-{index + 1}",
     )

@@ -5,14 +5,17 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
-from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from frontdesk.extensions import db
+from frontdesk.forms import strip_text
 from frontdesk.models import CaseType, Office
-from frontdesk.models.contact import NOTE_MAX_LENGTH
+from frontdesk.models.contact import NOTE_MAX_LENGTH, QUESTION_MAX_LENGTH, ReachBy
 from frontdesk.timeutil import LOCAL_TZ, utcnow
 from kanaler import parse_channel
+from kanaler.citizen import NAME_MAX, ContactDetailError, normalise_email, normalise_phone
+from rosa import OUTCOMES
 
 # Clocks on phones and PCs drift; a minute ahead is not "in the future".
 CLOCK_SKEW = timedelta(minutes=1)
@@ -68,6 +71,68 @@ class _ContactFields(FlaskForm):
         validators=[Optional(), AnyOf(["kopplat"], message="Utfallet kan bara anges som kopplat.")],
     )
     repeat = BooleanField("Upprepad kontakt")
+    # Who to reach and what they asked: optional, offered when the contact is referred.
+    citizen_name = StringField(
+        "Namn",
+        filters=[strip_text],
+        validators=[Optional(), Length(max=NAME_MAX, message="Namnet får vara högst 200 tecken.")],
+    )
+    citizen_phone = StringField("Telefon", filters=[strip_text])
+    citizen_email = StringField("E-post", filters=[strip_text])
+    reach_by = StringField(
+        "Vill bli kontaktad via",
+        validators=[
+            Optional(),
+            AnyOf([r.value for r in ReachBy], message="Välj telefon eller e-post."),
+        ],
+    )
+    question = TextAreaField(
+        "Fråga till handläggaren",
+        filters=[strip_text],
+        validators=[
+            Optional(),
+            Length(max=QUESTION_MAX_LENGTH, message="Frågan får vara högst 2 000 tecken."),
+        ],
+    )
+
+    def validate_citizen_phone(self, field):
+        try:
+            field.data = normalise_phone(field.data or "")
+        except ContactDetailError as error:
+            raise ValidationError(str(error)) from error
+
+    def validate_citizen_email(self, field):
+        try:
+            field.data = normalise_email(field.data or "")
+        except ContactDetailError as error:
+            raise ValidationError(str(error)) from error
+
+    def validate_reach_by(self, field):
+        if field.data == ReachBy.TELEFON and not self.citizen_phone.data:
+            raise ValidationError("Ange ett telefonnummer för att kunna ringa upp.")
+        if field.data == ReachBy.EPOST and not self.citizen_email.data:
+            raise ValidationError("Ange en e-postadress för att kunna svara via e-post.")
+
+    def citizen_input(self) -> dict:
+        """The citizen's details and question as ContactInput takes them."""
+        return {
+            "citizen_name": self.citizen_name.data or "",
+            "citizen_phone": self.citizen_phone.data or "",
+            "citizen_email": self.citizen_email.data or "",
+            "reach_by": self.reach_by_value,
+            "question": self.question.data or "",
+        }
+
+    @property
+    def reach_by_value(self) -> str:
+        """The citizen's choice, or the only way given: a phone number means a call."""
+        if self.reach_by.data:
+            return self.reach_by.data
+        if self.citizen_phone.data:
+            return ReachBy.TELEFON.value
+        if self.citizen_email.data:
+            return ReachBy.EPOST.value
+        return ""
 
     def validate_channel(self, field):
         channel = parse_channel(field.data or "")
@@ -83,6 +148,16 @@ class _ContactFields(FlaskForm):
 
 class ContactForm(_ContactFields):
     """The counter's form: the office is the guide's, the time is now, the duration in minutes."""
+
+    # What the page's preview said would happen, so the decision can say when the server
+    # (a mandate changed since the page loaded) decided otherwise.
+    # Not validated: an odd value only means there is no preview to compare with.
+    previewed_outcome = HiddenField()
+
+    @property
+    def previewed(self) -> str | None:
+        value = self.previewed_outcome.data
+        return value if value in OUTCOMES else None
 
     duration_minutes = IntegerField(
         "Tid (min)",

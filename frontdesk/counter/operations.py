@@ -1,9 +1,10 @@
 """Logging, correcting and deleting contacts. The page and the API both call these."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
 from frontdesk.audit import record
@@ -23,11 +24,23 @@ from frontdesk.models import (
 from frontdesk.tallies import move, tally, tally_contact, tally_fields, tally_referral
 from frontdesk.timeutil import local_today, to_local, utcnow
 from kanaler import mask_personnummer
+from kanaler.citizen import citizen_key
 from rosa import Outcome, route
+
+# A contact about the same case type from the same citizen within this time is a repeat.
+REPEAT_WINDOW = timedelta(days=30)
+QUESTION_MISSING = "Skriv frågan till handläggaren: den följer med remissen."
 
 
 class ContactError(Exception):
-    """A domain rule refused the change; the message is Swedish and shown to the user."""
+    """A domain rule refused the change; the message is Swedish and shown to the user.
+
+    `field` names the input the rule is about (the case type unless said otherwise).
+    """
+
+    def __init__(self, message: str, field: str = "case_type"):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass
@@ -43,6 +56,17 @@ class ContactInput:
     occurred_at: datetime | None = None
     put_through: bool = False
     is_repeat: bool = False
+    # Who to reach (already normalised: E.164 phone, checked address) and the question.
+    citizen_name: str = ""
+    citizen_phone: str = ""
+    citizen_email: str = ""
+    reach_by: str = ""
+    question: str = ""
+    # The counter asks for the question whenever the contact is referred.
+    question_required_if_referred: bool = False
+    # An address the citizen can be found by without it being stored on the contact
+    # (an inbox message's sender): only its keyed hash is kept, for repeats.
+    known_email: str = ""
 
 
 def _referral_queue(case_type: CaseType):
@@ -77,6 +101,10 @@ def _insert_referral(
 def _routed_values(data: ContactInput) -> tuple[Outcome, dict]:
     """The routing decision and the contact's columns as the guide gave them."""
     outcome = route(data.rosa_level, mandate_level(data.office, data.case_type), data.put_through)
+    required = outcome is Outcome.ESKALERAT and data.question_required_if_referred
+    if required and not (data.question or "").strip():
+        raise ContactError(QUESTION_MISSING, field="question")
+    secret = current_app.config["SECRET_KEY"]
     return outcome, {
         "office_id": data.office.id,
         "channel": data.channel,
@@ -86,7 +114,50 @@ def _routed_values(data: ContactInput) -> tuple[Outcome, dict]:
         "duration_seconds": data.duration_seconds,
         "note": mask_personnummer(data.note or ""),
         "is_repeat": data.is_repeat,
+        "citizen_name": mask_personnummer(data.citizen_name or ""),
+        "citizen_phone": data.citizen_phone or "",
+        "citizen_email": data.citizen_email or "",
+        "reach_by": data.reach_by or "",
+        "question": mask_personnummer(data.question or ""),
+        "phone_key": citizen_key(secret, "phone", data.citizen_phone),
+        "email_key": citizen_key(secret, "email", data.citizen_email or data.known_email),
     }
+
+
+def _earlier_contact(values: dict, occurred_at: datetime, exclude_id: int | None = None):
+    """The latest earlier contact of the same citizen about the same case type, if recent.
+
+    Found by the keyed hashes, so the link holds after `purge` blanked the details.
+    """
+    keys = [
+        column == values[name]
+        for column, name in ((Contact.phone_key, "phone_key"), (Contact.email_key, "email_key"))
+        if values[name] is not None
+    ]
+    if not keys:
+        return None
+    query = (
+        sa.select(Contact.id)
+        .where(
+            sa.or_(*keys),
+            Contact.case_type_id == values["case_type_id"],
+            Contact.occurred_at >= occurred_at - REPEAT_WINDOW,
+            Contact.occurred_at <= occurred_at,
+        )
+        .order_by(Contact.occurred_at.desc(), Contact.id.desc())
+        .limit(1)
+    )
+    if exclude_id is not None:
+        query = query.where(Contact.id != exclude_id)
+    return db.session.scalar(query)
+
+
+def _link_repeat(values: dict, occurred_at: datetime, exclude_id: int | None = None) -> None:
+    """Flag the contact as a repeat of an earlier one of the same citizen, if there is one."""
+    earlier = _earlier_contact(values, occurred_at, exclude_id)
+    values["repeat_of_id"] = earlier
+    if earlier is not None:
+        values["is_repeat"] = True
 
 
 @dataclass(frozen=True)
@@ -110,6 +181,7 @@ def log_contact(data: ContactInput, staff: User) -> LoggedContact:
         _referral_queue(data.case_type)  # refuse before anything is written
     now = utcnow()
     occurred_at = data.occurred_at or now
+    _link_repeat(values, occurred_at)
     contact_id = db.session.execute(
         sa.insert(Contact.__table__).returning(Contact.__table__.c.id),
         {**values, "occurred_at": occurred_at, "created_at": now, "staff_id": staff.id},
@@ -209,6 +281,7 @@ def correct_contact(contact: Contact, data: ContactInput, user: User) -> Contact
     before = _snapshot(contact)
     referral = contact.referral
     outcome, values = _routed_values(data)
+    _link_repeat(values, contact.occurred_at, exclude_id=contact.id)
     before_fields = tally_fields(contact)
     for column, value in values.items():
         setattr(contact, column, value)
@@ -260,6 +333,8 @@ def set_repeat(contact: Contact, is_repeat: bool, user: User) -> Contact:
         raise ContactError("Du kan bara ändra dina egna kontakter från i dag.")
     before_fields = tally_fields(contact)
     contact.is_repeat = is_repeat
+    if not is_repeat:  # the guide knows better than the match: it is a new matter
+        contact.repeat_of_id = None
     db.session.flush()
     if before_fields["is_repeat"] != is_repeat:
         move(before_fields, tally_fields(contact))
@@ -276,4 +351,5 @@ def _snapshot(contact: Contact) -> dict:
         "duration_seconds": contact.duration_seconds,
         "note": contact.note,
         "is_repeat": contact.is_repeat,
+        "repeat_of": contact.repeat_of_id,
     }

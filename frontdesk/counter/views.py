@@ -63,6 +63,8 @@ def _input_from(form: ContactForm, office: Office) -> ContactInput:
         duration_seconds=form.duration_seconds,
         put_through=form.outcome.data == "kopplat",
         is_repeat=form.repeat.data,
+        question_required_if_referred=True,
+        **form.citizen_input(),
     )
 
 
@@ -105,7 +107,7 @@ def create_contact():
     try:
         logged = log_contact(_input_from(form, office), g.user)
     except ContactError as error:
-        form.case_type.errors.append(str(error))
+        form[error.field].errors.append(str(error))
         if htmx:
             return render_partial("counter/_form.html", form=form, levels=LEVELS), 422
         return render_template("counter/index.html", **_page_context(office, form)), 422

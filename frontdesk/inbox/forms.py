@@ -70,6 +70,12 @@ class ReplyForm(TriageForm):
     )
 
 
+class ApiReplyForm(ReplyForm):
+    class Meta:
+        csrf = False
+        locales = ["sv_SE", "sv"]
+
+
 class LetterForm(FlaskForm):
     """A paper letter registered by a guide."""
 

@@ -110,7 +110,7 @@ def store_unreadable(raw: bytes, office: Office, result: MailResult, error: Exce
     result.receipts.append(message.receipt)
 
 
-def _file_name(index: int, filename: str) -> str:
+def attachment_file_name(index: int, filename: str) -> str:
     """`N-name`, cut to fit the file system's 255 bytes (names are UTF-8)."""
     stem, extension = os.path.splitext(f"{index + 1}-{mask_personnummer(filename)}")
     extension = extension.encode()[:20].decode(errors="ignore")
@@ -123,7 +123,7 @@ def save_attachments(message: InboxMessage, raw: bytes, attachments_dir: str) ->
     folder = Path(attachments_dir) / message.receipt
     folder.mkdir(parents=True, exist_ok=True)
     for index, (filename, _content_type, payload) in enumerate(attachment_payloads(raw)):
-        (folder / _file_name(index, filename)).write_bytes(payload)
+        (folder / attachment_file_name(index, filename)).write_bytes(payload)
 
 
 def store_calls(calls: list[Call]) -> int:

@@ -11,12 +11,20 @@ from frontdesk.counter.forms import EARLIEST_YEAR
 from frontdesk.counter.operations import ContactInput, LoggedContact, log_contact
 from frontdesk.database import insert_unless_taken, lock_for_the_transaction
 from frontdesk.extensions import db
+from frontdesk.mail import texts
+from frontdesk.mail.outbox import enqueue
 from frontdesk.mandates.operations import mandate_level
-from frontdesk.models import InboxMessage, Office, User
+from frontdesk.models import InboxMessage, MailKind, Office, User
 from frontdesk.models.inbox import BODY_MAX, REPLY_MAX, SENDER_MAX, SUBJECT_MAX
 from frontdesk.timeutil import LOCAL_TZ, local_today, utcnow
 from kanaler import mask_personnummer
+from kanaler.citizen import address_of
 from rosa import Outcome, route
+
+NO_REPLY_ADDRESS = (
+    "Meddelandet har ingen e-postadress att svara till. Triagera det, eller kontakta "
+    "avsändaren på annat sätt."
+)
 
 # Crockford-style alphabet: no I, L, O, U, so a receipt read over the phone is unambiguous.
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -32,7 +40,14 @@ class InboxConflict(Exception):
 
 
 class InboxRefused(Exception):
-    """A domain rule refused the handling; the text is Swedish and shown to the guide."""
+    """A domain rule refused the handling; the text is Swedish and shown to the guide.
+
+    `field` names the input the rule is about.
+    """
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
 
 
 def new_receipt(channel: str) -> str:
@@ -119,6 +134,11 @@ def _take(message: InboxMessage, user: User, status: str, **values) -> None:
         raise InboxConflict(message)
 
 
+def reply_address(message: InboxMessage) -> str:
+    """Where an answer to the message goes: its reply address, else the sender's; or ""."""
+    return address_of(message.reply_to) or address_of(message.sender)
+
+
 def _contact_input(message: InboxMessage, data: ContactInput) -> ContactInput:
     note = f"{message.receipt}: {message.subject}".strip()[:2000]
     return ContactInput(
@@ -129,6 +149,8 @@ def _contact_input(message: InboxMessage, data: ContactInput) -> ContactInput:
         note=note,
         occurred_at=message.received_at,
         put_through=data.put_through,
+        # The message keeps the address; the contact keeps only its keyed hash (repeats).
+        known_email=reply_address(message),
     )
 
 
@@ -153,16 +175,24 @@ def triage(message: InboxMessage, data: ContactInput, user: User) -> LoggedConta
 
 
 def reply(message: InboxMessage, data: ContactInput, text: str, user: User) -> LoggedContact:
-    """Answer the message directly: a contact answered at first contact, the reply kept."""
+    """Answer the message directly: a contact answered at first contact, the reply mailed.
+
+    The reply goes to the sender through the outbox, in this transaction; a message with
+    no address to answer is refused before anything is written (a letter: triage it).
+    """
     text = mask_personnummer(text.strip())[:REPLY_MAX]
     if not text:
-        raise InboxRefused("Skriv svaret.")
+        raise InboxRefused("Skriv svaret.", "reply")
+    address = reply_address(message)
+    if not address:
+        raise InboxRefused(NO_REPLY_ADDRESS, "reply")
     # Refuse before anything is written: above the mandate the desk may not answer.
     mandate = mandate_level(data.office, data.case_type)
     if route(data.rosa_level, mandate, data.put_through) is not Outcome.INFORMERAT:
         raise InboxRefused(
             f"Nivå {data.rosa_level} ligger över kontorets mandat ({mandate}) för ärendetypen; "
-            "triagera meddelandet så att det blir en remiss."
+            "triagera meddelandet så att det blir en remiss.",
+            "rosa_level",
         )
     _take(message, user, "answered", reply=text)
     logged = log_contact(_contact_input(message, data), user)
@@ -171,6 +201,16 @@ def reply(message: InboxMessage, data: ContactInput, text: str, user: User) -> L
     )
     db.session.expire(message)
     record("inbox.answered", "inbox_message", message.id, user, contact_id=logged.id)
+    subject, body = texts.reply_to_message(message, text)
+    enqueue(
+        MailKind.REPLY,
+        address,
+        subject,
+        body,
+        user=user,
+        contact_id=logged.id,
+        inbox_message_id=message.id,
+    )
     return logged
 
 
@@ -215,6 +255,10 @@ def ask_question(
     )
     if recent_from_source(source_hash, since) > limit:
         raise TooManyQuestions
+    address = address_of(email)
+    if address:
+        subject, body = texts.web_form_receipt(message)
+        enqueue(MailKind.RECEIPT, address, subject, body, inbox_message_id=message.id)
     return message
 
 
@@ -223,9 +267,9 @@ def register_letter(
 ) -> InboxMessage:
     """A paper letter as an inbox message with channel brev; InboxRefused for a bad date."""
     if received_on > local_today():
-        raise InboxRefused("Datumet ligger i framtiden.")
+        raise InboxRefused("Datumet ligger i framtiden.", "received_on")
     if received_on.year < EARLIEST_YEAR:
-        raise InboxRefused(f"Datumet ligger före {EARLIEST_YEAR}.")
+        raise InboxRefused(f"Datumet ligger före {EARLIEST_YEAR}.", "received_on")
     # A letter has a date, not a time: noon keeps it on that day in any zone (or now,
     # for a letter registered this morning).
     received = min(datetime.combine(received_on, time(12), tzinfo=LOCAL_TZ), utcnow())

@@ -66,7 +66,9 @@ class Contact(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Who to reach and what they asked: travels with a referral, blanked by `purge`.
     citizen_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
-    citizen_phone: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")  # E.164
+    citizen_phone: Mapped[str] = mapped_column(
+        sa.String(20), default="", server_default=""
+    )  # E.164
     citizen_email: Mapped[str] = mapped_column(sa.String(320), default="", server_default="")
     reach_by: Mapped[str] = mapped_column(sa.String(10), default="", server_default="")
     question: Mapped[str] = mapped_column(
