@@ -35,6 +35,7 @@ from frontdesk.retention import (
 from frontdesk.tallies import rebuild as rebuild_tallies
 from frontdesk.timeutil import LOCAL_TZ, utcnow
 from kanaler.calls import parse_calls
+from kanaler.citizen import ContactDetailError, normalise_email
 from kanaler.mailbox import ImapMailbox, MailboxError, read_maildir
 from rosa import OUTCOMES
 
@@ -94,10 +95,23 @@ def export_catalog_command(file) -> None:
 @click.option("--office", "office_code", help="Kontorets kod (samhällsvägledare).")
 @click.option("--org", "org_code", help="Organisationens kod (handläggare).")
 @click.option("--name", "display_name", default="", help="Namn som visas.")
+@click.option("--email", default=None, help="E-postadress för aviseringar.")
+@click.option(
+    "--notify-new-referrals/--no-notify-new-referrals",
+    default=None,
+    help="E-post när en remiss kommer till organisationens köer (handläggare).",
+)
 @click.option("--password-stdin", is_flag=True, help="Läs lösenordet från standard in.")
-def create_user_command(username, role, office_code, org_code, display_name, password_stdin):
+def create_user_command(
+    username, role, office_code, org_code, display_name, email, notify_new_referrals, password_stdin
+):
     """Create a staff account (or reset its password and role if it exists)."""
     office = organisation = None
+    if email is not None:
+        try:
+            email = normalise_email(email)
+        except ContactDetailError as error:
+            raise click.BadParameter(str(error), param_hint="--email") from error
     if office_code:
         office = db.session.scalar(sa.select(Office).where(Office.code == office_code))
         if office is None:
@@ -126,6 +140,12 @@ def create_user_command(username, role, office_code, org_code, display_name, pas
     user.office = office
     user.organisation = organisation
     user.display_name = display_name or user.display_name or username
+    if email is not None:
+        user.email = email
+    if notify_new_referrals is not None:
+        if notify_new_referrals and not user.email:
+            raise click.BadParameter("aviseringar kräver --email", param_hint="--email")
+        user.notify_new_referrals = notify_new_referrals
     user.set_password(password)
     db.session.commit()
     click.echo(f"Användaren {username} ({role}) är sparad.")
@@ -334,8 +354,10 @@ def _retention_months(_ctx, _param, value: str) -> int:
 
 PURGE_LABELS = {
     "contact_notes": "Anteckningar på kontakter",
+    "citizen_details": "Kontakter med medborgarens namn, telefon, e-post eller fråga",
     "referral_texts": "Remisser med svar eller parkeringsorsak",
     "inbox_messages": "Inkorgsmeddelanden (avsändare, adress, ämne, text, svar, bilagor)",
+    "mails": "Utgående e-post (mottagare, ämne, text)",
     "audit_events": "Händelser i granskningsloggen med fritext",
     "attachment_folders": "Bilagemappar på disk",
 }

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from frontdesk.audit import record
 from frontdesk.extensions import db
-from frontdesk.models import AuditEvent, Contact, InboxMessage, Referral
+from frontdesk.models import AuditEvent, Contact, InboxMessage, MailState, OutgoingMail, Referral
 from frontdesk.timeutil import LOCAL_TZ, utcnow
 
 # Two years: a citizen who comes back about a matter within a year or two finds the
@@ -34,7 +34,12 @@ MAX_RETENTION_MONTHS = 1200
 
 # Audit events whose `note` is text a person typed about the matter. Other referral
 # events' notes ("Till kollega ...") are the app's own words and stay.
-REFERRAL_TEXT_ACTIONS = ("referral.answered", "referral.parked", "referral.forwarded")
+REFERRAL_TEXT_ACTIONS = (
+    "referral.answered",
+    "referral.parked",
+    "referral.forwarded",
+    "referral.noted",
+)
 CONTACT_TEXT_ACTIONS = ("contact.corrected", "contact.deleted")
 # Failed and refused logins keep the name someone typed, which may be a citizen's
 # name or a mistyped password; they age out like the matters.
@@ -69,7 +74,9 @@ class PurgeResult:
 
     cutoff: datetime
     contact_notes: int = 0
+    citizen_details: int = 0
     referral_texts: int = 0
+    mails: int = 0
     inbox_messages: int = 0
     audit_events: int = 0
     attachment_folders: int = 0
@@ -116,6 +123,38 @@ def _message_closed(limit: datetime) -> sa.ColumnElement[bool]:
         InboxMessage.received_at < limit,
         sa.func.coalesce(InboxMessage.handled_at, InboxMessage.received_at) < limit,
         sa.or_(InboxMessage.contact_id.is_(None), sa.exists(closed_contact)),
+    )
+
+
+# Who to reach and what they asked; the keyed hashes (phone_key, email_key) stay, so a
+# later repeat still links, but nothing readable is left.
+_CITIZEN_HAS_TEXT = sa.or_(
+    Contact.citizen_name != "",
+    Contact.citizen_phone != "",
+    Contact.citizen_email != "",
+    Contact.question != "",
+)
+_CITIZEN_BLANK = {"citizen_name": "", "citizen_phone": "", "citizen_email": "", "question": ""}
+
+
+def _mail_closed(limit: datetime) -> sa.ColumnElement[bool]:
+    """A mail older than the limit, out of the deliverer's hands, about closed matters only."""
+    closed_contact = sa.select(Contact.id).where(
+        Contact.id == OutgoingMail.contact_id, _contact_closed(limit)
+    )
+    closed_referral = sa.select(Referral.id).where(
+        Referral.id == OutgoingMail.referral_id, _referral_closed(limit)
+    )
+    closed_message = sa.select(InboxMessage.id).where(
+        InboxMessage.id == OutgoingMail.inbox_message_id, _message_closed(limit)
+    )
+    return sa.and_(
+        OutgoingMail.created_at < limit,
+        OutgoingMail.state.not_in([MailState.QUEUED.value, MailState.SENDING.value]),
+        sa.or_(OutgoingMail.contact_id.is_(None), sa.exists(closed_contact)),
+        sa.or_(OutgoingMail.referral_id.is_(None), sa.exists(closed_referral)),
+        sa.or_(OutgoingMail.inbox_message_id.is_(None), sa.exists(closed_message)),
+        sa.or_(OutgoingMail.body != "", OutgoingMail.to_address != ""),
     )
 
 
@@ -249,8 +288,12 @@ def purge(
         _referral_closed(limit), sa.or_(Referral.answer != "", Referral.park_reason != "")
     )
     messages = sa.and_(_message_closed(limit), _MESSAGE_HAS_TEXT)
+    citizens = sa.and_(_contact_closed(limit), _CITIZEN_HAS_TEXT)
+    mails = _mail_closed(limit)
     events = list(_events_with_text(limit))
     result.contact_notes = _count(Contact, contacts)
+    result.citizen_details = _count(Contact, citizens)
+    result.mails = _count(OutgoingMail, mails)
     result.referral_texts = _count(Referral, referrals)
     result.inbox_messages = _count(InboxMessage, messages)
     result.audit_events = len(events)
@@ -268,6 +311,15 @@ def purge(
     )
     db.session.execute(
         sa.update(Contact).where(contacts).values(note=""),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        sa.update(Contact).where(citizens).values(**_CITIZEN_BLANK),
+        execution_options={"synchronize_session": False},
+    )
+    # The mail's row, kind, state and times stay; to whom and what it said do not.
+    db.session.execute(
+        sa.update(OutgoingMail).where(mails).values(to_address="", subject="", body=""),
         execution_options={"synchronize_session": False},
     )
     table = AuditEvent.__table__

@@ -16,6 +16,7 @@ from frontdesk.audit import record
 from frontdesk.backoffice.deadlines import extend_for_parking
 from frontdesk.extensions import db
 from frontdesk.mail import texts
+from frontdesk.mail.notifications import notify_new_referral
 from frontdesk.mail.outbox import enqueue
 from frontdesk.models import InboxMessage, MailKind, Queue, Referral, User
 from frontdesk.tallies import referral_answered
@@ -213,7 +214,12 @@ def forward(
         **_resumed_due(referral, utcnow()),
     }
     note = f"Till {queue.name}: {mask_personnummer(reason)}"
-    return _apply(referral, user, Change("forwarded", values, note=note), seen_version)
+    referral = _apply(referral, user, Change("forwarded", values, note=note), seen_version)
+    contact = referral.contact
+    notify_new_referral(
+        referral.id, queue, contact.case_type.name, contact.office.name, referral.due_at
+    )
+    return referral
 
 
 def reassign(
@@ -358,3 +364,19 @@ def add_note(referral: Referral, user: User, text: str) -> None:
         note=text,
         queue=referral.queue.code,
     )
+
+
+class NoUserAddress(Exception):
+    """A handler without an e-mail address asked for notifications."""
+
+    def __init__(self):
+        super().__init__("Du har ingen e-postadress i systemet; be administratören lägga in den.")
+
+
+def set_notifications(user: User, wanted: bool) -> None:
+    """A handler chooses whether new referrals in their queues are mailed to them."""
+    if wanted and not user.email:
+        raise NoUserAddress
+    user.notify_new_referrals = wanted
+    db.session.flush()
+    record("user.notifications", "user", user.id, user, notify_new_referrals=wanted)

@@ -111,6 +111,25 @@ def _referral(referral_id: int) -> Referral:
     return referral
 
 
+@bp.post("/avisering")
+@roles_required(*HANDLER)
+def notifications():
+    """Turn the handler's e-mail about new referrals in their queues on or off."""
+    form = ActionForm()
+    if not form.validate():
+        abort(400)
+    wanted = request.form.get("notify") == "1"
+    try:
+        operations.set_notifications(g.user, wanted)
+    except operations.NoUserAddress as error:
+        flash(str(error), "error")
+        return redirect(url_for("backoffice.index"), 303)
+    flash(
+        "Du får e-post om nya remisser." if wanted else "Du får inte längre e-post om nya remisser."
+    )
+    return redirect(url_for("backoffice.index"), 303)
+
+
 @bp.get("/<int:referral_id>")
 @login_required
 def show(referral_id: int):

@@ -10,6 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from frontdesk.audit import record
 from frontdesk.backoffice.deadlines import due_at
 from frontdesk.extensions import db
+from frontdesk.mail.notifications import notify_new_referral
 from frontdesk.mandates.operations import mandate_level
 from frontdesk.models import (
     AuditEvent,
@@ -84,6 +85,7 @@ def _insert_referral(
     now = utcnow()
     fields = {"office_id": office.id, "case_type_id": case_type.id, "channel": channel}
     tally_referral(now, None, fields, 1)
+    due = due_at(now, case_type, office)
     referral_id = db.session.execute(
         sa.insert(Referral.__table__).returning(Referral.__table__.c.id),
         {
@@ -91,10 +93,11 @@ def _insert_referral(
             "queue_id": queue.id,
             "status": "ny",
             "created_at": now,
-            "due_at": due_at(now, case_type, office),
+            "due_at": due,
             "version": 1,
         },
     ).scalar_one()
+    notify_new_referral(referral_id, queue, case_type.name, office.name, due)
     return referral_id, queue
 
 

@@ -4,7 +4,7 @@ Each function returns (subject, body). No personnummer ever: the outbox masks th
 again whatever the source (frontdesk.mail.outbox.enqueue).
 """
 
-from flask import current_app, url_for
+from flask import current_app
 
 from frontdesk.models import Contact, InboxMessage, Office, Referral
 from frontdesk.timeutil import to_local
@@ -72,22 +72,23 @@ def _link(endpoint: str, **values) -> str:
     base = current_app.config.get("APP_URL", "").rstrip("/")
     if not base:
         return ""
-    return base + url_for(endpoint, **values)
+    # Built without a request (the notify-overdue command runs from a timer).
+    return base + current_app.url_map.bind("localhost").build(endpoint, values)
 
 
-def new_referral(referral: Referral) -> tuple[str, str]:
+def new_referral(
+    referral_id: int, case_type: str, office: str, queue: str, due_at
+) -> tuple[str, str]:
     """To a handler: a referral arrived in one of their organisation's queues."""
-    contact = referral.contact
-    due = to_local(referral.due_at).strftime("%Y-%m-%d %H:%M")
-    link = _link("backoffice.show", referral_id=referral.id)
-    subject = f"Ny remiss {referral.id}: {contact.case_type.name} ({referral.queue.name})"
+    due = to_local(due_at).strftime("%Y-%m-%d %H:%M")
+    link = _link("backoffice.show", referral_id=referral_id)
+    subject = f"Ny remiss {referral_id}: {case_type} ({queue})"
     body = (
         "Hej!\n\n"
-        f"En ny remiss har kommit till kön {referral.queue.name}.\n\n"
-        f"Remiss: {referral.id}\nÄrendetyp: {contact.case_type.name}\n"
-        f"Från: {contact.office.name}\nSvar senast: {due}\n"
+        f"En ny remiss har kommit till kön {queue}.\n\n"
+        f"Remiss: {referral_id}\nÄrendetyp: {case_type}\nFrån: {office}\nSvar senast: {due}\n"
         + (f"\n{link}\n" if link else "")
-        + "\nDu får det här meddelandet för att du har valt avisering om nya remisser.\n"
+        + "\nDu får det här meddelandet för att du har valt e-post om nya remisser.\n"
     )
     return subject, body
 
@@ -103,7 +104,7 @@ def overdue_digest(organisation_name: str, referrals: list[Referral]) -> tuple[s
             f"- Remiss {referral.id}, {referral.contact.case_type.name}, kö {referral.queue.name},"
             f" svar senast {due} ({holder})"
         )
-    link = _link("backoffice.index", forsenade=1)
+    link = _link("backoffice.index", overdue="1")
     body = (
         "Hej!\n\n"
         f"De här remisserna hos {organisation_name} har passerat sin svarstid:\n\n"
