@@ -22,6 +22,7 @@ from frontdesk.models import (
     InboxMessage,
     MandateChange,
     Office,
+    OutgoingMail,
     ProcessMap,
     RecommendationDecision,
     Referral,
@@ -142,7 +143,15 @@ def test_email_fetched_into_the_inbox(app, world, runner, tmp_path):
 
 def test_triage_note_and_direct_reply(app, world, api, client, auth):
     triaged = api.post("/inbox", json={"channel": "epost", "subject": TEXT, "body": "x"})
-    replied = api.post("/inbox", json={"channel": "epost", "subject": "Öppettider", "body": "x"})
+    replied = api.post(
+        "/inbox",
+        json={
+            "channel": "epost",
+            "subject": "Öppettider",
+            "body": "x",
+            "reply_to": "tolvan@example.se",
+        },
+    )
     response = api.post(
         f"/inbox/{triaged.json['id']}/triage", json={"case_type": "PARK", "rosa_level": 1}
     )
@@ -156,6 +165,39 @@ def test_triage_note_and_direct_reply(app, world, api, client, auth):
     )
     message = one(app, InboxMessage, InboxMessage.id == replied.json["id"])
     assert message.status == "answered" and message.reply == MASKED
+    # The mailed reply carries the masked text too.
+    mail = one(app, OutgoingMail)
+    assert mail.to_address == "tolvan@example.se"
+    assert_masked(mail.body)
+
+
+def test_citizen_name_and_question_from_the_page(app, world, client, auth):
+    auth.login("anna")
+    data = {
+        "channel": "besok",
+        "case_type": "PARK",
+        "rosa_level": "5",
+        "citizen_name": f"Tolvan {PERSONNUMMER}",
+        "citizen_phone": "0701234567",
+        "question": TEXT,
+    }
+    response = client.post("/disk/kontakter", data=data, headers=HTMX)
+    assert response.status_code == 200, response.text
+    contact = one(app, Contact)
+    assert contact.question == MASKED
+    assert contact.citizen_name == "Tolvan XXXXXX-1212"
+
+
+def test_citizen_and_question_from_the_api(app, api):
+    response = api.post(
+        "/contacts",
+        json={**CONTACT, "rosa_level": 5, "question": TEXT, "citizen": {"name": TEXT}},
+    )
+    assert response.status_code == 201, response.json
+    contact = api.get(f"/contacts/{response.json['id']}").json
+    assert contact["question"] == MASKED and contact["citizen"]["name"] == MASKED
+    referral = api.get(f"/referrals/{response.json['referral']['id']}", as_user="erik").json
+    assert referral["question"] == MASKED
 
 
 def test_public_web_form(app, world, client):
@@ -213,6 +255,31 @@ def test_back_office_answer(app, api, referral_id):
     assert response.json["answer"] == MASKED
     assert one(app, Referral).answer == MASKED
     assert audit_data(app, "referral.answered")[0]["note"] == MASKED
+
+
+def test_answer_mailed_to_the_citizen(app, api):
+    contact = api.post(
+        "/contacts",
+        json={**CONTACT, "rosa_level": 5, "citizen": {"email": "tolvan@example.se"}},
+    ).json
+    referral_id = contact["referral"]["id"]
+    api.post(f"/referrals/{referral_id}/claim", as_user="erik")
+    response = api.post(
+        f"/referrals/{referral_id}/answer",
+        json={"answer": TEXT, "send_email": True},
+        as_user="erik",
+    )
+    assert response.status_code == 200, response.json
+    mail = one(app, OutgoingMail)
+    assert_masked(mail.body)
+    assert PERSONNUMMER not in mail.subject
+
+
+def test_handler_note_on_the_matter(app, world, client, auth, referral_id):
+    auth.login("erik")
+    response = client.post(f"/remisser/{referral_id}/anteckning", data={"note": TEXT})
+    assert response.status_code == 303
+    assert audit_data(app, "referral.noted")[0]["note"] == MASKED
 
 
 def test_park_reason(app, api, referral_id):

@@ -15,7 +15,17 @@ from frontdesk import retention
 from frontdesk.counter.operations import ContactInput
 from frontdesk.extensions import db
 from frontdesk.inbox.operations import mark_spam, reply
-from frontdesk.models import AuditEvent, CaseType, Contact, InboxMessage, Office, Referral, User
+from frontdesk.models import (
+    AuditEvent,
+    CaseType,
+    Contact,
+    InboxMessage,
+    MailState,
+    Office,
+    OutgoingMail,
+    Referral,
+    User,
+)
 from frontdesk.tallies import rebuild
 from frontdesk.timeutil import LOCAL_TZ, local_today, utcnow
 from tests.helpers import count
@@ -28,7 +38,10 @@ TIMES = {
     "referrals": ("created_at", "due_at", "claimed_at", "answered_at", "closed_at", "parked_at"),
     "inbox_messages": ("received_at", "handled_at"),
     "audit_events": ("at",),
+    "outgoing_mail": ("created_at", "next_attempt_at", "claimed_at", "sent_at"),
 }
+CITIZEN = {"name": "Anna Svensson", "phone": "070-123 45 67", "email": "anna@example.se"}
+QUESTION = "Kan jag få kortet skickat hem? Mitt personnummer är 811228-9874."
 
 
 def age_everything(app) -> None:
@@ -94,8 +107,13 @@ def attachments(app, tmp_path):
 
 @pytest.fixture
 def matters(app, world, api, client, auth, attachments) -> Matters:
-    desk = api.post("/contacts", json={**CONTACT, "rosa_level": 1, "note": TEXT}).json["id"]
-    closed = api.post("/contacts", json={**CONTACT, "rosa_level": 5, "note": TEXT}).json
+    desk = api.post(
+        "/contacts", json={**CONTACT, "rosa_level": 1, "note": TEXT, "citizen": CITIZEN}
+    ).json["id"]
+    closed = api.post(
+        "/contacts",
+        json={**CONTACT, "rosa_level": 5, "note": TEXT, "citizen": CITIZEN, "question": QUESTION},
+    ).json
     referral = closed["referral"]["id"]
     referral_action(api, referral, "claim")
     until = (local_today() + timedelta(days=5)).isoformat()
@@ -107,7 +125,10 @@ def matters(app, world, api, client, auth, attachments) -> Matters:
     referral_action(
         api, forwarded["referral"]["id"], "forward", queue="SOC", reason=f"Gäller {TEXT}"
     )
-    callback = api.post("/contacts", json={**CONTACT, "rosa_level": 5, "note": TEXT}).json
+    callback = api.post(
+        "/contacts",
+        json={**CONTACT, "rosa_level": 5, "note": TEXT, "citizen": CITIZEN, "question": QUESTION},
+    ).json
     referral_action(api, callback["referral"]["id"], "claim")
     referral_action(api, callback["referral"]["id"], "answer", answer=TEXT, callback=True)
     auth.login("anna")
@@ -137,6 +158,8 @@ def matters(app, world, api, client, auth, attachments) -> Matters:
         anna = db.session.get(User, world.users["anna"])
         reply(db.session.get(InboxMessage, replied["id"]), contact_input(), TEXT, anna)
         mark_spam(db.session.get(InboxMessage, spam["id"]), anna)
+        # The reply went out (as deliver-mail would have marked it).
+        db.session.execute(sa.update(OutgoingMail).values(state=MailState.SENT, sent_at=utcnow()))
         db.session.commit()
     (attachments / spam["receipt"]).mkdir()
     (attachments / spam["receipt"] / "1-ansokan.pdf").write_bytes(b"%PDF")
@@ -171,7 +194,7 @@ def snapshot(app) -> dict:
     """Every row of the tables the purge may touch, as plain values."""
     with app.app_context():
         connection = db.session.connection()
-        tables = ("contacts", "referrals", "inbox_messages", "audit_events")
+        tables = ("contacts", "referrals", "inbox_messages", "audit_events", "outgoing_mail")
         return {
             name: [
                 tuple(row)
@@ -203,7 +226,9 @@ def purged_output(counts: dict) -> list[str]:
 
 LABELS = {
     "contact_notes": "Anteckningar på kontakter",
+    "citizen_details": "Kontakter med medborgarens namn, telefon, e-post eller fråga",
     "referral_texts": "Remisser med svar eller parkeringsorsak",
+    "mails": "Utgående e-post (mottagare, ämne, text)",
     "inbox_messages": "Inkorgsmeddelanden (avsändare, adress, ämne, text, svar, bilagor)",
     "audit_events": "Händelser i granskningsloggen med fritext",
     "attachment_folders": "Bilagemappar på disk",
@@ -211,7 +236,9 @@ LABELS = {
 EXPECTED = {
     # desk, closed, corrected, and the replied message's contact ("E-…: Öppettider")
     "contact_notes": 4,
+    "citizen_details": 2,  # desk and closed; the open callback's stay
     "referral_texts": 1,  # the closed referral's answer and park reason
+    "mails": 1,  # the direct reply to the replied message
     "inbox_messages": 2,  # replied and spam
     # closed: parked, answered; corrected: contact.corrected; deleted: contact.deleted
     "audit_events": 4,
@@ -225,7 +252,7 @@ def test_dry_run_says_what_would_go_and_changes_nothing(app, runner, matters, at
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("Ärenden avslutade före ") and "(24 månader)" in lines[0]
-    assert lines[1:6] == purged_output(EXPECTED)
+    assert lines[1:8] == purged_output(EXPECTED)
     assert lines[-1] == "Provkörning: inget ändrades."
     assert snapshot(app) == before
     assert len(list(attachments.iterdir())) == 2
@@ -243,13 +270,30 @@ def test_purge_removes_the_text_of_closed_matters_and_keeps_open_ones(
     figures_before = figures(api)
     result = runner.invoke(args=["purge"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[1:6] == purged_output(EXPECTED)
+    assert result.output.splitlines()[1:8] == purged_output(EXPECTED)
     with app.app_context():
         notes = dict(db.session.execute(sa.select(Contact.id, Contact.note)).all())
         for gone in (matters.desk, matters.closed, matters.corrected):
             assert notes[gone] == ""
         for kept in (matters.forwarded, matters.callback, matters.recent_contact):
             assert notes[kept] == TEXT
+        contacts = {c.id: c for c in db.session.scalars(sa.select(Contact))}
+        for gone in (matters.desk, matters.closed):
+            contact = contacts[gone]
+            assert not contact.has_citizen and contact.question == ""
+            # The keyed hash stays: a repeat still links after the purge.
+            assert contact.phone_key is not None and contact.email_key is not None
+        open_matter = contacts[matters.callback]
+        assert (open_matter.citizen_phone, open_matter.citizen_name) == (
+            "+46701234567",
+            "Anna Svensson",
+        )
+        assert open_matter.question == QUESTION.replace("811228-9874", "XXXXXX-9874")
+        # The later contact of the same citizen and case type still points at the first.
+        assert contacts[matters.closed].repeat_of_id == matters.desk
+        (mail,) = db.session.scalars(sa.select(OutgoingMail)).all()
+        assert (mail.to_address, mail.subject, mail.body) == ("", "", "")
+        assert mail.state == MailState.SENT and mail.sent_at is not None
         referrals = {r.contact_id: r for r in db.session.scalars(sa.select(Referral))}
         closed = referrals[matters.closed]
         assert (closed.answer, closed.park_reason) == ("", "")
@@ -296,7 +340,7 @@ def test_a_second_run_finds_nothing_and_changes_nothing(app, runner, matters):
     before = snapshot(app)
     again = runner.invoke(args=["purge"])
     assert again.exit_code == 0, again.output
-    assert again.output.splitlines()[1:6] == purged_output(dict.fromkeys(EXPECTED, 0))
+    assert again.output.splitlines()[1:8] == purged_output(dict.fromkeys(EXPECTED, 0))
     after = snapshot(app)
     # Only the second run's own audit event was added.
     assert {k: v for k, v in after.items() if k != "audit_events"} == {
@@ -310,7 +354,7 @@ def test_a_longer_limit_keeps_what_is_younger(app, runner, matters):
     result = runner.invoke(args=["purge", "--older-than", "36"])
     assert result.exit_code == 0, result.output
     assert "(36 månader)" in result.output
-    assert result.output.splitlines()[1:6] == purged_output(dict.fromkeys(EXPECTED, 0))
+    assert result.output.splitlines()[1:8] == purged_output(dict.fromkeys(EXPECTED, 0))
     with app.app_context():
         assert db.session.get(Contact, matters.desk).note == TEXT
 
