@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from frontdesk.demo.seed import OPEN_MATTERS
 from frontdesk.extensions import db
 from frontdesk.models import ApiToken, CaseType, Contact, Mandate, MandateChange, Office, User
 from tests.conftest import TEST_CATALOG
@@ -136,7 +137,9 @@ def test_create_user_refuses_bad_input(app, runner, tmp_path):
 def test_seed_demo_is_idempotent_and_follows_the_staircase(app, runner):
     result = runner.invoke(args=["seed-demo", "--contacts", "20000"])
     assert result.exit_code == 0, result.output
-    assert count(app, Contact) == 20000
+    # The generated year, and this morning's referrals with citizens and their questions.
+    assert count(app, Contact) == 20000 + len(OPEN_MATTERS)
+    assert count(app, Contact, Contact.question != "") == len(OPEN_MATTERS)
     assert count(app, CaseType) >= 40 and count(app, Office) == 2
     with app.app_context():
         orgs = db.session.scalar(sa.text("SELECT COUNT(*) FROM organisations"))
@@ -158,13 +161,13 @@ def test_seed_demo_is_idempotent_and_follows_the_staircase(app, runner):
             sa.select(sa.func.count()).select_from(Contact).where(Contact.outcome == "eskalerat")
         )
         referrals = db.session.scalar(sa.text("SELECT COUNT(*) FROM referrals"))
-        assert escalated == referrals > 0
+        assert escalated == referrals > len(OPEN_MATTERS)
         oldest = db.session.scalar(sa.select(sa.func.min(Contact.occurred_at)))
         newest = db.session.scalar(sa.select(sa.func.max(Contact.occurred_at)))
         assert newest - oldest > timedelta(days=300)
     result = runner.invoke(args=["seed-demo", "--contacts", "20000"])
     assert result.exit_code == 0
-    assert count(app, Contact) == 20000
+    assert count(app, Contact) == 20000 + len(OPEN_MATTERS)
     assert count(app, User) == 10
 
 
@@ -174,11 +177,12 @@ def test_demo_users_can_log_in_and_log_contacts_after_seeding(app, runner, clien
         client.post("/login", data={"username": "anna", "password": "anna123"}).status_code == 302
     )
     response = client.post(
-        "/disk/kontakter", data={"channel": "besok", "case_type": "BYGGLOV", "rosa_level": "5"}
+        "/disk/kontakter",
+        data={"channel": "besok", "case_type": "BYGGLOV", "rosa_level": "5", "question": "Plank?"},
     )
     assert response.status_code == 303
     # New ids continue after the bulk-loaded ones (PostgreSQL's sequence was moved on).
-    assert count(app, Contact) == 501
+    assert count(app, Contact) == 500 + len(OPEN_MATTERS) + 1
 
 
 def test_office_opening_hours_import_and_export(app, runner, tmp_path):

@@ -1,7 +1,7 @@
 """Loading the demo municipality: catalogue and users by upsert, contacts in bulk."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 
 import sqlalchemy as sa
@@ -72,6 +72,8 @@ def ensure_users() -> int:
         user = User(
             username=username,
             display_name=name,
+            # For notifications; nothing is sent unless SMTP_URL points at a server.
+            email=f"{username}@kommun.example.se",
             role=role,
             office=offices.get(office) if office else None,
             organisation=organisations.get(organisation) if organisation else None,
@@ -169,6 +171,71 @@ def load_contacts(count: int, now: datetime | None = None, seed: int = 2026) -> 
     return {"contacts": count, "referrals": len(referrals)}
 
 
+# Referrals of this morning with who to reach and what they asked: what a handler opens.
+OPEN_MATTERS = (
+    (
+        "BYGGLOV",
+        5,
+        "telefon",
+        "Ahmed Yusuf",
+        "070-311 22 45",
+        "",
+        "Får jag bygga ett plank "
+        "på 1,8 meter mot gatan? Grannen har redan ett och undrar om vi kan dela kostnaden.",
+    ),
+    (
+        "EKB",
+        6,
+        "epost",
+        "Gunnel Ek",
+        "",
+        "gunnel.ek@example.se",
+        "Kan jag få hjälp med en "
+        "elräkning på 4 200 kr som förföll i förra veckan? Jag har ansökt om bistånd tidigare.",
+    ),
+    (
+        "BYGGLOV",
+        5,
+        "telefon",
+        "Maja Holm",
+        "08-123 456 78",
+        "maja.holm@example.se",
+        "Behövs bygglov för att glasa in en befintlig balkong i ett flerbostadshus?",
+    ),
+)
+
+
+def _seed_open_matters(now: datetime) -> int:
+    """A few referrals logged at K1 this morning, with citizens and their questions."""
+    from frontdesk.counter.operations import ContactInput, log_contact
+    from kanaler.citizen import normalise_phone
+
+    office = db.session.scalar(sa.select(Office).where(Office.code == "K1"))
+    guide = db.session.scalar(sa.select(User).where(User.username == "anna"))
+    created = 0
+    for index, (code, level, reach_by, name, phone, email, question) in enumerate(OPEN_MATTERS):
+        case_type = db.session.scalar(sa.select(CaseType).where(CaseType.code == code))
+        if office is None or guide is None or case_type is None:
+            continue
+        log_contact(
+            ContactInput(
+                office=office,
+                channel="besok" if index % 2 == 0 else "telefon",
+                case_type=case_type,
+                rosa_level=level,
+                occurred_at=now - timedelta(minutes=30 * (index + 1)),
+                citizen_name=name,
+                citizen_phone=normalise_phone(phone),
+                citizen_email=email,
+                reach_by=reach_by,
+                question=question,
+            ),
+            guide,
+        )
+        created += 1
+    return created
+
+
 def _seed_maps() -> int:
     """Version 1 of each demo map, for case types that have no map yet."""
     created = 0
@@ -195,6 +262,7 @@ def seed_demo(contacts: int) -> dict[str, int | str]:
         result["note"] = f"{already} kontakter finns redan; inga nya skapades."
     else:
         result.update(load_contacts(contacts))
+        result["open_matters"] = _seed_open_matters(utcnow())
     record("demo.seeded", "demo", None, None, **{k: v for k, v in result.items() if k != "note"})
     db.session.flush()
     return result
