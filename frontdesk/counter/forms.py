@@ -81,6 +81,9 @@ class _ContactFields(FlaskForm):
     citizen_email = StringField("E-post", filters=[strip_text])
     reach_by = StringField(
         "Vill bli kontaktad via",
+        # Blanks alone are no choice: without the strip they passed Optional() and reached
+        # the database's check constraint (a 500).
+        filters=[strip_text],
         validators=[
             Optional(),
             AnyOf([r.value for r in ReachBy], message="Välj telefon eller e-post."),

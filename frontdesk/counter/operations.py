@@ -22,10 +22,11 @@ from frontdesk.models import (
     Referral,
     User,
 )
+from frontdesk.models.contact import NOTE_MAX_LENGTH, QUESTION_MAX_LENGTH
 from frontdesk.tallies import move, tally, tally_contact, tally_fields, tally_referral
 from frontdesk.timeutil import local_today, to_local, utcnow
 from kanaler import mask_personnummer
-from kanaler.citizen import citizen_key
+from kanaler.citizen import NAME_MAX, citizen_key
 from rosa import Outcome, route
 
 # A contact about the same case type from the same citizen within this time is a repeat.
@@ -115,13 +116,15 @@ def _routed_values(data: ContactInput) -> tuple[Outcome, dict]:
         "rosa_level": data.rosa_level,
         "outcome": outcome.value,
         "duration_seconds": data.duration_seconds,
-        "note": mask_personnummer(data.note or ""),
+        # Masking may lengthen a text (8112189876 -> XXXXXX-9876): cut to the column, as
+        # PostgreSQL refuses a longer value (SQLite would keep it).
+        "note": mask_personnummer(data.note or "")[:NOTE_MAX_LENGTH],
         "is_repeat": data.is_repeat,
-        "citizen_name": mask_personnummer(data.citizen_name or ""),
+        "citizen_name": mask_personnummer(data.citizen_name or "")[:NAME_MAX],
         "citizen_phone": data.citizen_phone or "",
         "citizen_email": data.citizen_email or "",
         "reach_by": data.reach_by or "",
-        "question": mask_personnummer(data.question or ""),
+        "question": mask_personnummer(data.question or "")[:QUESTION_MAX_LENGTH],
         "phone_key": citizen_key(secret, "phone", data.citizen_phone),
         "email_key": citizen_key(secret, "email", data.citizen_email or data.known_email),
     }
