@@ -16,11 +16,20 @@ from frontdesk.api import bp
 from frontdesk.api.referrals import MAX_INT_ARG
 from frontdesk.backoffice.queries import MAX_PER_PAGE
 from frontdesk.counter.forms import MAX_DURATION_SECONDS
-from frontdesk.models.contact import NOTE_MAX_LENGTH
-from frontdesk.models.inbox import BODY_MAX, INBOX_CHANNELS, INBOX_STATUSES, SENDER_MAX, SUBJECT_MAX
+from frontdesk.models.contact import NOTE_MAX_LENGTH, QUESTION_MAX_LENGTH, ReachBy
+from frontdesk.models.inbox import (
+    BODY_MAX,
+    INBOX_CHANNELS,
+    INBOX_STATUSES,
+    REPLY_MAX,
+    SENDER_MAX,
+    SUBJECT_MAX,
+)
 from frontdesk.models.process import DECISIONS, MAP_SOURCES
 from frontdesk.models.referral import ANSWER_MAX_LENGTH, REFERRAL_STATUSES
 from kanaler import CHANNEL_CODES
+from kanaler.citizen import EMAIL_MAX, PHONE_MAX
+from kanaler.citizen import NAME_MAX as CITIZEN_NAME_MAX
 from rosa.levels import MAX_LEVEL, MIN_LEVEL
 from rosa.processmap import ACTORS, ID_MAX, MAX_STEPS, NAME_MAX, NUMBER_MAX, STEP_KINDS
 from rosa.routing import OUTCOMES
@@ -268,7 +277,64 @@ MAP_PROPERTIES = {
     "flows": _array(_ref("Flow")),
 }
 
-CONTACT_INPUT_EXAMPLE = {"office": "K1", "channel": "telefon", "case_type": "PARK", "rosa_level": 5}
+REACH_BY_CODES = [r.value for r in ReachBy]
+CONTACT_INPUT_EXAMPLE = {
+    "office": "K1",
+    "channel": "telefon",
+    "case_type": "PARK",
+    "rosa_level": 5,
+    "citizen": {"name": "Eva Svensson", "phone": "070-123 45 67", "reach_by": "telefon"},
+    "question": "Kan jag få parkeringstillstånd nära jobbet?",
+}
+# A blank text counts as not given; the limits apply after surrounding blanks are dropped.
+CITIZEN_INPUT = _object(
+    {
+        "name": _nullable(_string(maxLength=CITIZEN_NAME_MAX)),
+        "phone": _nullable(
+            _string(
+                maxLength=PHONE_MAX,
+                description=(
+                    "A Swedish number (070-123 45 67) or an international one (+47 …, 0047 …); "
+                    "422 `citizen.phone` when it is no valid number. Stored in E.164."
+                ),
+            )
+        ),
+        "email": _nullable(
+            _string(
+                maxLength=EMAIL_MAX,
+                description="An e-mail address; 422 `citizen.email` when it is not one.",
+            )
+        ),
+        "reach_by": {
+            "enum": [*REACH_BY_CODES, None],
+            "description": (
+                "How the citizen wants to be reached: `telefon` needs `phone`, `epost` needs "
+                "`email` (else 422 `citizen.reach_by`). Default: a call when a phone is given, "
+                "else e-mail when an address is."
+            ),
+        },
+    },
+    required=[],
+    description=(
+        "Who to reach about the matter; every field optional, blanks count as not given. "
+        "A wrong field is 422 naming `citizen.name`, `citizen.phone`, … (an unknown one "
+        "`citizen.<key>`)."
+    ),
+)
+CITIZEN = _object(
+    {
+        "name": _nullable(_string()),
+        "phone": _nullable(
+            _string(pattern=r"^\+[1-9][0-9]{1,14}$", description="E.164: +46701234567.")
+        ),
+        "phone_display": _nullable(
+            _string(description="The number as people write it: 070-123 45 67 (+47 … abroad).")
+        ),
+        "email": _nullable(_string()),
+        "reach_by": {"enum": [*REACH_BY_CODES, None]},
+    },
+    description="Who to reach; each value null when it was not given (or has been purged).",
+)
 
 
 def _schemas() -> dict:
@@ -341,6 +407,13 @@ def _schemas() -> dict:
                     "description": "`kopplat` when the contact was put through live.",
                 },
                 "repeat": _nullable({"type": "boolean"}),
+                "citizen": _nullable(_ref("CitizenInput")),
+                "question": _nullable(
+                    _string(
+                        maxLength=QUESTION_MAX_LENGTH,
+                        description="The citizen's question to the handler (422 `question`).",
+                    )
+                ),
             },
             required=["office", "channel", "case_type", "rosa_level"],
         ),
@@ -363,6 +436,11 @@ def _schemas() -> dict:
                 "duration_seconds": _nullable(_integer()),
                 "note": _string(),
                 "repeat": {"type": "boolean"},
+                "repeat_of": _nullable(
+                    _integer(description="The earlier contact of the same citizen, if known.")
+                ),
+                "citizen": _nullable(_ref("Citizen")),
+                "question": _nullable(_string()),
                 "staff": _nullable(_string(description="The user who logged it.")),
                 "referral": _nullable(
                     _object(
@@ -399,8 +477,42 @@ def _schemas() -> dict:
                 "answered_at": _nullable(TIMESTAMP),
                 "closed_at": _nullable(TIMESTAMP),
                 "version": _integer(minimum=1, description="Also the ETag."),
+                "citizen": _nullable(_ref("Citizen")),
+                "question": _nullable(_string()),
+                "repeat": {"type": "boolean"},
+                "repeat_of": _nullable(
+                    _integer(description="The earlier contact of the same citizen, if known.")
+                ),
+                "message": _nullable(_ref("SourceMessage")),
             }
         ),
+        "SourceMessage": _object(
+            {
+                "id": _integer(),
+                "channel": _string(enum=list(INBOX_CHANNELS)),
+                "sender": _string(),
+                "subject": _string(),
+                "body": _string(),
+                "received_at": TIMESTAMP,
+                "attachments": _array(
+                    _object(
+                        {
+                            "name": _string(),
+                            "size": _nullable(_integer(minimum=0)),
+                            "url": _string(
+                                description=(
+                                    "GET it for the file: "
+                                    "/api/v1/referrals/{referral_id}/attachments/{index}."
+                                )
+                            ),
+                        }
+                    )
+                ),
+            },
+            description="The inbox message the referral came from.",
+        ),
+        "CitizenInput": CITIZEN_INPUT,
+        "Citizen": CITIZEN,
         "ReferralPage": _object(
             {
                 "referrals": _array(_ref("Referral")),
@@ -452,10 +564,38 @@ def _schemas() -> dict:
             {
                 "answer": _string(minLength=1, maxLength=ANSWER_MAX_LENGTH, pattern=r"\S"),
                 "callback": {
-                    "type": "boolean",
-                    "description": "true: the front desk calls the citizen back (status aterford).",
+                    "type": ["boolean", "null"],
+                    "description": (
+                        "true: the front desk calls the citizen back (status aterford); "
+                        "false: the referral is closed. Required unless `send_email` is true."
+                    ),
                 },
-            }
+                "send_email": {
+                    "type": ["boolean", "null"],
+                    "description": (
+                        "true: the answer is mailed to the citizen's address (or the source "
+                        "message's sender) and the referral is closed; 422 `send_email` when "
+                        "there is no address, or when `callback` is true as well."
+                    ),
+                },
+            },
+            required=["answer"],
+            anyOf=[
+                {
+                    "required": ["callback"],
+                    "properties": {
+                        "callback": {"type": "boolean"},
+                        "send_email": {"enum": [False, None]},
+                    },
+                },
+                {
+                    "required": ["send_email"],
+                    "properties": {
+                        "send_email": {"const": True},
+                        "callback": {"enum": [False, None]},
+                    },
+                },
+            ],
         ),
         "Staircase": _object(
             {
@@ -652,6 +792,20 @@ def _schemas() -> dict:
             },
             required=["case_type", "rosa_level"],
         ),
+        "ReplyInput": _object(
+            {
+                "case_type": _string(description="Case type code, name, or `CODE – name`."),
+                "rosa_level": LEVEL,
+                "office": _nullable(_string(description="Office code; default the message's.")),
+                "reply": _string(
+                    minLength=1,
+                    maxLength=REPLY_MAX,
+                    pattern=r"\S",
+                    description="Mailed to the message's reply address or sender.",
+                ),
+            },
+            required=["case_type", "rosa_level", "reply"],
+        ),
         "InboxConflict": {
             "allOf": [
                 _ref("Error"),
@@ -786,7 +940,9 @@ HANDLERS = "handläggare of the referral's organisation"
 GUIDES = "vägledare (own office), chef, admin"
 
 
-def _referral_action(endpoint: str, summary: str, body: dict | None, roles=HANDLERS) -> dict:
+def _referral_action(
+    endpoint: str, summary: str, body: dict | None, roles=HANDLERS, description: str = ""
+) -> dict:
     errors = (400, 403, 404, 412) + ((422,) if body is not None else ())
     return {
         "post": _operation(
@@ -805,6 +961,7 @@ def _referral_action(endpoint: str, summary: str, body: dict | None, roles=HANDL
             },
             parameters=[_param("ReferralId"), _param("IfMatch")],
             body=body,
+            description=description,
         )
     }
 
@@ -889,7 +1046,10 @@ def _paths() -> dict:
                 description=(
                     "The same form and routing as the counter page: above the office's mandate "
                     "the contact is referred to the case type's queue. 409 when it cannot be "
-                    "routed (the case type has no queue)."
+                    "routed (the case type has no queue). `citizen` and `question` go with the "
+                    "referral to the handler; a wrong value is 422 naming `citizen.phone`, "
+                    "`citizen.email`, `citizen.name`, `citizen.reach_by` or `question`, and "
+                    "nothing is written."
                 ),
             )
         },
@@ -944,6 +1104,45 @@ def _paths() -> dict:
                 parameters=[_param("ReferralId")],
             )
         },
+        "/referrals/{referral_id}/attachments/{index}": {
+            "get": _operation(
+                "referral_attachment",
+                "referrals",
+                "An attachment of the e-mail the referral came from, as a download",
+                "as for the list",
+                {
+                    "200": {
+                        "description": "The file as it came with the e-mail.",
+                        "headers": {
+                            "Content-Disposition": {
+                                "description": "`attachment` with the file's name.",
+                                "required": True,
+                                "schema": _string(),
+                            }
+                        },
+                        "content": {
+                            "application/octet-stream": {
+                                "schema": _string(contentMediaType="application/octet-stream")
+                            }
+                        },
+                    },
+                    **_errors(404),
+                },
+                parameters=[
+                    _param("ReferralId"),
+                    _path(
+                        "index",
+                        _integer(minimum=0),
+                        "The attachment's place in `message.attachments`, from 0.",
+                        0,
+                    ),
+                ],
+                description=(
+                    "404 when the caller may not see the referral, it came from no e-mail, or "
+                    "the file was not kept."
+                ),
+            )
+        },
         "/referrals/{referral_id}/events": {
             "get": _operation(
                 "referral_events",
@@ -980,6 +1179,14 @@ def _paths() -> dict:
             "answer_referral",
             "Answer a referral you hold",
             _body(_ref("AnswerInput"), {"answer": "Beviljas.", "callback": True}),
+            description=(
+                "`callback: true` sends the answer to the front desk, which calls the citizen "
+                "back (status aterford); `callback: false` closes the referral; "
+                "`send_email: true` (with `callback` left out or false) queues the answer by "
+                "e-mail to the contact's citizen address, or the source message's sender, and "
+                "closes the referral. 422 `send_email` when the matter has no address, or when "
+                "both are true; 422 `callback` when neither is given."
+            ),
         ),
         "/referrals/{referral_id}/callback-done": _referral_action(
             "callback_done_referral",
@@ -1202,6 +1409,33 @@ def _paths() -> dict:
                 },
                 parameters=[_param("MessageId")],
                 body=_body(_ref("TriageInput"), {"case_type": "PARK", "rosa_level": 2}),
+            )
+        },
+        "/inbox/{message_id}/reply": {
+            "post": _operation(
+                "reply_inbox_message",
+                "inbox",
+                "Answer a message directly: it becomes a contact answered at first contact",
+                GUIDES,
+                {
+                    "201": _ok("As for POST /contacts.", _ref("ContactCreated"), LOCATION),
+                    "409": {
+                        "description": "Already handled, or the contact cannot be routed.",
+                        "content": _json(_ref("InboxConflict")),
+                    },
+                    **_errors(400, 403, 404, 422),
+                },
+                parameters=[_param("MessageId")],
+                body=_body(
+                    _ref("ReplyInput"),
+                    {"case_type": "PARK", "rosa_level": 1, "reply": "Ansök på kommunens webb."},
+                ),
+                description=(
+                    "The reply is queued by e-mail to the message's reply address or sender. "
+                    "422 `rosa_level` when the level is above the office's mandate (triage the "
+                    "message instead), 422 `reply` when the message has no address to answer "
+                    "(a letter) or the reply is missing; 409 when someone handled it first."
+                ),
             )
         },
         "/channels/parity": {
