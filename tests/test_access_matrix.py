@@ -29,13 +29,21 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from werkzeug.exceptions import MethodNotAllowed
 
 from frontdesk.extensions import db
-from frontdesk.models import MandateChange, Organisation, RecommendationDecision, User
+from frontdesk.inbox.intake import attachment_file_name
+from frontdesk.models import (
+    InboxMessage,
+    MandateChange,
+    Organisation,
+    RecommendationDecision,
+    User,
+)
 from frontdesk.timeutil import local_today
 from tests.conftest import PASSWORD, make_app
 
@@ -201,7 +209,24 @@ MATRIX = {
     ),
     ("backoffice.answer", "POST"): page(
         "/remisser/{claimed}/svara", LOGIN, 403, 403, 303, 403, 403,
-        data={"answer": "Beviljas.", "callback": "y"}, writes=True,
+        data={"answer": "Beviljas.", "delivery": "callback"}, writes=True,
+    ),
+    # A note on the matter: any handler of the organisation, claimed or not.
+    ("backoffice.note", "POST"): [
+        page("/remisser/{referral}/anteckning", LOGIN, 403, 403, 303, 403, 403,
+             data={"note": "Ringde, inget svar."}, writes=True),
+        page("/remisser/{soc_referral}/anteckning", LOGIN, 403, 403, 404, 403, 403,
+             data={"note": "Ringde, inget svar."}, writes=True),
+    ],
+    # The source e-mail's attachment: whoever may see the referral; only listed ones.
+    ("backoffice.attachment", "GET"): [
+        page("/remisser/{mailed}/bilagor/0", LOGIN, 200, 404, 200, 200, 200),
+        page("/remisser/{mailed}/bilagor/1", LOGIN, 404, 404, 404, 404, 404),
+    ],
+    # A handler's own e-mail about new referrals (off: erik has no address to turn it on).
+    ("backoffice.notifications", "POST"): page(
+        "/remisser/avisering", LOGIN, 403, 403, 303, 403, 403, data={"notify": "0"},
+        writes=True,
     ),
 
     # --- The inbox -------------------------------------------------------------------------------
@@ -212,7 +237,7 @@ MATRIX = {
         data={"case_type": "PARK", "rosa_level": "6"}, writes=True,
     ),
     ("inbox.reply_message", "POST"): page(
-        "/inkorg/{message}/svar", LOGIN, 303, 404, 403, 303, 303,
+        "/inkorg/{mail}/svar", LOGIN, 303, 404, 403, 303, 303,
         data={"case_type": "PARK", "rosa_level": "1", "reply": "Ansök på webben."}, writes=True,
     ),
     ("inbox.spam", "POST"): page(
@@ -326,6 +351,10 @@ MATRIX = {
     ("api.referral_events", "GET"): page(
         "/api/v1/referrals/{referral}/events", 401, 200, 404, 200, 200, 200
     ),
+    ("api.referral_attachment", "GET"): [
+        page("/api/v1/referrals/{mailed}/attachments/0", 401, 200, 404, 200, 200, 200),
+        page("/api/v1/referrals/{mailed}/attachments/1", 401, 404, 404, 404, 404, 404),
+    ],
     ("api.claim_referral", "POST"): [
         page("/api/v1/referrals/{referral}/claim", 401, 403, 403, 200, 403, 403, writes=True),
         page("/api/v1/referrals/{soc_referral}/claim", 401, 403, 403, 404, 403, 403,
@@ -360,6 +389,10 @@ MATRIX = {
     ("api.triage_inbox_message", "POST"): page(
         "/api/v1/inbox/{message}/triage", 401, 201, 404, 403, 201, 201,
         json={"case_type": "PARK", "rosa_level": 6}, writes=True,
+    ),
+    ("api.reply_inbox_message", "POST"): page(
+        "/api/v1/inbox/{mail}/reply", 401, 201, 404, 403, 201, 201,
+        json={"case_type": "PARK", "rosa_level": 1, "reply": "Ansök på webben."}, writes=True,
     ),
     ("api.channel_parity", "GET"): page(
         "/api/v1/channels/parity", 401, 403, 403, 403, 200, 200
@@ -417,9 +450,13 @@ def database_url(tmp_path, sqlite_template):
 
 
 @pytest.fixture
-def app(database_url):
+def app(database_url, tmp_path):
     # Six callers post the web form from one address: above its hourly limit.
-    app = make_app(database_url, WEB_FORM_LIMIT_PER_HOUR=1000)
+    app = make_app(
+        database_url,
+        WEB_FORM_LIMIT_PER_HOUR=1000,
+        MAIL_ATTACHMENTS_DIR=str(tmp_path / "bilagor"),  # for {mailed}
+    )
     yield app
     with app.app_context():
         db.session.remove()
@@ -474,6 +511,33 @@ class Objects:
     def message(self):
         body = {"channel": "epost", "body": "När töms soporna?", "office": "K1"}
         return self.call("POST", "/inbox", "anna", json=body)["id"]
+
+    def mail(self):
+        """An e-mail in K1's inbox with an address to reply to."""
+        body = {
+            "channel": "epost",
+            "body": "När töms soporna?",
+            "sender": "Eva <eva@example.se>",
+            "office": "K1",
+        }
+        return self.call("POST", "/inbox", "anna", json=body)["id"]
+
+    def mailed(self):
+        """A referral triaged from an e-mail whose attachment was kept (MAIL_ATTACHMENTS_DIR)."""
+        root = self.app.config.get("MAIL_ATTACHMENTS_DIR")
+        assert root, "{mailed} needs the app's MAIL_ATTACHMENTS_DIR"
+        message_id = self.mail()
+        with self.app.app_context():
+            message = db.session.get(InboxMessage, message_id)
+            name = "kvitto.pdf"
+            message.attachments = [{"filename": name, "content_type": "application/pdf", "size": 8}]
+            folder = Path(root) / message.receipt
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / attachment_file_name(0, name)).write_bytes(b"%PDF-1.4")
+            db.session.commit()
+        triage = {"case_type": "PARK", "rosa_level": 6}
+        triaged = self.call("POST", f"/inbox/{message_id}/triage", "anna", json=triage)
+        return triaged["referral"]["id"]
 
     def map_version(self):
         return self.call("PUT", "/process-maps/PARK", "admin", json=MAP_JSON)["version"]
