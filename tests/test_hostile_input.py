@@ -15,6 +15,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
@@ -29,6 +30,7 @@ from frontdesk.extensions import db
 from frontdesk.models import Contact, InboxMessage, Referral, User
 from frontdesk.timeutil import local_today
 from kanaler import mask_personnummer, parse_channel
+from kanaler.citizen import ContactDetailError, display_phone, normalise_email, normalise_phone
 from tests.conftest import PASSWORD, _empty_postgres, make_app
 from tests.test_access_matrix import Objects
 
@@ -50,6 +52,17 @@ HOSTILE = {
 # Fields that take a code, a number or a date: markup, SQL and a NUL are enough to try.
 FOR_CODES = ("script", "drop", "nul")
 TEN_MB = 10 * 1024 * 1024
+
+
+class Fresh(Objects):
+    """The access matrix's fresh objects, and one this file needs besides."""
+
+    def emailable(self):
+        """A claimed referral whose citizen left an e-mail address: answers may go by mail."""
+        body = {**CONTACT, "citizen": {"email": "eva@example.se"}, "question": "Ok"}
+        referral_id = self.call("POST", "/contacts", "anna", json=body)["referral"]["id"]
+        self.call("POST", f"/referrals/{referral_id}/claim", "erik")
+        return referral_id
 
 
 def counts(app) -> tuple:
@@ -87,9 +100,14 @@ def leaves(value):
 
 
 @pytest.fixture
-def app(database_url):
-    """The shared app fixture, with the web form's hourly limit out of the way."""
-    app = make_app(database_url, WEB_FORM_LIMIT_PER_HOUR=10_000)
+def app(database_url, tmp_path):
+    """The shared app fixture, with the web form's hourly limit out of the way and a folder
+    for the attachments of fetched mail."""
+    app = make_app(
+        database_url,
+        WEB_FORM_LIMIT_PER_HOUR=10_000,
+        MAIL_ATTACHMENTS_DIR=str(tmp_path / "bilagor"),
+    )
     if database_url.startswith("postgresql"):
         _empty_postgres(app)
     yield app
@@ -129,15 +147,42 @@ PAGE_FORMS = {
     "counter": PageForm(
         "/disk/kontakter",
         "anna",
-        {"channel": "besok", "case_type": "PARK", "rosa_level": "5", "note": "Ok"},
+        # Referred: the question to the handler is required, who to reach is not.
+        {
+            "channel": "besok",
+            "case_type": "PARK",
+            "rosa_level": "5",
+            "note": "Ok",
+            "question": "Ok",
+        },
         ("note", "case_type", "channel", "rosa_level", "duration_minutes", "outcome"),
         free_text=("note",),
         shows=("/disk", "/remisser/{last_referral}", "/oversikt/kontakter"),
     ),
+    "counter_citizen": PageForm(
+        "/disk/kontakter",
+        "anna",
+        {
+            "channel": "besok",
+            "case_type": "PARK",
+            "rosa_level": "5",
+            "question": "Ok",
+            "citizen_name": "Eva",
+        },
+        ("citizen_name", "citizen_phone", "citizen_email", "reach_by", "question"),
+        free_text=("citizen_name", "question"),
+        shows=("/remisser/{last_referral}",),
+    ),
     "correction": PageForm(
         "/disk/kontakter/{contact}/andra",
         "anna",
-        {"channel": "telefon", "case_type": "PARK", "rosa_level": "5", "note": "Ok"},
+        {
+            "channel": "telefon",
+            "case_type": "PARK",
+            "rosa_level": "5",
+            "note": "Ok",
+            "question": "Ok",
+        },
         ("note", "case_type", "channel", "rosa_level"),
         free_text=("note",),
         shows=("/disk",),
@@ -149,12 +194,12 @@ PAGE_FORMS = {
         ("case_type", "rosa_level", "office"),
     ),
     "reply": PageForm(
-        "/inkorg/{message}/svar",
+        "/inkorg/{mail}/svar",
         "anna",
         {"case_type": "PARK", "rosa_level": "1", "reply": "Ok"},
         ("reply", "case_type", "office"),
         free_text=("reply",),
-        shows=("/inkorg/{message}",),
+        shows=("/inkorg/{mail}",),
     ),
     "letter": PageForm(
         "/inkorg/brev",
@@ -176,10 +221,22 @@ PAGE_FORMS = {
     "answer": PageForm(
         "/remisser/{claimed}/svara",
         "erik",
-        {"answer": "Ok", "callback": "y"},
-        ("answer",),
+        {"answer": "Ok", "delivery": "callback"},
+        ("answer", "delivery"),
         free_text=("answer",),
         shows=("/remisser/{claimed}", "/disk"),
+    ),
+    "note": PageForm(
+        "/remisser/{referral}/anteckning",
+        "erik",
+        {"note": "Ok"},
+        ("note",),
+        free_text=("note",),
+        shows=("/remisser/{referral}",),
+    ),
+    # Anything but "1" turns the e-mail off: odd values change nothing else.
+    "notifications": PageForm(
+        "/remisser/avisering", "erik", {"notify": "0"}, ("notify",), ignored=("notify",)
     ),
     "park": PageForm(
         "/remisser/{claimed}/parkera",
@@ -292,10 +349,23 @@ def _message_shown(client, response) -> bool:
     )
 
 
-@pytest.mark.parametrize("name", sorted(PAGE_FORMS))
+# The counter's page does not show the citizen's fields and the question yet (issue 13:
+# "pages follow"): their refusals come back without a message. Strict, so that once the
+# page shows them these pass and the mark has to go.
+PAGES_PENDING = {"counter_citizen"}
+
+
+def _forms(names) -> list:
+    pending = pytest.mark.xfail(
+        strict=True, reason="the counter form does not show the citizen's fields and question"
+    )
+    return [pytest.param(n, marks=pending) if n in PAGES_PENDING else n for n in sorted(names)]
+
+
+@pytest.mark.parametrize("name", _forms(PAGE_FORMS))
 def test_page_forms_refuse_or_store_hostile_text_safely(app, world, name):
     form = PAGE_FORMS[name]
-    fresh = Objects(app, world)
+    fresh = Fresh(app, world)
     client = login(app, form.user) if form.user else app.test_client()
     admin = login(app, "admin")
     failures = []
@@ -341,6 +411,8 @@ REQUIRED_TEXT = {
     "web_form": ("question",),
     "reply": ("reply",),
     "answer": ("answer",),
+    "note": ("note",),
+    "counter_citizen": ("question",),  # the contact is referred: the handler needs it
     "park": ("reason",),
     "forward": ("reason",),
     "mandate": ("reason",),
@@ -350,10 +422,10 @@ REQUIRED_TEXT = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(REQUIRED_TEXT))
+@pytest.mark.parametrize("name", _forms(REQUIRED_TEXT))
 def test_blank_required_text_is_refused_with_a_message(app, world, name):
     form = PAGE_FORMS[name]
-    fresh = Objects(app, world)
+    fresh = Fresh(app, world)
     client = login(app, form.user) if form.user else app.test_client()
     for field in REQUIRED_TEXT[name]:
         path, data, _ = _form_data(form, fresh, field, " \t\u00a0 ")
@@ -384,14 +456,39 @@ class ApiInput:
     read_back: str | None = None  # where the stored text can be read ("{id}": the answer's id)
 
 
+def with_field(body: dict, name: str, value) -> dict:
+    """The body with one field set; `citizen.name` is `name` inside the `citizen` object."""
+    body = dict(body)
+    if "." in name:
+        outer, inner = name.split(".", 1)
+        body[outer] = {**body.get(outer, {}), inner: value}
+    else:
+        body[name] = value
+    return body
+
+
+CONTACT = {"office": "K1", "channel": "telefon", "case_type": "PARK", "rosa_level": 5}
+
 API_INPUTS = {
     "contact": ApiInput(
         "POST",
         "/contacts",
         "anna",
-        {"office": "K1", "channel": "telefon", "case_type": "PARK", "rosa_level": 5, "note": "Ok"},
-        ("note", "office", "channel", "case_type", "occurred_at", "outcome"),
-        free_text=("note",),
+        {**CONTACT, "note": "Ok", "citizen": {"name": "Eva"}, "question": "Ok"},
+        (
+            "note",
+            "office",
+            "channel",
+            "case_type",
+            "occurred_at",
+            "outcome",
+            "question",
+            "citizen.name",
+            "citizen.phone",
+            "citizen.email",
+            "citizen.reach_by",
+        ),
+        free_text=("note", "question", "citizen.name"),
         read_back="/contacts/{id}",
     ),
     "inbox": ApiInput(
@@ -409,6 +506,15 @@ API_INPUTS = {
         "anna",
         {"case_type": "PARK", "rosa_level": 6},
         ("case_type", "office"),
+    ),
+    # The reply is mailed, not shown by the API: stored or refused is what can be checked.
+    "inbox_reply": ApiInput(
+        "POST",
+        "/inbox/{mail}/reply",
+        "anna",
+        {"case_type": "PARK", "rosa_level": 1, "reply": "Ok"},
+        ("reply", "case_type", "office"),
+        free_text=("reply",),
     ),
     "park": ApiInput(
         "POST",
@@ -436,6 +542,16 @@ API_INPUTS = {
         ("answer",),
         free_text=("answer",),
         read_back="/referrals/{claimed}",
+    ),
+    # By e-mail to the address the citizen left: the same text goes into the outbox.
+    "answer_by_email": ApiInput(
+        "POST",
+        "/referrals/{emailable}/answer",
+        "erik",
+        {"answer": "Ok", "send_email": True},
+        ("answer",),
+        free_text=("answer",),
+        read_back="/referrals/{emailable}",
     ),
     "mandate": ApiInput(
         "PUT",
@@ -465,7 +581,7 @@ def _api_call(app, world, method, path, user, **kwargs):
 @pytest.mark.parametrize("name", sorted(API_INPUTS))
 def test_api_refuses_or_stores_hostile_text_safely(app, world, name):
     spec = API_INPUTS[name]
-    fresh = Objects(app, world)
+    fresh = Fresh(app, world)
     failures = []
     for field in spec.fields:
         values = API_HOSTILE if field in spec.free_text else {k: API_HOSTILE[k] for k in FOR_CODES}
@@ -476,7 +592,7 @@ def test_api_refuses_or_stores_hostile_text_safely(app, world, name):
                 made[part] = fresh.fill(f"{{{part}}}")
                 path = path.replace(f"{{{part}}}", str(made[part]))
             body = {k: fresh.fill(v) if isinstance(v, str) else v for k, v in spec.body.items()}
-            body[field] = value
+            body = with_field(body, field, value)
             before = counts(app)
             response = _api_call(app, world, spec.method, path, spec.user, json=body)
             status = response.status_code
@@ -509,20 +625,222 @@ def test_api_refuses_or_stores_hostile_text_safely(app, world, name):
 def test_api_text_fields_take_only_text(app, world, name):
     """true, 1, [] or {} where text belongs is refused by name, never turned into text."""
     spec = API_INPUTS[name]
-    fresh = Objects(app, world)
+    fresh = Fresh(app, world)
     for field in spec.fields:
         for value in (True, False, 1, 2.5, [], ["x"], {}, {"x": 1}):
             path = spec.path
             for part in [p.split("}")[0] for p in path.split("{")[1:]]:
                 path = path.replace(f"{{{part}}}", str(fresh.fill(f"{{{part}}}")))
             body = {k: fresh.fill(v) if isinstance(v, str) else v for k, v in spec.body.items()}
-            body[field] = value
+            body = with_field(body, field, value)
             before = counts(app)
             response = _api_call(app, world, spec.method, path, spec.user, json=body)
             where = f"{name}.{field}={value!r}: {response.status_code}"
             assert response.status_code == 422, where
             assert field in response.get_json()["fields"], where
             assert counts(app) == before, where
+
+
+def _request(spec: ApiInput, fresh: "Fresh") -> tuple[str, dict]:
+    """The spec's path and valid body, with fresh objects made for them."""
+    path = spec.path
+    for part in [p.split("}")[0] for p in path.split("{")[1:]]:
+        path = path.replace(f"{{{part}}}", str(fresh.fill(f"{{{part}}}")))
+    body = {k: fresh.fill(v) if isinstance(v, str) else v for k, v in spec.body.items()}
+    return path, body
+
+
+# JSON of the wrong shape where an object, a flag or a level belongs: (field, value, the
+# field the 422 must name). Every one is refused and nothing is written.
+WRONG_SHAPES = {
+    "contact": [
+        *[("citizen", value, "citizen") for value in ("Eva", 1, True, 2.5, [], ["x"])],
+        ("citizen", {"x": 1}, "citizen.x"),
+        ("citizen", {SCRIPT: "Eva"}, f"citizen.{SCRIPT}"),
+        ("citizen", {"name\x00": "Eva"}, "citizen"),
+        ("citizen", {"name\ud800": "Eva"}, "citizen"),
+        ("citizen", {"name": {"first": "Eva"}}, "citizen.name"),
+        ("citizen.phone", 46701234567, "citizen.phone"),
+        ("citizen.phone", "9" * 5000, "citizen.phone"),
+        ("citizen.email", ["eva@example.se"], "citizen.email"),
+        ("citizen.email", "eva@example.se\r\nBcc: x@example.se", "citizen.email"),
+        ("citizen.email", "a" * 400 + "@example.se", "citizen.email"),
+        ("citizen.reach_by", True, "citizen.reach_by"),
+        ("citizen.reach_by", "epost", "citizen.reach_by"),  # no address to write to
+        ("citizen.reach_by", "telefon", "citizen.reach_by"),  # no number to call
+        *[("repeat", value, "repeat") for value in ("y", "true", 1, [], {})],
+        *[("question", value, "question") for value in (True, 1, ["Ok"], {"text": "Ok"})],
+    ],
+    "answer": [
+        *[("callback", value, "callback") for value in ("y", "true", 1, [], {}, None)],
+        ("send_email", True, "send_email"),  # and callback: one or the other
+    ],
+    "answer_by_email": [
+        *[
+            ("send_email", value, "send_email")
+            for value in ("true", "y", 1, 0, 2.5, [], {}, SCRIPT, "a\x00b")
+        ],
+        ("callback", True, "send_email"),  # and send_email: one or the other
+        ("callback", "y", "callback"),
+    ],
+    "inbox_reply": [
+        *[("rosa_level", value, "rosa_level") for value in ("1", True, 2.5, [], None, 0, 9)],
+        ("rosa_level", 8, "rosa_level"),  # above the office's mandate: triage it instead
+        *[("reply", value, "reply") for value in (None, "", " \t\u00a0 ")],
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRONG_SHAPES))
+def test_api_objects_flags_and_levels_take_only_their_shape(app, world, name):
+    spec = API_INPUTS[name]
+    fresh = Fresh(app, world)
+    failures = []
+    for field, value, named in WRONG_SHAPES[name]:
+        path, body = _request(spec, fresh)
+        body = with_field(body, field, value)
+        before = counts(app)
+        response = _api_call(app, world, spec.method, path, spec.user, json=body)
+        answer = response.get_json(silent=True) or {}
+        where = f"{name}.{field}={value!r:.60}: {response.status_code}"
+        if response.status_code != 422 or named not in answer.get("fields", {}):
+            failures.append(f"{where}, expected 422 naming {named!r}: {answer}")
+        if counts(app) != before:
+            failures.append(f"{where}: the database changed")
+    assert not failures, "\n".join(failures)
+
+
+def test_no_address_refuses_mail_and_writes_nothing(app, world):
+    """An answer or reply by e-mail where there is no address is refused by name, unwritten."""
+    fresh = Fresh(app, world)
+    reply = {"case_type": "PARK", "rosa_level": 1, "reply": SCRIPT}
+    requests = [
+        ("erik", f"/referrals/{fresh.claimed()}/answer", {"answer": SCRIPT, "send_email": True},
+         "send_email"),
+        ("anna", f"/inbox/{fresh.message()}/reply", reply, "reply"),  # no sender, no reply_to
+    ]  # fmt: skip
+    for user, path, body, named in requests:
+        before = counts(app)
+        response = _api_call(app, world, "POST", path, user, json=body)
+        assert response.status_code == 422, (path, response.text)
+        assert named in response.get_json()["fields"], (path, response.get_json())
+        assert counts(app) == before, path
+    # The page says why, and the chosen way of delivery is kept.
+    claimed = fresh.claimed()
+    client = login(app, "erik")
+    before = counts(app)
+    response = client.post(
+        f"/remisser/{claimed}/svara", data={"answer": SCRIPT, "delivery": "email"}
+    )
+    assert response.status_code == 422 and _message_shown(client, response)
+    no_raw_markup(response.text, "the referral page")
+    assert counts(app) == before
+
+
+ATTACHMENT_NUMBERS = ("1", "-1", "9" * 30, "%3Cscript%3E", "0%00", "%FF", "0.0", "%200", "0x0")
+
+
+def test_attachment_numbers_outside_the_list_are_not_found(app, world):
+    """Only the listed attachments are served; any other number, or none, is 404 or 400."""
+    referral_id = Fresh(app, world).mailed()
+    page, api = login(app, "erik"), app.test_client()
+    token = {"Authorization": f"Bearer {world.tokens['erik']}"}
+    before = counts(app)
+    for index in ("0", *ATTACHMENT_NUMBERS):
+        for client, path, headers in (
+            (page, f"/remisser/{referral_id}/bilagor/{index}", {}),
+            (api, f"/api/v1/referrals/{referral_id}/attachments/{index}", token),
+        ):
+            with client.get(path, headers=headers) as response:
+                where = f"GET {path}: {response.status_code}"
+                if index == "0":
+                    assert response.status_code == 200, where
+                    assert response.data == b"%PDF-1.4", where
+                    continue
+                assert response.status_code in (400, 404), where
+                no_raw_markup(response.text, where)
+    assert counts(app) == before
+
+
+def test_masked_text_at_its_limit_still_fits_its_column(app, world):
+    """A personnummer without its dash grows when masked (8112189876 -> XXXXXX-9876): text
+    at its limit is cut to the column, not refused by PostgreSQL with a 500."""
+    numbers = "8112189876 "
+    body = {
+        **CONTACT,
+        "note": (numbers * 200)[:2000],
+        "question": (numbers * 200)[:2000],
+        "citizen": {"name": (numbers * 20)[:200]},
+    }
+    response = _api_call(app, world, "POST", "/contacts", "anna", json=body)
+    assert response.status_code == 201, response.text
+    stored = _api_call(app, world, "GET", f"/contacts/{response.get_json()['id']}", "anna")
+    stored = stored.get_json()
+    assert "8112189876" not in json.dumps(stored)
+    assert (len(stored["note"]), len(stored["question"])) == (2000, 2000)
+    assert len(stored["citizen"]["name"]) == 200
+
+
+MAIL_DIR = Path(__file__).parent / "mail"
+HOSTILE_FILENAMES = {
+    "traversal": "../../../etc/passwd",
+    "script": "<script>alert(1)</script>.pdf",
+    "img": IMG + ".pdf",
+    "header": "kvitto.pdf\r\nX-Injected: 1",
+    "nul": "a\x00b.pdf",
+    "dots": "..",
+    "bidi": "\u202efdp.exe",
+    "long": "å" * 2000 + ".pdf",
+}
+
+
+def test_hostile_attachment_names_are_stored_tame_and_served_safely(app, world, tmp_path):
+    """An attachment's name is the sender's text: no directories, no markup on the page,
+    no line break in the download's header."""
+    from urllib.parse import quote
+
+    template = (MAIL_DIR / "with_attachment.eml").read_text()
+    folder = tmp_path / "maildir"
+    folder.mkdir()
+    for number, (label, filename) in enumerate(HOSTILE_FILENAMES.items()):
+        mail = template.replace("<attach-0001@example.se>", f"<hostile-{label}@example.se>")
+        mail = mail.replace(
+            'Content-Type: application/pdf; name="kvitto.pdf"\n'
+            'Content-Disposition: attachment; filename="kvitto.pdf"',
+            "Content-Type: application/pdf\n"
+            f"Content-Disposition: attachment; filename*=utf-8''{quote(filename, safe='')}",
+        )
+        assert "filename*=utf-8''" + quote(filename, safe="") in mail
+        (folder / f"{number}.eml").write_text(mail)
+    result = app.test_cli_runner().invoke(
+        args=["fetch-mail", "--maildir", str(folder), "--office", "K1"]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        messages = db.session.scalars(sa.select(InboxMessage.id).order_by(InboxMessage.id)).all()
+    assert len(messages) == len(HOSTILE_FILENAMES)
+    page = login(app, "erik")
+    failures = []
+    for message_id in messages:
+        triage = {"case_type": "PARK", "rosa_level": 6}
+        triaged = _api_call(app, world, "POST", f"/inbox/{message_id}/triage", "anna", json=triage)
+        referral_id = triaged.get_json()["referral"]["id"]
+        referral = _api_call(app, world, "GET", f"/referrals/{referral_id}", "erik").get_json()
+        html = page.get(f"/remisser/{referral_id}").text
+        for raw in RAW_MARKUP:
+            if raw in html:
+                failures.append(f"referral {referral_id} shows {raw!r} unescaped")
+        for item in referral["message"]["attachments"]:
+            name = item["name"]
+            if any(c in name for c in "/\\<>\r\n\x00") or name in ("", ".", ".."):
+                failures.append(f"referral {referral_id}: attachment named {name!r}")
+            with _api_call(app, world, "GET", item["url"].removeprefix("/api/v1"), "erik") as got:
+                disposition = got.headers.get("Content-Disposition", "")
+                if got.status_code != 200 or not disposition.startswith("attachment"):
+                    failures.append(f"{item['url']}: {got.status_code} {disposition!r}")
+                if any(c in disposition for c in "\r\n"):
+                    failures.append(f"{item['url']}: a line break in {disposition!r}")
+    assert not failures, "\n".join(failures)
 
 
 def test_process_map_json_with_hostile_names_is_stored_escaped_or_refused(app, world):
@@ -624,7 +942,7 @@ def _get(app, clients, world, user, path, query_string):
 
 
 def test_filters_and_query_strings_never_fail_and_never_reflect_markup(app, world):
-    Objects(app, world).referral()  # something for the lists to show
+    Fresh(app, world).referral()  # something for the lists to show
     _api_call(app, world, "PUT", "/process-maps/PARK", "admin", json=_SMALL_MAP)
     clients = {user: login(app, user) for user in ("anna", "erik", "karin", "admin")}
     failures = []
@@ -978,6 +1296,73 @@ def body_of(fields: dict) -> tuple[dict, bool]:
     return body, valid
 
 
+PHONES = ["070-123 45 67", "+46701234567", "0046 70 123 45 67", "08-123 456 78", "+47 900 12 345"]
+ADDRESSES = ["eva@example.se", " Eva.Ek@Example.SE ", "åsa@exempel.se"]
+
+
+def _storable(value) -> bool:
+    return (
+        isinstance(value, str)
+        and "\x00" not in value
+        and not any("\ud800" <= c <= "\udfff" for c in value)
+    )
+
+
+def _given(citizen: dict, key: str) -> str:
+    return (citizen.get(key) or "").strip()
+
+
+def _citizen_ok(value) -> bool:
+    """Whether the API must take this `citizen`: known keys, text, a number and an address
+    that can be used, and a way to be reached that has what it needs."""
+    if value is None:
+        return True
+    if not isinstance(value, dict) or not set(value) <= {"name", "phone", "email", "reach_by"}:
+        return False
+    if not all(v is None or _storable(v) for v in value.values()):
+        return False
+    try:
+        phone = normalise_phone(_given(value, "phone"))
+        email = normalise_email(_given(value, "email"))
+    except ContactDetailError:
+        return False
+    reach_by = _given(value, "reach_by")
+    return len(_given(value, "name")) <= 200 and (
+        reach_by == "" or (reach_by == "telefon" and phone) or (reach_by == "epost" and email)
+    )
+
+
+def _reached_by(citizen: dict):
+    """The citizen with each way of being reached their details allow, or none given."""
+    ways = [MISSING, None, "", " "]
+    ways += ["telefon"] if _given(citizen, "phone") else []
+    ways += ["epost"] if _given(citizen, "email") else []
+    return st.sampled_from(ways).map(
+        lambda way: citizen if way is MISSING else {**citizen, "reach_by": way}
+    )
+
+
+CITIZENS = st.fixed_dictionaries(
+    {},
+    optional={
+        "name": st.none() | st.text(max_size=40).filter(lambda v: "\x00" not in v),
+        "phone": st.sampled_from([None, "", *PHONES]),
+        "email": st.sampled_from([None, "", *ADDRESSES]),
+    },
+).flatmap(_reached_by)
+WRONG_CITIZENS = ANY_JSON | st.sampled_from(
+    [
+        {"phone": "12"},
+        {"phone": LONG_DIGITS},
+        {"email": "nej"},
+        {"email": "eva@example.se", "reach_by": "telefon"},
+        {"phone": "070-123 45 67", "reach_by": "epost"},
+        {"reach_by": "brev"},
+        {"name": "x" * 201},
+        {"name": SCRIPT, "nickname": "x"},
+    ]
+)
+
 CONTACT_FIELDS = st.fixed_dictionaries(
     {
         "office": field(
@@ -1022,6 +1407,13 @@ CONTACT_FIELDS = st.fixed_dictionaries(
             is_valid=lambda v: v is None or _blank(v),  # blank counts as not given
             optional=True,
         ),
+        "citizen": field(CITIZENS, WRONG_CITIZENS, is_valid=_citizen_ok, optional=True),
+        "question": field(
+            st.text(max_size=300).filter(lambda v: "\x00" not in v),
+            st.text(min_size=2001, max_size=2100) | ANY_JSON,
+            is_valid=lambda v: v is None or (_storable(v) and len(v.strip()) <= 2000),
+            optional=True,
+        ),
     }
 )
 
@@ -1047,7 +1439,26 @@ def test_property_contacts(app, world, fields):
     assert stored["channel"] == parse_channel(body["channel"])
     assert stored["note"] == mask_personnummer(body.get("note") or "")
     assert stored["duration_seconds"] == body.get("duration_seconds")
-    assert stored["repeat"] is bool(body.get("repeat"))
+    citizen = body.get("citizen") or {}
+    name = mask_personnummer(_given(citizen, "name"))[:200]
+    phone = normalise_phone(_given(citizen, "phone"))
+    email = normalise_email(_given(citizen, "email"))
+    if name or phone or email:
+        reach_by = _given(citizen, "reach_by") or ("telefon" if phone else "epost" if email else "")
+        assert stored["citizen"] == {
+            "name": name or None,
+            "phone": phone or None,
+            "phone_display": display_phone(phone) or None,
+            "email": email or None,
+            "reach_by": reach_by or None,
+        }, body
+    else:
+        assert stored["citizen"] is None, body
+    assert stored["question"] == (mask_personnummer((body.get("question") or "").strip()) or None)
+    # A repeat: flagged, or found by the citizen's number or address.
+    if not (phone or email):
+        assert stored["repeat_of"] is None
+    assert stored["repeat"] is (bool(body.get("repeat")) or stored["repeat_of"] is not None)
 
 
 REQUIRED_CONTACT = {"office", "channel", "case_type", "rosa_level"}
@@ -1123,6 +1534,12 @@ REFERRAL_ACTIONS = {
                 is_valid=lambda v: _clean_text(v, 5000),
             ),
             "callback": field(st.booleans(), is_valid=lambda v: type(v) is bool),
+            # These referrals carry no address: true is refused, as is anything not a flag.
+            "send_email": field(
+                st.sampled_from([False, None]),
+                is_valid=lambda v: v is False or v is None,
+                optional=True,
+            ),  # fmt: skip
         }
     ),
     "park": st.fixed_dictionaries(
@@ -1152,7 +1569,7 @@ REFERRAL_ACTIONS = {
 
 @pytest.mark.parametrize("action", sorted(REFERRAL_ACTIONS))
 def test_property_referral_actions(app, world, action):
-    fresh = Objects(app, world)
+    fresh = Fresh(app, world)
 
     @PROPERTIES
     @given(fields=REFERRAL_ACTIONS[action])
@@ -1214,7 +1631,7 @@ def _mandate(app, world) -> int:
 
 
 def test_property_recommendation_decisions(app, world):
-    fresh = Objects(app, world)
+    fresh = Fresh(app, world)
 
     @PROPERTIES
     @given(
