@@ -25,6 +25,7 @@ from kanaler import mask_personnummer
 from kanaler.citizen import address_of
 
 MAX_PARK_DAYS = 365
+PARK_REASON_MAX = 500  # Referral.park_reason
 NOTE_MAX = 2000
 NO_ADDRESS = "Medborgaren har inte lämnat någon e-postadress; välj att disken ringer upp."
 
@@ -171,7 +172,8 @@ def park(
     if referral.status != "pagar":
         raise ReferralConflict(referral, "Bara en remiss som du har tagit kan parkeras.")
     _require_holder(referral, user)
-    reason = mask_personnummer(reason)
+    # Masking may lengthen a text (a personnummer without its dash): cut to the column.
+    reason = mask_personnummer(reason)[:PARK_REASON_MAX]
     values = {
         "status": "vantar",
         "parked_until": until,

@@ -13,6 +13,8 @@ from frontdesk.timeutil import utcnow
 from kanaler import mask_personnummer
 from rosa.recommend import Proposal, propose
 
+NOTE_MAX = 1000  # RecommendationDecision.note
+
 
 class ProposalNotFound(Exception):
     """The id names no office or case type we know."""
@@ -79,7 +81,8 @@ def decide(
     The proposal is computed again first: a decision is only taken on what still holds.
     """
     office, case_type = parse_key(key)
-    note = mask_personnummer(note)
+    # Masking may lengthen a text (a personnummer without its dash): cut to the column.
+    note = mask_personnummer(note)[:NOTE_MAX]
     existing = db.session.scalar(
         sa.select(RecommendationDecision).where(RecommendationDecision.proposal_key == key)
     )
