@@ -77,6 +77,10 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_CA_FILE": os.environ.get("SMTP_CA_FILE", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", ""),
         "APP_URL": os.environ.get("APP_URL", ""),
+        # deliver-mail: how often the service looks for due mail, and how long a claim
+        # may last before the mail counts as uncertain (longer than a slow server's answer).
+        "MAIL_POLL_SECONDS": _bounded_int("MAIL_POLL_SECONDS", "10", 1, 3600),
+        "MAIL_SENDING_LEASE_SECONDS": _bounded_int("MAIL_SENDING_LEASE_SECONDS", "600", 300, 86400),
         "PROXY_FIX_X_FOR": _bounded_int("PROXY_FIX_X_FOR", "0", 0, 5),
         "WEB_FORM_LIMIT_PER_HOUR": _bounded_int("WEB_FORM_LIMIT_PER_HOUR", "5", 1, 1000),
         "ROSA_PERIOD_MONTHS": _bounded_int("ROSA_PERIOD_MONTHS", "12", 1, 120),
