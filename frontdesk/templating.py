@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask import Flask, render_template, request, url_for
 
+from frontdesk.models.contact import ReachBy
 from frontdesk.timeutil import to_local
 from kanaler import CHANNELS, channel_label
 from kanaler.citizen import display_phone
@@ -72,4 +73,9 @@ def init_app(app: Flask) -> None:
         event_label=lambda action: EVENT_LABELS.get(action, action),
         phone=display_phone,
     )
-    app.jinja_env.globals.update(CHANNELS=CHANNELS, LEVELS=LEVELS, url_with=url_with)
+    app.jinja_env.globals.update(
+        CHANNELS=CHANNELS,
+        LEVELS=LEVELS,
+        url_with=url_with,
+        REACH_BY_CHOICES=[("", "Inget särskilt")] + [(r.value, r.label) for r in ReachBy],
+    )

@@ -5,12 +5,20 @@
   var MAX_OPTIONS = 8;
   var catalogue = [];
   var byCode = {};
+  var refreshers = [];  // each set-up form's preview, run again when the mandates change
 
-  function loadCatalogue() {
-    var node = document.getElementById("catalogue-data");
-    catalogue = node ? JSON.parse(node.textContent) : [];
+  function useCatalogue(entries) {
+    catalogue = entries;
     byCode = {};
     catalogue.forEach(function (entry) { byCode[entry.code.toUpperCase()] = entry; });
+  }
+
+  var loaded = false;
+  function loadCatalogue() {
+    if (loaded) return;  // a form swapped in later keeps what the polls brought since
+    loaded = true;
+    var node = document.getElementById("catalogue-data");
+    useCatalogue(node ? JSON.parse(node.textContent) : []);
   }
 
   function fold(text) {
@@ -43,6 +51,9 @@
     var input = form.querySelector("#case_type");
     var list = form.querySelector("#case-type-options");
     var preview = form.querySelector("#route-preview");
+    var previewed = form.querySelector("input[name=previewed_outcome]");
+    var citizen = form.querySelector("#citizen-section");
+    var question = form.querySelector("textarea[name=question]");
     var levels = form.querySelectorAll("input[name=rosa_level]");
     var matches = [];
     var active = -1;
@@ -96,22 +107,52 @@
       updatePreview();
     }
 
-    function updatePreview() {
+    // What the page tells the guide will happen; the server decides, and says so if it differs.
+    function outcome() {
       var entry = selectedEntry(input);
       var checked = form.querySelector("input[name=rosa_level]:checked");
       var putThrough = form.querySelector("input[name=outcome]");
+      if (!entry || !checked) return "";
+      if (putThrough && putThrough.checked) return "kopplat";
+      return Number(checked.value) <= entry.mandate ? "informerat" : "eskalerat";
+    }
+
+    function updatePreview() {
+      var entry = selectedEntry(input);
+      var checked = form.querySelector("input[name=rosa_level]:checked");
+      var said = outcome();
       preview.className = "route-preview";
-      if (!entry || !checked) { preview.textContent = ""; return; }
-      var level = Number(checked.value);
-      if (putThrough && putThrough.checked) {
+      if (previewed) previewed.value = said;
+      if (!said) {
+        preview.textContent = "";
+      } else if (said === "kopplat") {
         preview.textContent = "Kopplas vidare – ingen remiss.";
-      } else if (level <= entry.mandate) {
-        preview.textContent = "Nivå " + level + " ryms i mandatet (" + entry.mandate + "): besvaras i disken.";
+      } else if (said === "informerat") {
+        preview.textContent = "Nivå " + checked.value + " ryms i mandatet (" + entry.mandate + "): besvaras i disken.";
         preview.classList.add("answer");
       } else {
-        preview.textContent = "Nivå " + level + " är över mandatet (" + entry.mandate + "): remiss till " + (entry.queue || entry.owner) + ".";
+        preview.textContent = "Nivå " + checked.value + " är över mandatet (" + entry.mandate + "): remiss till " + (entry.queue || entry.owner) + ". Skriv frågan till handläggaren.";
         preview.classList.add("refer");
       }
+      if (citizen) {
+        var referred = said === "eskalerat";
+        citizen.hidden = !referred && !citizen.dataset.filled && !citizenTyped();
+        citizen.classList.toggle("required", referred);
+        if (question) question.setAttribute("aria-required", referred ? "true" : "false");
+      }
+    }
+
+    function citizenTyped() {
+      var typed = false;
+      citizen.querySelectorAll("input[type=text], input[type=tel], input[type=email], textarea").forEach(function (field) {
+        if (field.value.trim()) typed = true;
+      });
+      return typed;
+    }
+
+    // A referral needs the question: Enter on a level goes there first instead of sending.
+    function needsQuestion() {
+      return citizen && question && outcome() === "eskalerat" && !question.value.trim();
     }
 
     function choose(entry) {
@@ -167,12 +208,63 @@
         event.preventDefault();
       } else if (event.key === "Enter" && target !== input) {
         event.preventDefault();
+        if (needsQuestion()) { citizen.hidden = false; question.focus(); return; }
         form.requestSubmit();
       }
     });
     form.addEventListener("change", updatePreview);
+    if (question) {
+      question.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+          event.preventDefault();
+          form.requestSubmit();
+        }
+      });
+    }
 
+    refreshers = refreshers.filter(function (r) { return document.body.contains(r.form); });
+    refreshers.push({ form: form, run: function () { markMandate(); refreshGuidance(); } });
+    function refreshGuidance() {
+      var entry = selectedEntry(input);
+      if (entry && document.getElementById("guidance")) showGuidance(entry);
+    }
+
+    updatePreview();
     if (selectedEntry(input)) { markMandate(); }
+  }
+
+  // The mandates can change while the page is open (a manager's decision, an approval):
+  // ask the server every few seconds whether they did, and preview with the new ones.
+  function watchCatalogue() {
+    var node = document.getElementById("catalogue-data");
+    if (!node || !node.dataset.url || !window.fetch) return;
+    var version = node.dataset.version || "";
+    var seconds = Number(node.dataset.pollSeconds) || 15;
+    function poll() {
+      var headers = { "X-Background-Refresh": "1" };
+      if (version) headers["If-None-Match"] = '"' + version + '"';
+      fetch(node.dataset.url, { headers: headers, credentials: "same-origin" })
+        .then(function (response) {
+          if (response.status !== 200) return null;
+          return response.json();
+        })
+        .then(function (data) {
+          if (!data) return;
+          var changed = version !== "" && data.version !== version;
+          version = data.version;
+          useCatalogue(data.case_types);
+          refreshers.forEach(function (r) { if (document.body.contains(r.form)) r.run(); });
+          if (changed) {
+            var note = document.getElementById("catalogue-status");
+            if (note) {
+              note.textContent = "Mandaten har ändrats – förhandsbeskedet och vägledningen är uppdaterade.";
+              note.hidden = false;
+            }
+          }
+        })
+        .catch(function () { /* offline for a moment: the next poll tries again */ });
+    }
+    setInterval(poll, seconds * 1000);
   }
 
   function init(root) {
@@ -201,8 +293,22 @@
   document.addEventListener("counter-message", function (event) { showMessage(event.detail.value, false); });
   document.addEventListener("counter-error", function (event) { showMessage(event.detail.value, true); });
 
+  // After "Uppringd – klar" the card is gone: put the focus on the next card's button,
+  // or on the heading when none is left, instead of dropping it to the page's start.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "callbacks") return;
+    var config = event.detail.requestConfig || {};
+    if ((config.verb || "").toLowerCase() !== "post") return;  // a poll, not the guide's action
+    var next = target.querySelector(".callback button");
+    var heading = document.getElementById("callbacks-heading");
+    if (next) next.focus();
+    else if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
+    watchCatalogue();
     if (window.htmx) {
       htmx.onLoad(function (element) { if (element.id === "contact-form") init(element); });
     }

@@ -176,6 +176,13 @@ MATRIX = {
     ("counter.callback_done", "POST"): page(
         "/disk/aterkopplingar/{callback}/klar", LOGIN, 303, 404, 403, 303, 303, writes=True
     ),
+    # An answer for a citizen who left only an e-mail address: queued and closed.
+    ("counter.callback_by_email", "POST"): page(
+        "/disk/aterkopplingar/{mail_callback}/epost", LOGIN, 303, 404, 403, 303, 303,
+        writes=True,
+    ),
+    # The page polls it (fetch, not htmx) for changed mandates.
+    ("counter.catalogue", "GET"): page("/disk/katalog", LOGIN, 200, 200, 403, 200, 200),
 
     # --- The back office ---------------------------------------------------------------------
     ("backoffice.index", "GET"): [
@@ -504,6 +511,15 @@ class Objects:
 
     def callback(self):
         referral_id = self.claimed()
+        answer = {"answer": "Beviljas.", "callback": True}
+        self.call("POST", f"/referrals/{referral_id}/answer", "erik", json=answer)
+        return referral_id
+
+    def mail_callback(self):
+        """An answer waiting at K1's desk for a citizen who left only an e-mail address."""
+        body = {**CONTACT, "rosa_level": 6, "citizen": {"email": "eva@example.se"}}
+        referral_id = self.call("POST", "/contacts", "anna", json=body)["referral"]["id"]
+        self.call("POST", f"/referrals/{referral_id}/claim", "erik")
         answer = {"answer": "Beviljas.", "callback": True}
         self.call("POST", f"/referrals/{referral_id}/answer", "erik", json=answer)
         return referral_id

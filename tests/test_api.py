@@ -85,7 +85,10 @@ def test_post_contact_with_all_optional_fields(app, api):
 
 def test_the_same_routing_serves_page_and_api(app, api, client, auth):
     auth.login("anna")
-    client.post("/disk/kontakter", data={"channel": "besok", "case_type": "EKB", "rosa_level": "3"})
+    client.post(
+        "/disk/kontakter",
+        data={"channel": "besok", "case_type": "EKB", "rosa_level": "3", "question": "Bistånd?"},
+    )
     api_outcome = api.post("/contacts", json={**CONTACT, "case_type": "EKB", "rosa_level": 3})
     assert api_outcome.get_json()["outcome"] == "eskalerat"
     assert count(app, Referral) == 2

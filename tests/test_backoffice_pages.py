@@ -19,7 +19,8 @@ def referral_id(client, auth, world):
     """A K1 contact above the mandate for PARK: a referral to TEK-GATA."""
     auth.login("anna")
     client.post(
-        "/disk/kontakter", data={"channel": "besok", "case_type": "PARK", "rosa_level": "5"}
+        "/disk/kontakter",
+        data={"channel": "besok", "case_type": "PARK", "rosa_level": "5", "question": "Kortet?"},
     )
     auth.logout()
     with client.application.app_context():
@@ -89,7 +90,9 @@ def test_claim_park_resume_and_answer_in_the_page(app, client, auth, referral_id
     assert one(app, Referral).status == "vantar"
     client.post(f"/remisser/{referral_id}/ta")
     assert one(app, Referral).status == "pagar"
-    client.post(f"/remisser/{referral_id}/svara", data={"answer": "Beviljat.", "callback": "y"})
+    client.post(
+        f"/remisser/{referral_id}/svara", data={"answer": "Beviljat.", "delivery": "callback"}
+    )
     referral = one(app, Referral)
     assert (referral.status, referral.answer, referral.callback) == ("aterford", "Beviljat.", True)
     history = client.get(f"/remisser/{referral_id}").text
@@ -118,7 +121,8 @@ def test_callbacks_reach_the_counter_and_close_the_referral(app, client, auth, r
     auth.login("erik")
     client.post(f"/remisser/{referral_id}/ta")
     client.post(
-        f"/remisser/{referral_id}/svara", data={"answer": "Ring och säg ja.", "callback": "y"}
+        f"/remisser/{referral_id}/svara",
+        data={"answer": "Ring och säg ja.", "delivery": "callback"},
     )
     auth.logout()
     auth.login("anna")

@@ -166,7 +166,7 @@ def test_correcting_the_case_type_moves_an_untouched_referral_with_its_sla(app, 
     auth.login("anna")
     response = client.post(
         f"/disk/kontakter/{contact_id}/andra",
-        data={"channel": "telefon", "case_type": "EKB", "rosa_level": "6"},
+        data={"channel": "telefon", "case_type": "EKB", "rosa_level": "6", "question": "Bistånd?"},
     )
     assert response.status_code == 302
     with app.app_context():

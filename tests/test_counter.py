@@ -16,8 +16,12 @@ from tests.helpers import count, one
 HTMX = {"HX-Request": "true"}
 
 
+QUESTION = "Hur ansöker jag, och hur lång tid tar det?"
+
+
 def log(client, htmx=True, **fields):
-    data = {"channel": "besok", "case_type": "PARK", "rosa_level": "2"}
+    """Log a contact at the counter; a referral needs the question, so one is always there."""
+    data = {"channel": "besok", "case_type": "PARK", "rosa_level": "2", "question": QUESTION}
     data.update(fields)
     data = {k: v for k, v in data.items() if v is not None}
     return client.post("/disk/kontakter", data=data, headers=HTMX if htmx else {})
@@ -219,7 +223,7 @@ def test_correcting_own_contact_routes_again(app, client, guide):
     assert form.status_code == 200 and "Spara ändringen" in form.text
     response = client.post(
         f"/disk/kontakter/{contact_id}/andra",
-        data={"channel": "telefon", "case_type": "PARK", "rosa_level": "5"},
+        data={"channel": "telefon", "case_type": "PARK", "rosa_level": "5", "question": QUESTION},
     )
     assert response.status_code == 302
     contact = _contacts(app)[0]

@@ -269,15 +269,20 @@ def source_message(referral: Referral) -> InboxMessage | None:
     )
 
 
-def citizen_address(referral: Referral) -> str:
-    """Where an answer by e-mail goes: the address the desk noted, else the message's sender."""
-    contact = referral.contact
+def reply_address_of(contact, message: InboxMessage | None) -> str:
+    """The address the desk noted, else the source message's reply address or sender; or ""."""
     if contact.citizen_email:
         return contact.citizen_email
-    message = source_message(referral)
     if message is None:
         return ""
     return address_of(message.reply_to) or address_of(message.sender)
+
+
+def citizen_address(referral: Referral) -> str:
+    """Where an answer by e-mail goes (see reply_address_of)."""
+    if referral.contact.citizen_email:
+        return referral.contact.citizen_email
+    return reply_address_of(referral.contact, source_message(referral))
 
 
 def _queue_answer_mail(referral: Referral, user: User, text: str, address: str) -> None:

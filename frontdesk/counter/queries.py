@@ -1,5 +1,6 @@
 """Read-only queries behind the counter page."""
 
+import hashlib
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -7,7 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import mandate_levels
-from frontdesk.models import CaseType, Contact, Office, Organisation, Referral
+from frontdesk.models import CaseType, Contact, InboxMessage, Office, Organisation, Referral
 from frontdesk.timeutil import local_day_bounds, local_today, utcnow
 from rosa import DEFAULT_MANDATE
 
@@ -56,6 +57,23 @@ def catalogue_for(office: Office) -> list[dict]:
     return entries
 
 
+def catalogue_version(office: Office) -> str:
+    """A short hash of what the counter's preview reads: case types, queues and mandates.
+
+    Two small indexed reads, no usage counts: the page polls it every few seconds.
+    """
+    rows = db.session.execute(
+        sa.select(
+            CaseType.id, CaseType.code, CaseType.name, CaseType.queue_id, CaseType.organisation_id
+        )
+        .where(CaseType.active)
+        .order_by(CaseType.id)
+    ).all()
+    mandates = sorted(mandate_levels(office).items())
+    digest = hashlib.sha256(repr((rows, mandates)).encode())
+    return digest.hexdigest()[:16]
+
+
 def todays_contacts(office: Office, limit: int = 300) -> list[Contact]:
     """Today's contacts of the office, newest first."""
     start, end = local_day_bounds(local_today())
@@ -76,3 +94,21 @@ def todays_contacts(office: Office, limit: int = 300) -> list[Contact]:
             .limit(limit)
         )
     )
+
+
+def today(office: Office) -> dict:
+    """Today's contacts and, for those that came from the inbox, their messages (id, receipt).
+
+    The messages in one query for the whole list: a contact from the inbox is changed
+    through its message, so the list links there instead of offering Ändra and Ta bort.
+    """
+    contacts = todays_contacts(office)
+    messages = {}
+    if contacts:
+        rows = db.session.execute(
+            sa.select(InboxMessage.contact_id, InboxMessage.id, InboxMessage.receipt).where(
+                InboxMessage.contact_id.in_([c.id for c in contacts])
+            )
+        )
+        messages = {contact_id: (message_id, receipt) for contact_id, message_id, receipt in rows}
+    return {"contacts": contacts, "messages": messages}

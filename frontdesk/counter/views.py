@@ -1,7 +1,18 @@
 """Counter pages. Each view parses a form, calls one operation and renders a template."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_htmx import make_response
 
 from frontdesk.auth import roles_required
@@ -68,6 +79,12 @@ def _input_from(form: ContactForm, office: Office) -> ContactInput:
     )
 
 
+def _callbacks_context(office: Office) -> dict:
+    """The answers waiting at the desk, and where each could be e-mailed instead."""
+    callbacks = backoffice_queries.callbacks(office)
+    return {"callbacks": callbacks, "addresses": backoffice_queries.reply_addresses(callbacks)}
+
+
 def _page_context(office: Office, form: ContactForm, decision: Contact | None = None) -> dict:
     return {
         "office": office,
@@ -75,8 +92,9 @@ def _page_context(office: Office, form: ContactForm, decision: Contact | None = 
         "form": form,
         "levels": LEVELS,
         "catalogue": queries.catalogue_for(office),
-        "contacts": queries.todays_contacts(office),
-        "callbacks": backoffice_queries.callbacks(office),
+        "catalogue_version": queries.catalogue_version(office),
+        **queries.today(office),
+        **_callbacks_context(office),
         "decision": decision,
     }
 
@@ -89,9 +107,12 @@ def index():
     form = ContactForm(formdata=None, data={"channel": request.args.get("kanal", "besok")})
     decision = None
     last_id = session.pop("last_contact_id", None)
+    previewed = session.pop("last_contact_previewed", None)
     if last_id is not None:
         decision = db.session.get(Contact, last_id)
-    return render_template("counter/index.html", **_page_context(office, form, decision))
+    return render_template(
+        "counter/index.html", previewed=previewed, **_page_context(office, form, decision)
+    )
 
 
 @bp.post("/disk/kontakter")
@@ -107,13 +128,20 @@ def create_contact():
     try:
         logged = log_contact(_input_from(form, office), g.user)
     except ContactError as error:
-        form[error.field].errors.append(str(error))
+        message = str(error)
+        if error.field == "question" and form.previewed not in (None, "eskalerat"):
+            # The page said the desk may answer: say why it is a referral after all.
+            message = (
+                f"Mandatet har ändrats sedan sidan laddades: kontakten blir en remiss. {error}"
+            )
+        form[error.field].errors.append(message)
         if htmx:
             return render_partial("counter/_form.html", form=form, levels=LEVELS), 422
         return render_template("counter/index.html", **_page_context(office, form)), 422
     if not htmx:
         # Post/redirect/get: the page shows the decision once after the redirect.
         session["last_contact_id"] = logged.id
+        session["last_contact_previewed"] = form.previewed
         return redirect(url_for("counter.index", kanal=form.channel.data), 303)
     fresh = ContactForm(formdata=None, data={"channel": form.channel.data})
     html = render_partial(
@@ -121,6 +149,7 @@ def create_contact():
         form=fresh,
         levels=LEVELS,
         decision=db.session.get(Contact, logged.id),
+        previewed=form.previewed,
         oob_decision=True,
     )
     return make_response(html, trigger={CONTACT_LOGGED: logged.id})
@@ -133,7 +162,25 @@ def todays_contacts():
     office = current_office()
     if not htmx:
         return redirect(url_for("counter.index"))
-    return render_partial("counter/_today.html", contacts=queries.todays_contacts(office))
+    return render_partial("counter/_today.html", **queries.today(office))
+
+
+@bp.get("/disk/katalog")
+@roles_required(*COUNTER_ROLES)
+def catalogue():
+    """The office's case types and mandates for the page's preview; 304 while unchanged.
+
+    The page polls it, so a mandate changed anywhere reaches an open counter within a
+    poll: the version is a hash of what routing reads, cheap to compute every time.
+    """
+    office = current_office()
+    version = queries.catalogue_version(office)
+    if request.if_none_match.contains(version):
+        response = make_response("", 304)
+    else:
+        response = jsonify(version=version, case_types=queries.catalogue_for(office))
+    response.set_etag(version)
+    return response
 
 
 @bp.get("/disk/arendetyper/<code>")
@@ -182,6 +229,12 @@ def edit_contact(contact_id: int):
                 ),
                 "outcome": "kopplat" if contact.outcome == "kopplat" else "",
                 "repeat": contact.is_repeat,
+                # The citizen's details and question stay unless the guide changes them.
+                "citizen_name": contact.citizen_name,
+                "citizen_phone": contact.citizen_phone,
+                "citizen_email": contact.citizen_email,
+                "reach_by": contact.reach_by,
+                "question": contact.question,
             },
         )
     status = 422 if request.method == "POST" else 200
@@ -199,7 +252,7 @@ def _after_list_change(message: str):
     if htmx:
         office = current_office()
         return make_response(
-            render_partial("counter/_today.html", contacts=queries.todays_contacts(office)),
+            render_partial("counter/_today.html", **queries.today(office)),
             trigger={"counter-message": message},
         )
     flash(message)
@@ -246,7 +299,7 @@ def callbacks():
     office = current_office()
     if not htmx:
         return redirect(url_for("counter.index"))
-    return render_partial("counter/_callbacks.html", callbacks=backoffice_queries.callbacks(office))
+    return render_partial("counter/_callbacks.html", **_callbacks_context(office))
 
 
 @bp.post("/disk/aterkopplingar/<int:referral_id>/klar")
@@ -265,6 +318,30 @@ def callback_done(referral_id: int):
         flash("Återkopplingen är klar.")
         return redirect(url_for("counter.index"), 303)
     return make_response(
-        render_partial("counter/_callbacks.html", callbacks=backoffice_queries.callbacks(office)),
+        render_partial("counter/_callbacks.html", **_callbacks_context(office)),
         trigger={"counter-message": "Återkopplingen är klar och remissen avslutad."},
+    )
+
+
+@bp.post("/disk/aterkopplingar/<int:referral_id>/epost")
+@roles_required(*COUNTER_ROLES)
+def callback_by_email(referral_id: int):
+    """The citizen left only an e-mail address: the answer goes there, the referral closes."""
+    office = current_office()
+    referral = backoffice_queries.get_visible(g.user, referral_id)
+    if referral is None or referral.contact.office_id != office.id:
+        abort(404)
+    try:
+        backoffice_operations.callback_by_email(referral, g.user)
+    except backoffice_operations.ReferralConflict as error:
+        return _refused(error.message)
+    except backoffice_operations.NoAddress as error:
+        return _refused(str(error))
+    message = "Svaret ligger i utkorgen och skickas med e-post; remissen är avslutad."
+    if not htmx:
+        flash(message)
+        return redirect(url_for("counter.index"), 303)
+    return make_response(
+        render_partial("counter/_callbacks.html", **_callbacks_context(office)),
+        trigger={"counter-message": message},
     )
