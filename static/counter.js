@@ -111,7 +111,7 @@
     function outcome() {
       var entry = selectedEntry(input);
       var checked = form.querySelector("input[name=rosa_level]:checked");
-      var putThrough = form.querySelector("input[name=outcome]");
+      var putThrough = form.querySelector("input[name=outcome], input[name=put_through]");
       if (!entry || !checked) return "";
       if (putThrough && putThrough.checked) return "kopplat";
       return Number(checked.value) <= entry.mandate ? "informerat" : "eskalerat";
@@ -269,7 +269,9 @@
 
   function init(root) {
     loadCatalogue();
-    var form = (root && root.id === "contact-form") ? root : document.getElementById("contact-form");
+    // The counter's contact form, or the inbox's handling form: both carry the same controls.
+    var form = (root && root.hasAttribute && root.hasAttribute("data-counter-form"))
+      ? root : document.querySelector("form[data-counter-form]");
     setup(form);
   }
 
@@ -310,7 +312,9 @@
     init(document);
     watchCatalogue();
     if (window.htmx) {
-      htmx.onLoad(function (element) { if (element.id === "contact-form") init(element); });
+      htmx.onLoad(function (element) {
+        if (element.hasAttribute && element.hasAttribute("data-counter-form")) init(element);
+      });
     }
   });
 })();

@@ -189,3 +189,58 @@ def test_an_e_mail_callback_without_an_address_is_refused(app, world, client, au
     assert one(app, Referral).status == "aterford" and count(app, OutgoingMail) == 0
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OutgoingMail)) == 0
+
+
+# --- The inbox's message page: the counter's controls in one form ---
+
+
+def test_the_message_page_is_one_form_with_the_counters_controls(app, world, client, auth, api):
+    message = api.post(
+        "/inbox", json={"channel": "epost", "body": "Hej", "sender": "Eva <eva@example.se>"}
+    ).json
+    auth.login("anna")
+    page = client.get(f"/inkorg/{message['id']}").text
+    assert page.count("data-counter-form") == 1 and 'role="combobox"' in page
+    assert 'class="level-grid"' in page and 'id="guidance"' in page
+    assert ">Triagera</button>" in page and ">Svara</button>" in page
+    assert "skickas med e-post till eva@example.se" in page
+    response = client.post(
+        f"/inkorg/{message['id']}/triage",
+        data={"case_type": "PARK – Parkeringstillstånd", "rosa_level": "2"},
+        follow_redirects=True,
+    )
+    assert f"{message['receipt']} är besvarat i disken." in response.text
+    assert "triagerat (" not in response.text
+
+
+def test_a_reply_from_the_page_is_mailed_and_shown(app, world, client, auth, api):
+    message = api.post(
+        "/inbox", json={"channel": "webb", "body": "Öppettider?", "reply_to": "eva@example.se"}
+    ).json
+    auth.login("anna")
+    response = client.post(
+        f"/inkorg/{message['id']}/svar",
+        data={"case_type": "PARK", "rosa_level": "1", "reply": "Vi öppnar klockan åtta."},
+    )
+    assert response.status_code == 303
+    mail = one(app, OutgoingMail)
+    assert (mail.kind, mail.to_address) == (MailKind.REPLY, "eva@example.se")
+    page = client.get(f"/inkorg/{message['id']}").text
+    assert "Utgående e-post" in page and "Väntar på att skickas" in page
+    assert "Besvarad direkt" in page
+
+
+def test_a_reply_to_a_letter_is_refused_and_changes_nothing(app, world, client, auth, api):
+    letter = api.post("/inbox", json={"channel": "brev", "body": "Brev", "sender": "Gun Ek"}).json
+    auth.login("anna")
+    page = client.get(f"/inkorg/{letter['id']}").text
+    assert "meddelandet har ingen e-postadress" in page
+    response = client.post(
+        f"/inkorg/{letter['id']}/svar",
+        data={"case_type": "PARK", "rosa_level": "1", "reply": "Hej Gun"},
+    )
+    assert response.status_code == 422
+    assert "Meddelandet har ingen e-postadress att svara till." in response.text
+    # What was typed is still there, in the one form.
+    assert "Hej Gun" in response.text
+    assert count(app, Contact) == 0 and count(app, OutgoingMail) == 0

@@ -349,17 +349,8 @@ def _message_shown(client, response) -> bool:
     )
 
 
-# The counter's page does not show the citizen's fields and the question yet (issue 13:
-# "pages follow"): their refusals come back without a message. Strict, so that once the
-# page shows them these pass and the mark has to go.
-PAGES_PENDING = {"counter_citizen"}
-
-
 def _forms(names) -> list:
-    pending = pytest.mark.xfail(
-        strict=True, reason="the counter form does not show the citizen's fields and question"
-    )
-    return [pytest.param(n, marks=pending) if n in PAGES_PENDING else n for n in sorted(names)]
+    return sorted(names)
 
 
 @pytest.mark.parametrize("name", _forms(PAGE_FORMS))

@@ -29,8 +29,10 @@ from frontdesk.inbox.operations import (
     mark_spam,
     register_letter,
     reply,
+    reply_address,
     triage,
 )
+from frontdesk.mail.outbox import mails_for
 from frontdesk.models import CaseType, InboxMessage, Office
 from frontdesk.models.inbox import INBOX_STATUSES
 from frontdesk.timeutil import local_today
@@ -42,7 +44,14 @@ bp = Blueprint("inbox", __name__, url_prefix="/inkorg")
 public_bp = Blueprint("public", __name__)
 GUIDE_ROLES = ("vagledare", "chef", "admin")
 TOO_MANY = "Du har skickat många frågor på kort tid. Vänta en stund och försök igen."
-STATUS_LABELS = {"new": "Ny", "triaged": "Triagerad", "answered": "Besvarad", "spam": "Skräp"}
+STATUS_LABELS = {
+    "new": "Ny",
+    "triaged": "Triagerad",
+    "answered": "Besvarad direkt",
+    "spam": "Skräp",
+}
+# What a triage decided, as the guide says it (not "triagerat (informerat)").
+OUTCOME_SAID = {"informerat": "Besvarat i disken", "kopplat": "Kopplat vidare"}
 
 
 @bp.errorhandler(InboxConflict)
@@ -100,19 +109,33 @@ def index():
     )
 
 
-def _page(message: InboxMessage, triage_form=None, reply_form=None, status=200):
+def _handled_label(message: InboxMessage) -> str:
+    """What became of the message, in plain Swedish."""
+    if message.status == "triaged" and message.contact is not None:
+        contact = message.contact
+        if contact.referral is not None:
+            return f"Remitterat till {contact.referral.queue.name}"
+        return OUTCOME_SAID.get(contact.outcome, STATUS_LABELS["triaged"])
+    return STATUS_LABELS[message.status]
+
+
+def _page(message: InboxMessage, form=None, status=200):
+    """The message and, while it is new, one form to triage or answer it (the counter's controls)."""
     office = message.office
+    contact = message.contact
     return (
         render_template(
             "inbox/show.html",
             message=message,
             office=office,
-            triage_form=triage_form or TriageForm(formdata=None, office=office.code),
-            reply_form=reply_form or ReplyForm(formdata=None, office=office.code),
+            form=form or ReplyForm(formdata=None, office=office.code),
+            address=reply_address(message),
+            mails=mails_for(inbox_message_id=message.id),
+            handled_label=_handled_label(message),
+            contact_referral=contact.referral.id if contact and contact.referral else None,
             catalogue=catalogue_for(office),
             offices=all_offices(),
             levels=LEVELS,
-            status_labels=STATUS_LABELS,
             channel_label=channel_label,
         ),
         status,
@@ -146,17 +169,17 @@ def triage_message(message_id: int):
     message = _message(message_id)
     form = TriageForm()
     if not form.validate():
-        return _page(message, triage_form=form, status=422)
+        return _page(message, form, status=422)
     try:
         logged = triage(message, _input(form, message), g.user)
     except ContactError as error:
         db.session.rollback()  # the message stays new; nothing of the attempt is kept
         form.case_type.errors = [str(error)]
-        return _page(_message(message_id), triage_form=form, status=409)
+        return _page(_message(message_id), form, status=409)
     if logged.referral_id:
-        flash(f"{message.receipt} är triagerat och remitterat till {logged.queue.name}.")
+        flash(f"{message.receipt} är remitterat till {logged.queue.name}.")
     else:
-        flash(f"{message.receipt} är triagerat ({logged.outcome.value}).")
+        flash(f"{message.receipt} är {OUTCOME_SAID[logged.outcome.value].lower()}.")
     return redirect(url_for("inbox.index"), 303)
 
 
@@ -167,13 +190,13 @@ def reply_message(message_id: int):
     message = _message(message_id)
     form = ReplyForm()
     if not form.validate():
-        return _page(message, reply_form=form, status=422)
+        return _page(message, form, status=422)
     try:
         reply(message, _input(form, message), form.reply.data, g.user)
     except InboxRefused as refused:
-        form.reply.errors = [str(refused)]
-        return _page(message, reply_form=form, status=422)
-    flash(f"{message.receipt} är besvarat.")
+        form[refused.field].errors = [str(refused)]
+        return _page(message, form, status=422)
+    flash(f"{message.receipt} är besvarat; svaret skickas med e-post till avsändaren.")
     return redirect(url_for("inbox.index"), 303)
 
 
