@@ -131,7 +131,8 @@
         preview.textContent = "Nivå " + checked.value + " ryms i mandatet (" + entry.mandate + "): besvaras i disken.";
         preview.classList.add("answer");
       } else {
-        preview.textContent = "Nivå " + checked.value + " är över mandatet (" + entry.mandate + "): remiss till " + (entry.queue || entry.owner) + ". Skriv frågan till handläggaren.";
+        preview.textContent = "Nivå " + checked.value + " är över mandatet (" + entry.mandate + "): remiss till " + (entry.queue || entry.owner) + "." +
+          (question ? " Skriv frågan till handläggaren." : "");
         preview.classList.add("refer");
       }
       if (citizen) {

@@ -316,7 +316,7 @@ def test_the_answer_page_offers_three_ways(app, api, client):
     client.post("/login", data={"username": "erik", "password": PASSWORD})
     page = client.get(f"/remisser/{referral_id}")
     assert QUESTION in page.text and "sven@example.se" in page.text
-    for label in ("Disken ringer upp", "Skicka svaret med e-post", "Avsluta utan svar"):
+    for label in ("Disken ringer upp", "Skicka svaret med e-post", "Avsluta remissen utan svar"):
         assert label in page.text
     response = client.post(
         f"/remisser/{referral_id}/svara", data={"answer": "Ja.", "delivery": "email"}

@@ -42,7 +42,7 @@ class AnswerDelivery(StrEnum):
         return {
             "callback": "Disken ringer upp medborgaren",
             "email": "Skicka svaret med e-post till medborgaren",
-            "close": "Avsluta utan svar till medborgaren",
+            "close": "Avsluta remissen utan svar",
         }[self.value]
 
 
