@@ -64,12 +64,22 @@ def login_with_keyboard(page, base, username="anna", lands_on="/disk"):
     page.wait_for_url(f"{base}{lands_on}")
 
 
-def log_with_keyboard(page, search: str, level: int) -> None:
-    """Letters of the case type, Enter, the level's digit, Enter: the counter's whole flow."""
+QUESTION = "Hur ansöker jag, och hur lång tid tar det?"
+
+
+def log_with_keyboard(page, search: str, level: int, question: str | None = None) -> None:
+    """Letters of the case type, Enter, the level's digit, Enter: the counter's whole flow.
+
+    A referral needs the question: Enter on the level goes to it, Ctrl+Enter sends.
+    """
     page.keyboard.type(search)
     page.keyboard.press("Enter")
     page.keyboard.press(str(level))
     page.keyboard.press("Enter")
+    if question:
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'question'")
+        page.keyboard.type(question)
+        page.keyboard.press("Control+Enter")
 
 
 def shot(page, name):
@@ -91,8 +101,13 @@ def test_log_contacts_with_the_keyboard_only(live_server, page):
     page.locator(".guidance-card").wait_for()
     page.keyboard.press("4")
     assert "remiss till Gata och park" in page.locator("#route-preview").inner_text()
-    shot(page, "counter-before-submit.png")
+    # A referral: Enter goes to the question (now shown) instead of sending without it.
     page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'question'")
+    assert count(app, Contact) == 0
+    page.keyboard.type(QUESTION)
+    shot(page, "counter-before-submit.png")
+    page.keyboard.press("Control+Enter")
     decision = page.locator("#decision .decision")
     decision.wait_for()
     assert "Remiss skapad till Gata och park" in decision.inner_text()
@@ -190,6 +205,9 @@ def test_pages_pass_axe_accessibility_checks(live_server, page):
     page.locator(".guidance-card").wait_for()
     page.keyboard.press("5")
     page.keyboard.press("Enter")
+    assert axe_violations(page) == []  # the citizen's section, shown for the referral
+    page.keyboard.type(QUESTION)
+    page.keyboard.press("Control+Enter")
     page.locator("#decision .decision").wait_for()
     page.locator("#today tr", has_text="Parkeringstillstånd").wait_for()
     assert axe_violations(page) == []
@@ -214,7 +232,7 @@ def test_handler_answers_and_the_guide_sees_the_callback_without_reload(
 ):
     app, base = live_server
     login_with_keyboard(page, base, "anna")
-    log_with_keyboard(page, "park", 6)
+    log_with_keyboard(page, "park", 6, QUESTION)
     page.locator("#decision .decision-referred").wait_for()
     assert page.locator("#callback-count").inner_text() == "0"
 
@@ -234,7 +252,7 @@ def test_handler_answers_and_the_guide_sees_the_callback_without_reload(
     )
     shot(handler, "referral.png")
     handler.get_by_role("button", name="Skicka svaret").click()
-    handler.locator(".flash", has_text="Svaret är skickat.").wait_for()
+    handler.locator(".flash", has_text="Svaret är skickat till disken").wait_for()
     handler_context.close()
 
     # The guide's counter polls: the answer appears without a reload.

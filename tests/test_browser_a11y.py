@@ -187,6 +187,11 @@ def _seed(app) -> dict:
                 rosa_level=level,
                 duration_seconds=300,
                 occurred_at=when,
+                # Who to reach and the question, so the pages show them (issue 13).
+                citizen_name="Sven Ek",
+                citizen_phone="+46701234567",
+                citizen_email="sven@example.se" if level > 4 else "",
+                question="Kan kortet skickas hem i stället för att hämtas?",
             )
             return log_contact(data, anna)
 
@@ -208,8 +213,15 @@ def _seed(app) -> dict:
         for referral in (pagar, vantar, aterford, avslutad):
             backoffice.claim(referral, erik)
         backoffice.park(vantar, erik, local_today() + timedelta(days=7), "Intyg från läkare")
-        backoffice.answer(aterford, erik, "Beviljat, kortet kommer med posten.", callback=True)
-        backoffice.answer(avslutad, erik, "Beviljat och meddelat per brev.", callback=False)
+        backoffice.answer(
+            aterford,
+            erik,
+            "Beviljat, kortet kommer med posten.",
+            backoffice.AnswerDelivery.CALLBACK,
+        )
+        backoffice.answer(
+            avslutad, erik, "Beviljat och meddelat per brev.", backoffice.AnswerDelivery.CLOSE
+        )
         overdue.due_at = utcnow() - timedelta(hours=3)
 
         question = ask_question(
@@ -528,11 +540,14 @@ def test_handler_claims_and_answers_a_referral_by_keyboard(site, sessions):
     page.locator(".flash", has_text="Remissen är din.").wait_for()
     tab_to(page, "#answer")
     page.keyboard.type("Tillståndet är beviljat, kortet skickas med post.")
-    page.keyboard.press("Tab")  # "the desk calls back", checked
-    assert page.evaluate("document.activeElement.name") == "callback"
+    page.keyboard.press("Tab")  # the radio group of where the answer goes: "the desk calls back"
+    assert page.evaluate("[document.activeElement.name, document.activeElement.value]") == [
+        "delivery",
+        "callback",
+    ]
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
-    page.locator(".flash", has_text="Svaret är skickat.").wait_for()
+    page.locator(".flash", has_text="Svaret är skickat till disken").wait_for()
     assert _referral_status(site, referral_id) == "aterford"
     assert check_page(session, "", walk=False) == []
     shot(page, "a11y-handlaggare-besvarad.png")

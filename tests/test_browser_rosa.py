@@ -9,7 +9,13 @@ import sqlalchemy as sa
 
 from tests.conftest import PASSWORD, make_app
 from tests.helpers import serving
-from tests.test_browser import axe_violations, log_with_keyboard, login_with_keyboard, shot
+from tests.test_browser import (
+    QUESTION,
+    axe_violations,
+    log_with_keyboard,
+    login_with_keyboard,
+    shot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -81,7 +87,7 @@ def test_approval_changes_how_the_counter_routes(rosa_server, page, playwright_b
     guide_context = playwright_browser.new_context(viewport={"width": 1366, "height": 900})
     guide = guide_context.new_page()
     login_with_keyboard(guide, base, "anna")
-    log_with_keyboard(guide, "park", 4)
+    log_with_keyboard(guide, "park", 4, QUESTION)
     guide.locator("#decision .decision-referred").wait_for()
 
     login_with_keyboard(page, base, "karin")
@@ -101,10 +107,16 @@ def test_approval_changes_how_the_counter_routes(rosa_server, page, playwright_b
     page.locator(".flash", has_text="har nu mandat 4").wait_for()
     page.locator("#effects").wait_for()
 
-    # The guide's next level-4 parking contact is answered at the desk.
-    guide.goto(f"{base}/disk")
-    log_with_keyboard(guide, "park", 4)
+    # The guide's counter, open all along, learns the new mandate by itself (it polls),
+    # and the next level-4 parking contact is previewed and answered at the desk.
+    guide.locator("#catalogue-status", has_text="Mandaten har ändrats").wait_for(timeout=8_000)
+    guide.keyboard.type("park")
+    guide.keyboard.press("Enter")
+    guide.keyboard.press("4")
+    assert "ryms i mandatet (4)" in guide.locator("#route-preview").inner_text()
+    guide.keyboard.press("Enter")
     guide.locator("#decision .decision-answered").wait_for()
+    assert "Mandatet har ändrats" not in guide.locator("#decision").inner_text()
     guide_context.close()
 
 
