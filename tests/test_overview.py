@@ -290,7 +290,7 @@ def _contact_facts() -> list[tuple]:
 
 def test_referral_tally_follows_the_operations(app, world, api):
     """Logging, correcting, answering and deleting keep the referral tally as a recount has it."""
-    from frontdesk.backoffice.operations import answer, claim
+    from frontdesk.backoffice.operations import AnswerDelivery, answer, claim
     from frontdesk.counter.operations import correct_contact, delete_contact
 
     with app.app_context():
@@ -312,7 +312,7 @@ def test_referral_tally_follows_the_operations(app, world, api):
         db.session.commit()
         referral = db.session.get(Referral, first.referral.id)
         claim(referral, users["erik"])
-        answer(referral, users["erik"], "Klart.", callback=True)
+        answer(referral, users["erik"], "Klart.", AnswerDelivery.CALLBACK)
         db.session.commit()
         delete_contact(db.session.get(Contact, logged[1].id), users["anna"])
         db.session.commit()
