@@ -6,7 +6,7 @@ with the referral's current status.
 """
 
 import sqlalchemy as sa
-from flask import g, jsonify, request, send_file, url_for
+from flask import g, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField
 
@@ -19,7 +19,7 @@ from frontdesk.backoffice import operations, queries
 from frontdesk.backoffice.forms import AnswerForm, ForwardForm, ParkForm
 from frontdesk.extensions import db
 from frontdesk.guards import whole_number
-from frontdesk.inbox.attachments import attachment_file
+from frontdesk.inbox.attachments import send_attachment
 from frontdesk.models import InboxMessage, Referral
 from frontdesk.models.referral import REFERRAL_STATUSES
 from frontdesk.timeutil import to_local, utcnow
@@ -168,17 +168,10 @@ def get_referral(referral_id: int):
 def referral_attachment(referral_id: int, index: int):
     """An attachment of the e-mail the referral came from, for those who may see the referral."""
     referral = _referral(referral_id)
-    message = operations.source_message(referral)
-    found = attachment_file(message, index) if message is not None else None
-    if found is None:
+    response = send_attachment(operations.source_message(referral), index)
+    if response is None:
         raise ApiError(404, "Bilagan finns inte.")
-    listed, path = found
-    return send_file(
-        path,
-        mimetype="application/octet-stream",
-        as_attachment=True,
-        download_name=listed.get("filename") or f"bilaga-{index + 1}",
-    )
+    return response
 
 
 @bp.get("/referrals/<int:referral_id>/events")

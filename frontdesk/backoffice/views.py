@@ -9,7 +9,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 
@@ -24,7 +23,7 @@ from frontdesk.backoffice.forms import (
     ReassignForm,
 )
 from frontdesk.extensions import db, htmx
-from frontdesk.inbox.attachments import attachment_file
+from frontdesk.inbox.attachments import send_attachment
 from frontdesk.mail.outbox import mails_for
 from frontdesk.models import CaseType, Office, Queue, Referral, User
 from frontdesk.models.referral import REFERRAL_STATUSES
@@ -307,14 +306,7 @@ def note(referral_id: int):
 def attachment(referral_id: int, index: int):
     """An attachment of the e-mail the referral came from (404 to anyone who may not see it)."""
     referral = _referral(referral_id)
-    message = operations.source_message(referral)
-    found = attachment_file(message, index) if message is not None else None
-    if found is None:
+    response = send_attachment(operations.source_message(referral), index)
+    if response is None:
         abort(404)
-    listed, path = found
-    return send_file(
-        path,
-        mimetype="application/octet-stream",
-        as_attachment=True,
-        download_name=listed.get("filename") or f"bilaga-{index + 1}",
-    )
+    return response

@@ -302,24 +302,35 @@ def callbacks():
     return render_partial("counter/_callbacks.html", **_callbacks_context(office))
 
 
-@bp.post("/disk/aterkopplingar/<int:referral_id>/klar")
-@roles_required(*COUNTER_ROLES)
-def callback_done(referral_id: int):
-    """The citizen has been called back: the referral is closed."""
+def _close_callback(referral_id: int, perform, message: str):
+    """Close one of the office's call-backs with `perform`; the list comes back without it."""
     office = current_office()
     referral = backoffice_queries.get_visible(g.user, referral_id)
     if referral is None or referral.contact.office_id != office.id:
         abort(404)
     try:
-        backoffice_operations.callback_done(referral, g.user)
+        perform(referral, g.user)
     except backoffice_operations.ReferralConflict as error:
         return _refused(error.message)
+    except backoffice_operations.NoAddress as error:
+        return _refused(str(error))
     if not htmx:
-        flash("Återkopplingen är klar.")
+        flash(message)
         return redirect(url_for("counter.index"), 303)
     return make_response(
         render_partial("counter/_callbacks.html", **_callbacks_context(office)),
-        trigger={"counter-message": "Återkopplingen är klar och remissen avslutad."},
+        trigger={"counter-message": message},
+    )
+
+
+@bp.post("/disk/aterkopplingar/<int:referral_id>/klar")
+@roles_required(*COUNTER_ROLES)
+def callback_done(referral_id: int):
+    """The citizen has been called back: the referral is closed."""
+    return _close_callback(
+        referral_id,
+        backoffice_operations.callback_done,
+        "Återkopplingen är klar och remissen avslutad.",
     )
 
 
@@ -327,21 +338,8 @@ def callback_done(referral_id: int):
 @roles_required(*COUNTER_ROLES)
 def callback_by_email(referral_id: int):
     """The citizen left only an e-mail address: the answer goes there, the referral closes."""
-    office = current_office()
-    referral = backoffice_queries.get_visible(g.user, referral_id)
-    if referral is None or referral.contact.office_id != office.id:
-        abort(404)
-    try:
-        backoffice_operations.callback_by_email(referral, g.user)
-    except backoffice_operations.ReferralConflict as error:
-        return _refused(error.message)
-    except backoffice_operations.NoAddress as error:
-        return _refused(str(error))
-    message = "Svaret ligger i utkorgen och skickas med e-post; remissen är avslutad."
-    if not htmx:
-        flash(message)
-        return redirect(url_for("counter.index"), 303)
-    return make_response(
-        render_partial("counter/_callbacks.html", **_callbacks_context(office)),
-        trigger={"counter-message": message},
+    return _close_callback(
+        referral_id,
+        backoffice_operations.callback_by_email,
+        "Svaret ligger i utkorgen och skickas med e-post; remissen är avslutad.",
     )

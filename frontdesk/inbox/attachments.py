@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, send_file
 
 from frontdesk.inbox.intake import attachment_file_name
 from frontdesk.models import InboxMessage
@@ -20,3 +20,17 @@ def attachment_file(message: InboxMessage, index: int) -> tuple[dict, Path] | No
     if not path.is_file():
         return None
     return listed, path
+
+
+def send_attachment(message: InboxMessage | None, index: int):
+    """The attachment as a download (never shown inline: it is the sender's file), or None."""
+    found = attachment_file(message, index) if message is not None else None
+    if found is None:
+        return None
+    listed, path = found
+    return send_file(
+        path,
+        mimetype="application/octet-stream",
+        as_attachment=True,
+        download_name=listed.get("filename") or f"bilaga-{index + 1}",
+    )
