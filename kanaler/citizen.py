@@ -64,7 +64,9 @@ def normalise_email(text: str) -> str:
         checked = validate_email(text, check_deliverability=False)
     except EmailNotValidError as error:
         raise ContactDetailError("E-postadressen är inte giltig.") from error
-    return checked.normalized
+    # An international domain in its ASCII form (xn--…): every mail server takes it, while
+    # the Unicode form needs SMTPUTF8. A non-ASCII local part has no ASCII form.
+    return checked.ascii_email or checked.normalized
 
 
 def address_of(sender: str) -> str:

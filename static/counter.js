@@ -257,10 +257,7 @@
           refreshers.forEach(function (r) { if (document.body.contains(r.form)) r.run(); });
           if (changed) {
             var note = document.getElementById("catalogue-status");
-            if (note) {
-              note.textContent = "Mandaten har ändrats – förhandsbeskedet och vägledningen är uppdaterade.";
-              note.hidden = false;
-            }
+            if (note) note.textContent = "Mandaten har ändrats – förhandsbeskedet och vägledningen är uppdaterade.";
           }
         })
         .catch(function () { /* offline for a moment: the next poll tries again */ });
@@ -298,15 +295,27 @@
 
   // After "Uppringd – klar" the card is gone: put the focus on the next card's button,
   // or on the heading when none is left, instead of dropping it to the page's start.
+  var closedAt = -1;  // the position of the call-back the guide just closed
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var card = event.target.closest && event.target.closest("#callbacks .callback");
+    if (!card) return;
+    closedAt = Array.prototype.indexOf.call(document.querySelectorAll("#callbacks .callback"), card);
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     if (!target || target.id !== "callbacks") return;
     var config = event.detail.requestConfig || {};
     if ((config.verb || "").toLowerCase() !== "post") return;  // a poll, not the guide's action
-    var next = target.querySelector(".callback button");
+    var cards = target.querySelectorAll(".callback");
     var heading = document.getElementById("callbacks-heading");
-    if (next) next.focus();
-    else if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+    if (cards.length) {
+      var next = cards[Math.min(Math.max(closedAt, 0), cards.length - 1)];
+      next.querySelector("button").focus();
+    } else if (heading) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus();
+    }
+    closedAt = -1;
   });
 
   document.addEventListener("DOMContentLoaded", function () {

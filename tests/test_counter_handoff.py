@@ -244,3 +244,120 @@ def test_a_reply_to_a_letter_is_refused_and_changes_nothing(app, world, client, 
     # What was typed is still there, in the one form.
     assert "Hej Gun" in response.text
     assert count(app, Contact) == 0 and count(app, OutgoingMail) == 0
+
+
+# --- Found in review: deleting and correcting around notifications and repeats ---
+
+
+def _notify_erik(app, world):
+    from frontdesk.models import User
+
+    with app.app_context():
+        erik = db.session.get(User, world.users["erik"])
+        erik.email, erik.notify_new_referrals = "erik@kommun.se", True
+        db.session.commit()
+
+
+def test_a_referred_contact_with_a_queued_notification_can_be_deleted(app, world, client, auth):
+    _notify_erik(app, world)
+    auth.login("anna")
+    log(client, **REFERRED, question=QUESTION)
+    contact = one(app, Contact)
+    assert count(app, OutgoingMail) == 1  # erik's notification, not sent yet
+    response = client.post(f"/disk/kontakter/{contact.id}/ta-bort", headers=HTMX)
+    assert response.status_code == 200, response.text
+    assert count(app, Contact) == 0 and count(app, Referral) == 0
+    assert count(app, OutgoingMail) == 0  # a notification about nothing is not sent
+
+
+def test_correcting_a_referral_down_drops_its_notification(app, world, client, auth):
+    _notify_erik(app, world)
+    auth.login("anna")
+    log(client, **REFERRED, question=QUESTION)
+    contact = one(app, Contact)
+    response = client.post(f"/disk/kontakter/{contact.id}/andra", data=ANSWERED)
+    assert response.status_code == 302
+    assert count(app, Referral) == 0 and count(app, OutgoingMail) == 0
+
+
+def test_a_contact_that_a_later_one_repeats_can_be_deleted(app, world, client, auth):
+    auth.login("anna")
+    log(client, **ANSWERED, citizen_phone="0701234567")
+    log(client, **ANSWERED, citizen_phone="070-123 45 67")
+    first, second = (c.id for c in sorted_contacts(app))
+    assert one(app, Contact, Contact.id == second).repeat_of_id == first
+    response = client.post(f"/disk/kontakter/{first}/ta-bort", headers=HTMX)
+    assert response.status_code == 200
+    later = one(app, Contact, Contact.id == second)
+    assert (later.is_repeat, later.repeat_of_id) == (False, None)
+    # The tallies followed: no repeat is counted any more.
+    with app.app_context():
+        from frontdesk.models import ContactMonthTally
+
+        assert db.session.scalar(sa.select(sa.func.sum(ContactMonthTally.repeats))) == 0
+
+
+def sorted_contacts(app):
+    with app.app_context():
+        contacts = db.session.scalars(sa.select(Contact).order_by(Contact.id)).all()
+        for c in contacts:
+            db.session.expunge(c)
+        return contacts
+
+
+def test_a_correction_keeps_an_unflagged_repeat_unflagged(app, world, client, auth):
+    auth.login("anna")
+    log(client, **ANSWERED, citizen_phone="0701234567")
+    log(client, **ANSWERED, citizen_phone="0701234567")
+    second = sorted_contacts(app)[1]
+    client.post(f"/disk/kontakter/{second.id}/upprepad", headers=HTMX)  # the guide unflags
+    response = client.post(
+        f"/disk/kontakter/{second.id}/andra",
+        data={**ANSWERED, "citizen_phone": "0701234567", "duration_minutes": "4"},
+    )
+    assert response.status_code == 302
+    again = one(app, Contact, Contact.id == second.id)
+    assert (again.is_repeat, again.repeat_of_id, again.duration_seconds) == (False, None, 240)
+
+
+def test_triage_with_a_typed_reply_is_refused_so_the_reply_is_not_lost(app, world, client, api):
+    message = api.post(
+        "/inbox", json={"channel": "epost", "body": "Hej", "sender": "eva@example.se"}
+    ).json
+    client.post("/login", data={"username": "anna", "password": "losenord-123"})
+    response = client.post(
+        f"/inkorg/{message['id']}/triage",
+        data={"case_type": "PARK", "rosa_level": "1", "reply": "Vi öppnar klockan åtta."},
+    )
+    assert response.status_code == 422
+    assert "klicka Svara" in response.text and "Vi öppnar klockan åtta." in response.text
+    assert count(app, Contact) == 0 and count(app, OutgoingMail) == 0
+
+
+def test_the_answer_goes_as_the_citizen_asked(app, world, client, auth, api):
+    body = {"office": "K1", "channel": "telefon", "case_type": "PARK", "rosa_level": 5}
+    citizen = {"phone": "0701234567", "email": "eva@example.se", "reach_by": "epost"}
+    referral_id = api.post("/contacts", json={**body, "citizen": citizen}).json["referral"]["id"]
+    api.post(f"/referrals/{referral_id}/claim", as_user="erik")
+    client.post("/login", data={"username": "erik", "password": "losenord-123"})
+    page = client.get(f"/remisser/{referral_id}").text
+    assert 'value="email" checked' in page
+    api.post(
+        f"/referrals/{referral_id}/answer", json={"answer": "Ja.", "callback": True}, as_user="erik"
+    )
+    client.post("/logout")
+    auth.login("anna")
+    listing = client.get("/disk/aterkopplingar", headers=HTMX).text
+    # Both ways are offered; e-mail first, as the citizen asked.
+    assert listing.index(f"callback-{referral_id}-mail") < listing.index(
+        f"callback-{referral_id}-done"
+    )
+
+
+def test_staff_notifications_are_not_shown_on_the_matter(app, world, client, auth):
+    _notify_erik(app, world)
+    auth.login("anna")
+    log(client, **REFERRED, question=QUESTION)
+    referral_id = one(app, Referral).id
+    page = client.get(f"/remisser/{referral_id}").text
+    assert "erik@kommun.se" not in page and "Utgående e-post" not in page

@@ -89,9 +89,9 @@ class AnswerForm(_Form):
             Length(max=ANSWER_MAX_LENGTH, message="Svaret får vara högst 5 000 tecken."),
         ],
     )
+    # No default: the page proposes one from how the citizen wants the answer.
     delivery = StringField(
         "Svaret går till",
-        default=AnswerDelivery.CALLBACK.value,
         validators=[
             InputRequired("Välj vart svaret ska."),
             AnyOf([d.value for d in AnswerDelivery], message="Välj vart svaret ska."),

@@ -278,6 +278,15 @@ def reply_address_of(contact, message: InboxMessage | None) -> str:
     return address_of(message.reply_to) or address_of(message.sender)
 
 
+def proposed_delivery(contact, address: str) -> AnswerDelivery:
+    """Where the answer goes unless the handler says otherwise: as the citizen asked.
+
+    By e-mail when they asked for it (or left only an address), else back to the desk.
+    """
+    wants_mail = contact.reach_by == "epost" or not contact.citizen_phone
+    return AnswerDelivery.EMAIL if address and wants_mail else AnswerDelivery.CALLBACK
+
+
 def citizen_address(referral: Referral) -> str:
     """Where an answer by e-mail goes (see reply_address_of)."""
     if referral.contact.citizen_email:

@@ -24,7 +24,7 @@ from frontdesk.backoffice.forms import (
 )
 from frontdesk.extensions import db, htmx
 from frontdesk.inbox.attachments import send_attachment
-from frontdesk.mail.outbox import mails_for
+from frontdesk.mail.outbox import CITIZEN_MAIL, mails_for
 from frontdesk.models import CaseType, Office, Queue, Referral, User
 from frontdesk.models.referral import REFERRAL_STATUSES
 from frontdesk.timeutil import utcnow
@@ -139,6 +139,7 @@ def show(referral_id: int):
 
 def _render_detail(referral: Referral, status: int = 200, **forms):
     user = g.user
+    address = operations.citizen_address(referral)
     organisation_id = referral.queue.organisation_id
     colleagues = db.session.scalars(
         sa.select(User)
@@ -155,9 +156,11 @@ def _render_detail(referral: Referral, status: int = 200, **forms):
         "backoffice/show.html",
         referral=referral,
         message=operations.source_message(referral),
-        address=operations.citizen_address(referral),
-        # Whoever may see the matter sees its mail: the same answer and address.
-        mails=mails_for(referral_id=referral.id),
+        address=address,
+        proposed_delivery=operations.proposed_delivery(referral.contact, address),
+        # Whoever may see the matter sees the mail to the citizen: the same answer and
+        # address. Staff notifications (their addresses) are not the matter's.
+        mails=mails_for(referral_id=referral.id, kinds=CITIZEN_MAIL),
         deliveries=list(operations.AnswerDelivery),
         events=queries.history(referral),
         now=utcnow(),

@@ -17,7 +17,9 @@ from frontdesk.models import (
     CaseType,
     Contact,
     InboxMessage,
+    MailState,
     Office,
+    OutgoingMail,
     Queue,
     Referral,
     User,
@@ -276,9 +278,44 @@ def _guarded(statement, referral: Referral) -> None:
 
 
 def _drop_referral(contact: Contact, referral: Referral) -> None:
+    _forget_mail_about(referral)
     _guarded(sa.delete(Referral), referral)
     db.session.expunge(referral)
     set_committed_value(contact, "referral", None)
+
+
+def _forget_mail_about(referral: Referral, *, unlink: bool = True) -> None:
+    """Unsent notifications of a referral that goes away (or to another organisation) go too.
+
+    Sent ones stay, unlinked from a referral that is deleted. (Only the handlers'
+    notifications can exist here: a referral anyone acted on is never dropped or moved.)
+    """
+    mail = OutgoingMail.__table__
+    db.session.execute(
+        sa.delete(mail).where(
+            mail.c.referral_id == referral.id, mail.c.state == MailState.QUEUED.value
+        )
+    )
+    if unlink:
+        db.session.execute(
+            sa.update(mail).where(mail.c.referral_id == referral.id).values(referral_id=None)
+        )
+
+
+def _unlink_repeats_of(contact: Contact) -> None:
+    """Later contacts found as repeats of a contact being deleted: linked to what it repeated.
+
+    When it repeated nothing they are no longer repeats (the flag came from the link), and
+    their tallies follow.
+    """
+    later = db.session.scalars(sa.select(Contact).where(Contact.repeat_of_id == contact.id))
+    for other in later:
+        before = tally_fields(other)
+        other.repeat_of_id = contact.repeat_of_id
+        other.is_repeat = contact.repeat_of_id is not None
+        db.session.flush()
+        if before["is_repeat"] != other.is_repeat:
+            move(before, tally_fields(other))
 
 
 def correct_contact(contact: Contact, data: ContactInput, user: User) -> Contact:
@@ -286,8 +323,18 @@ def correct_contact(contact: Contact, data: ContactInput, user: User) -> Contact
     _check_changeable(contact, user)
     before = _snapshot(contact)
     referral = contact.referral
+    old_queue = referral.queue if referral is not None else None
     outcome, values = _routed_values(data)
-    _link_repeat(values, contact.occurred_at, exclude_id=contact.id)
+    who_or_what_changed = any(
+        values[name] != getattr(contact, name)
+        for name in ("phone_key", "email_key", "case_type_id")
+    )
+    if who_or_what_changed:
+        # New facts about the citizen or the matter: look for an earlier contact again.
+        _link_repeat(values, contact.occurred_at, exclude_id=contact.id)
+    else:
+        # Otherwise the guide's tick decides, and a kept tick keeps the found link.
+        values["repeat_of_id"] = contact.repeat_of_id if data.is_repeat else None
     before_fields = tally_fields(contact)
     for column, value in values.items():
         setattr(contact, column, value)
@@ -311,6 +358,13 @@ def correct_contact(contact: Contact, data: ContactInput, user: User) -> Contact
             _guarded(sa.update(Referral).values(**values), referral)
             tally_referral(referral.created_at, None, tally_fields(contact), 1)
             db.session.expire(referral)
+            new_queue = _referral_queue(data.case_type)
+            if new_queue.organisation_id != old_queue.organisation_id:
+                # It arrives in another organisation's queues: tell those who asked.
+                _forget_mail_about(referral, unlink=False)
+                notify_new_referral(
+                    referral.id, new_queue, data.case_type.name, data.office.name, values["due_at"]
+                )
     elif referral is not None:
         _drop_referral(contact, referral)
     db.session.flush()
@@ -325,6 +379,7 @@ def delete_contact(contact: Contact, user: User) -> None:
     _check_changeable(contact, user)
     record("contact.deleted", "contact", contact.id, user, before=_snapshot(contact))
     tally_contact(contact, -1)  # before the referral tally, as everywhere
+    _unlink_repeats_of(contact)
     if contact.referral is not None:
         referral = contact.referral
         tally_referral(referral.created_at, referral.answered_at, tally_fields(contact), -1)

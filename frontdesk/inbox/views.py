@@ -50,6 +50,9 @@ STATUS_LABELS = {
     "answered": "Besvarad direkt",
     "spam": "Skräp",
 }
+REPLY_NOT_SENT = (
+    "Du har skrivit ett svar: klicka Svara för att skicka det, eller töm rutan för att triagera."
+)
 # What a triage decided, as the guide says it (not "triagerat (informerat)").
 OUTCOME_SAID = {"informerat": "Besvarat i disken", "kopplat": "Kopplat vidare"}
 
@@ -168,8 +171,14 @@ def triage_message(message_id: int):
     """Triage: the message becomes a contact, referred where the mandate says so."""
     message = _message(message_id)
     form = TriageForm()
-    if not form.validate():
-        return _page(message, form, status=422)
+    typed_reply = request.form.get("reply", "").strip()
+    if not form.validate() or typed_reply:
+        # One form for both: a reply typed and then Triagera (or Enter) would be lost.
+        page_form = ReplyForm()
+        page_form.validate()
+        if typed_reply:
+            page_form.reply.errors = [REPLY_NOT_SENT]
+        return _page(message, page_form, status=422)
     try:
         logged = triage(message, _input(form, message), g.user)
     except ContactError as error:

@@ -384,10 +384,14 @@ def requeue(mail_id: int, user: User | None = None) -> MailState:
     (again). Audited as `mail.requeued`; the caller commits.
     """
     row = db.session.execute(
-        sa.select(_OUTBOX.c.state, _OUTBOX.c.kind).where(_OUTBOX.c.id == mail_id)
+        sa.select(_OUTBOX.c.state, _OUTBOX.c.kind, _OUTBOX.c.to_address).where(
+            _OUTBOX.c.id == mail_id
+        )
     ).one_or_none()
     if row is None:
         raise RequeueError(f"Det finns inget brev med id {mail_id}.")
+    if not row.to_address:
+        raise RequeueError(f"Brev {mail_id} är gallrat (purge): det finns inget kvar att skicka.")
     previous = MailState(row.state)
     if previous not in (MailState.FAILED, MailState.UNCERTAIN):
         raise RequeueError(

@@ -73,9 +73,22 @@ def enqueue(
     return mail_id
 
 
-def mails_for(*, referral_id: int | None = None, inbox_message_id: int | None = None) -> list:
-    """The mails about a referral or an inbox message, oldest first."""
-    query = sa.select(OutgoingMail).order_by(OutgoingMail.id)
+# What a citizen receives, as opposed to the staff's notifications.
+CITIZEN_MAIL = (MailKind.ANSWER, MailKind.REPLY, MailKind.RECEIPT)
+
+
+def mails_for(
+    *,
+    referral_id: int | None = None,
+    inbox_message_id: int | None = None,
+    kinds=CITIZEN_MAIL,
+) -> list:
+    """The mails of these kinds about a referral or an inbox message, oldest first."""
+    query = (
+        sa.select(OutgoingMail)
+        .where(OutgoingMail.kind.in_([k.value for k in kinds]))
+        .order_by(OutgoingMail.id)
+    )
     if referral_id is not None:
         query = query.where(OutgoingMail.referral_id == referral_id)
     elif inbox_message_id is not None:

@@ -81,7 +81,7 @@ class OutgoingMail(db.Model):
     state: Mapped[str] = mapped_column(sa.String(10), default=MailState.QUEUED.value)
     # Set when queued and sent unchanged on every attempt, so a receiver can tell a
     # resend from a new mail.
-    message_id: Mapped[str] = mapped_column(sa.String(250), unique=True)
+    message_id: Mapped[str] = mapped_column(sa.String(998), unique=True)  # RFC 5322's line
     to_address: Mapped[str] = mapped_column(sa.String(320))
     subject: Mapped[str] = mapped_column(sa.String(MAIL_SUBJECT_MAX))
     body: Mapped[str] = mapped_column(sa.Text)

@@ -25,7 +25,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('state', sa.String(length=10), nullable=False),
-    sa.Column('message_id', sa.String(length=250), nullable=False),
+    sa.Column('message_id', sa.String(length=998), nullable=False),
     sa.Column('to_address', sa.String(length=320), nullable=False),
     sa.Column('subject', sa.String(length=300), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
