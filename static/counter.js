@@ -137,6 +137,7 @@
       }
       if (citizen) {
         var referred = said === "eskalerat";
+        citizen.classList.add("previewing");
         citizen.hidden = !referred && !citizen.dataset.filled && !citizenTyped();
         citizen.classList.toggle("required", referred);
         if (question) question.setAttribute("aria-required", referred ? "true" : "false");
@@ -290,6 +291,11 @@
     box.className = isError ? "flash flash-error" : "flash";
     box.hidden = false;
   }
+  // The note about changed mandates has been read once the next contact is logged.
+  document.addEventListener("contact-logged", function () {
+    var note = document.getElementById("catalogue-status");
+    if (note) note.textContent = "";
+  });
   document.addEventListener("counter-message", function (event) { showMessage(event.detail.value, false); });
   document.addEventListener("counter-error", function (event) { showMessage(event.detail.value, true); });
 

@@ -1,7 +1,7 @@
 """Read-only queries behind the counter page."""
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -97,13 +97,15 @@ def todays_contacts(office: Office, limit: int = 300) -> list[Contact]:
 
 
 def today(office: Office) -> dict:
-    """Today's contacts and, for those that came from the inbox, their messages (id, receipt).
+    """Today's contacts; for those from the inbox, their messages (id, receipt); and when
+    the contacts that repeats were found to repeat took place.
 
-    The messages in one query for the whole list: a contact from the inbox is changed
+    One query each for the whole list, none per row: a contact from the inbox is changed
     through its message, so the list links there instead of offering Ändra and Ta bort.
     """
     contacts = todays_contacts(office)
-    messages = {}
+    messages: dict[int, tuple[int, str]] = {}
+    earlier: dict[int, datetime] = {}
     if contacts:
         rows = db.session.execute(
             sa.select(InboxMessage.contact_id, InboxMessage.id, InboxMessage.receipt).where(
@@ -111,4 +113,11 @@ def today(office: Office) -> dict:
             )
         )
         messages = {contact_id: (message_id, receipt) for contact_id, message_id, receipt in rows}
-    return {"contacts": contacts, "messages": messages}
+        repeated = {c.repeat_of_id for c in contacts if c.repeat_of_id is not None}
+        if repeated:
+            earlier = dict(
+                db.session.execute(
+                    sa.select(Contact.id, Contact.occurred_at).where(Contact.id.in_(repeated))
+                ).all()
+            )
+    return {"contacts": contacts, "messages": messages, "earlier": earlier}

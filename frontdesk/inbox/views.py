@@ -33,7 +33,7 @@ from frontdesk.inbox.operations import (
     triage,
 )
 from frontdesk.mail.outbox import mails_for
-from frontdesk.models import CaseType, InboxMessage, Office
+from frontdesk.models import CaseType, Contact, InboxMessage, Office, Referral
 from frontdesk.models.inbox import INBOX_STATUSES
 from frontdesk.timeutil import local_today
 from frontdesk.web import client_address_hash
@@ -89,7 +89,13 @@ def index():
     query = (
         visible_messages()
         .where(InboxMessage.status == status)
-        .options(joinedload(InboxMessage.office))
+        .options(
+            joinedload(InboxMessage.office),
+            # What each handled message became, for the list's Utfall: no query per row.
+            joinedload(InboxMessage.contact)
+            .joinedload(Contact.referral)
+            .joinedload(Referral.queue),
+        )
         .order_by(
             InboxMessage.received_at.asc() if status == "new" else InboxMessage.received_at.desc()
         )
@@ -108,6 +114,7 @@ def index():
         status=status,
         counts=counts,
         status_labels=STATUS_LABELS,
+        handled_label=_handled_label,
         channel_label=channel_label,
     )
 
@@ -173,11 +180,12 @@ def triage_message(message_id: int):
     form = TriageForm()
     typed_reply = request.form.get("reply", "").strip()
     if not form.validate() or typed_reply:
-        # One form for both: a reply typed and then Triagera (or Enter) would be lost.
+        # One form for both, shown again with what was typed. A reply typed and then
+        # Triagera (or Enter) would be lost: refused and said on the reply. Without one,
+        # the reply field is not required for a triage, so it shows no error.
         page_form = ReplyForm()
         page_form.validate()
-        if typed_reply:
-            page_form.reply.errors = [REPLY_NOT_SENT]
+        page_form.reply.errors = [REPLY_NOT_SENT] if typed_reply else []
         return _page(message, page_form, status=422)
     try:
         logged = triage(message, _input(form, message), g.user)
