@@ -12,7 +12,7 @@ from rosa import LEVELS
 
 OUTCOME_LABELS = {
     "informerat": "Besvarat i disken",
-    "kopplat": "Kopplat",
+    "kopplat": "Kopplat vidare",
     "eskalerat": "Remitterat",
 }
 EVENT_LABELS = {

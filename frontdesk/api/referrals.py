@@ -5,7 +5,6 @@ gets 412 when someone changed the referral since. A refused transition is 409
 with the referral's current status.
 """
 
-import sqlalchemy as sa
 from flask import g, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField
@@ -17,7 +16,6 @@ from frontdesk.api.errors import ApiError, form_errors
 from frontdesk.api.payload import json_object
 from frontdesk.backoffice import operations, queries
 from frontdesk.backoffice.forms import AnswerForm, ForwardForm, ParkForm
-from frontdesk.extensions import db
 from frontdesk.guards import whole_number
 from frontdesk.inbox.attachments import send_attachment
 from frontdesk.models import InboxMessage, Referral
@@ -135,14 +133,7 @@ def list_referrals():
     filters = queries.Filters(queue=request.args.get("queue", ""), status=status, sort=sort)
     page = queries.page_of(g.user, filters, _int_arg("page", 1), _int_arg("per_page", 50))
     # The source messages of the whole page in one query, not one per referral.
-    messages = {
-        m.contact_id: m
-        for m in db.session.scalars(
-            sa.select(InboxMessage).where(
-                InboxMessage.contact_id.in_([r.contact_id for r in page.rows])
-            )
-        )
-    }
+    messages = operations.source_messages([r.contact_id for r in page.rows])
     next_url = None
     if page.page < page.pages:
         next_url = url_for(

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from frontdesk.audit import record
 from frontdesk.backoffice.deadlines import extend_for_parking
 from frontdesk.extensions import db
+from frontdesk.inbox.operations import reply_address
 from frontdesk.mail import texts
 from frontdesk.mail.notifications import notify_new_referral
 from frontdesk.mail.outbox import enqueue
@@ -22,7 +23,6 @@ from frontdesk.models import InboxMessage, MailKind, Queue, Referral, User
 from frontdesk.tallies import referral_answered
 from frontdesk.timeutil import local_today, utcnow
 from kanaler import mask_personnummer
-from kanaler.citizen import address_of
 
 MAX_PARK_DAYS = 365
 PARK_REASON_MAX = 500  # Referral.park_reason
@@ -262,20 +262,24 @@ def reassign(
     return _apply(referral, user, change, seen_version)
 
 
+def source_messages(contact_ids: list[int]) -> dict[int, InboxMessage]:
+    """The inbox messages these contacts were triaged from, by contact id: one query."""
+    if not contact_ids:
+        return {}
+    query = sa.select(InboxMessage).where(InboxMessage.contact_id.in_(contact_ids))
+    return {message.contact_id: message for message in db.session.scalars(query)}
+
+
 def source_message(referral: Referral) -> InboxMessage | None:
     """The inbox message the referral's contact was triaged from, if any."""
-    return db.session.scalar(
-        sa.select(InboxMessage).where(InboxMessage.contact_id == referral.contact_id)
-    )
+    return source_messages([referral.contact_id]).get(referral.contact_id)
 
 
 def reply_address_of(contact, message: InboxMessage | None) -> str:
-    """The address the desk noted, else the source message's reply address or sender; or ""."""
+    """The address the desk noted, else the source message's reply address; or ""."""
     if contact.citizen_email:
         return contact.citizen_email
-    if message is None:
-        return ""
-    return address_of(message.reply_to) or address_of(message.sender)
+    return reply_address(message) if message is not None else ""
 
 
 def proposed_delivery(contact, address: str) -> AnswerDelivery:
@@ -289,8 +293,6 @@ def proposed_delivery(contact, address: str) -> AnswerDelivery:
 
 def citizen_address(referral: Referral) -> str:
     """Where an answer by e-mail goes (see reply_address_of)."""
-    if referral.contact.citizen_email:
-        return referral.contact.citizen_email
     return reply_address_of(referral.contact, source_message(referral))
 
 

@@ -5,13 +5,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from frontdesk.backoffice.operations import reply_address_of
+from frontdesk.backoffice.operations import reply_address_of, source_messages
 from frontdesk.extensions import db
 from frontdesk.models import (
     AuditEvent,
     CaseType,
     Contact,
-    InboxMessage,
     Office,
     Queue,
     Referral,
@@ -211,17 +210,7 @@ def callbacks(office: Office, limit: int = 500) -> list[Referral]:
 
 def reply_addresses(referrals: list[Referral]) -> dict[int, str]:
     """Referral id to the address an answer could be mailed to, for a list in two queries."""
-    contact_ids = [r.contact_id for r in referrals]
-    messages = (
-        {
-            m.contact_id: m
-            for m in db.session.scalars(
-                sa.select(InboxMessage).where(InboxMessage.contact_id.in_(contact_ids))
-            )
-        }
-        if contact_ids
-        else {}
-    )
+    messages = source_messages([r.contact_id for r in referrals])
     found = {r.id: reply_address_of(r.contact, messages.get(r.contact_id)) for r in referrals}
     return {referral_id: address for referral_id, address in found.items() if address}
 

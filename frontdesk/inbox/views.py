@@ -35,6 +35,7 @@ from frontdesk.inbox.operations import (
 from frontdesk.mail.outbox import mails_for
 from frontdesk.models import CaseType, Contact, InboxMessage, Office, Referral
 from frontdesk.models.inbox import INBOX_STATUSES
+from frontdesk.templating import OUTCOME_LABELS
 from frontdesk.timeutil import local_today
 from frontdesk.web import client_address_hash
 from kanaler import channel_label
@@ -53,8 +54,6 @@ STATUS_LABELS = {
 REPLY_NOT_SENT = (
     "Du har skrivit ett svar: klicka Svara för att skicka det, eller töm rutan för att triagera."
 )
-# What a triage decided, as the guide says it (not "triagerat (informerat)").
-OUTCOME_SAID = {"informerat": "Besvarat i disken", "kopplat": "Kopplat vidare"}
 
 
 @bp.errorhandler(InboxConflict)
@@ -125,7 +124,7 @@ def _handled_label(message: InboxMessage) -> str:
         contact = message.contact
         if contact.referral is not None:
             return f"Remitterat till {contact.referral.queue.name}"
-        return OUTCOME_SAID.get(contact.outcome, STATUS_LABELS["triaged"])
+        return OUTCOME_LABELS.get(contact.outcome, STATUS_LABELS["triaged"])
     return STATUS_LABELS[message.status]
 
 
@@ -196,7 +195,8 @@ def triage_message(message_id: int):
     if logged.referral_id:
         flash(f"{message.receipt} är remitterat till {logged.queue.name}.")
     else:
-        flash(f"{message.receipt} är {OUTCOME_SAID[logged.outcome.value].lower()}.")
+        # What the triage decided, as the guide says it (not "triagerat (informerat)").
+        flash(f"{message.receipt} är {OUTCOME_LABELS[logged.outcome.value].lower()}.")
     return redirect(url_for("inbox.index"), 303)
 
 
