@@ -361,3 +361,40 @@ def test_staff_notifications_are_not_shown_on_the_matter(app, world, client, aut
     referral_id = one(app, Referral).id
     page = client.get(f"/remisser/{referral_id}").text
     assert "erik@kommun.se" not in page and "Utgående e-post" not in page
+
+
+def test_a_correction_to_another_organisation_notifies_there(app, world, client, auth):
+    from frontdesk.models import Organisation, User
+
+    _notify_erik(app, world)
+    with app.app_context():
+        soc = db.session.scalar(sa.select(Organisation).where(Organisation.code == "SOC"))
+        maria = User(
+            username="maria",
+            role="handlaggare",
+            organisation=soc,
+            email="maria@kommun.se",
+            notify_new_referrals=True,
+        )
+        maria.set_password("losenord-123")
+        db.session.add(maria)
+        db.session.commit()
+    auth.login("anna")
+    log(client, **REFERRED, question=QUESTION)
+    contact = one(app, Contact)
+    response = client.post(
+        f"/disk/kontakter/{contact.id}/andra",
+        data={"channel": "besok", "case_type": "EKB", "rosa_level": "6", "question": QUESTION},
+    )
+    assert response.status_code == 302
+    # Erik's unsent notice about a referral no longer in his queues went; Maria was told.
+    (mail,) = sorted_mails(app)
+    assert mail.to_address == "maria@kommun.se" and "Ekonomiskt bistånd" in mail.subject
+
+
+def sorted_mails(app):
+    with app.app_context():
+        mails = db.session.scalars(sa.select(OutgoingMail).order_by(OutgoingMail.id)).all()
+        for m in mails:
+            db.session.expunge(m)
+        return mails

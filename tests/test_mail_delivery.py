@@ -425,6 +425,15 @@ def test_requeue_only_failed_or_uncertain(app, smtp_server):
     assert [e.action for e in audit(app, mail_id)] == ["mail.queued"]
 
 
+def test_a_purged_mail_is_not_requeued(app, smtp_server):
+    configure(app, smtp_server())
+    mail_id = queue(app)
+    set_mail(app, mail_id, state=MailState.FAILED.value, to_address="", subject="", body="")
+    result = app.test_cli_runner().invoke(args=["deliver-mail", "--requeue", str(mail_id)])
+    assert result.exit_code == 1 and "gallrat" in result.output
+    assert mail(app, mail_id).state == MailState.FAILED
+
+
 def test_two_deliverers_send_each_mail_once(app, smtp_server):
     server = smtp_server(delay=0.02)
     configure(app, server)
