@@ -79,7 +79,10 @@ def _configure_sqlite(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from frontdesk import cache
+
     _configure_sqlite(app)
+    cache.init_app(app)
 
     @app.after_request
     def commit_or_roll_back(response):

@@ -1,13 +1,11 @@
 """Bearer-token authentication for every API request."""
 
-import sqlalchemy as sa
 from flask import g, request
 
 from frontdesk.api import bp
 from frontdesk.api.errors import ApiError, error_response
-from frontdesk.extensions import db
-from frontdesk.models import ApiToken, User
-from frontdesk.models.user import hash_token
+from frontdesk.cache import api_user
+from frontdesk.models import User
 
 
 @bp.before_request
@@ -19,11 +17,7 @@ def authenticate():
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "Ange en API-nyckel: Authorization: Bearer ...")
-    user = db.session.scalar(
-        sa.select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None))
-    )
+    user = api_user(token.strip())
     if user is None or not user.active:
         raise ApiError(401, "Okänd eller återkallad API-nyckel.")
     g.user = user

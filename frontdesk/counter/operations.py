@@ -1,6 +1,6 @@
 """Logging, correcting and deleting contacts. The page and the API both call these."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -9,6 +9,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from frontdesk.audit import record
 from frontdesk.backoffice.deadlines import due_at
+from frontdesk.cache import CaseTypeInfo, OfficeInfo, QueueInfo, catalogue
 from frontdesk.extensions import db
 from frontdesk.mail.notifications import notify_new_referral
 from frontdesk.mandates.operations import mandate_level
@@ -51,9 +52,9 @@ class ContactError(Exception):
 class ContactInput:
     """What the guide (or an API client) says about a contact; already validated."""
 
-    office: Office
+    office: Office | OfficeInfo  # a model or the catalogue cache's value: only ids are read
     channel: str
-    case_type: CaseType
+    case_type: CaseType | CaseTypeInfo
     rosa_level: int
     note: str = ""
     duration_seconds: int | None = None
@@ -175,15 +176,20 @@ class LoggedContact:
     id: int
     outcome: Outcome
     referral_id: int | None = None
-    queue: Queue | None = None
+    queue: Queue | QueueInfo | None = None
 
 
 def log_contact(data: ContactInput, staff: User) -> LoggedContact:
     """Log a contact and route it: answered at the desk, put through, or referred.
 
     The counter's hot path: plain INSERTs on the session's transaction instead of
-    unit-of-work flushes, which cost several times more.
+    unit-of-work flushes, which cost several times more, and the office, case type,
+    queue and mandate from the catalogue cache (`data` may carry models or cached values).
     """
+    known = catalogue()
+    data = replace(
+        data, office=known.office(data.office.id), case_type=known.case_type(data.case_type.id)
+    )
     outcome, values = _routed_values(data)
     if outcome is Outcome.ESKALERAT:
         _referral_queue(data.case_type)  # refuse before anything is written

@@ -6,11 +6,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from frontdesk.cache import catalogue
 from frontdesk.extensions import db
-from frontdesk.mandates.operations import mandate_levels
-from frontdesk.models import CaseType, Contact, InboxMessage, Office, Organisation, Referral
+from frontdesk.models import Contact, InboxMessage, Office, Referral
 from frontdesk.timeutil import local_day_bounds, local_today, utcnow
-from rosa import DEFAULT_MANDATE
 
 # Usage over this window decides the type-ahead's order: recent habits, not last year's.
 USAGE_WINDOW = timedelta(days=90)
@@ -29,18 +28,10 @@ def usage_counts(office: Office) -> dict[int, int]:
 
 def catalogue_for(office: Office) -> list[dict]:
     """Active case types with this office's mandate, most used here first."""
-    case_types = db.session.scalars(
-        sa.select(CaseType)
-        .where(CaseType.active)
-        .options(
-            joinedload(CaseType.organisation).selectinload(Organisation.queues),
-            joinedload(CaseType.queue),
-        )
-    ).all()
-    mandates = mandate_levels(office)
+    known = catalogue()
     uses = usage_counts(office)
     entries = []
-    for case_type in case_types:
+    for case_type in known.active_case_types():
         queue = case_type.referral_queue()
         entries.append(
             {
@@ -49,7 +40,7 @@ def catalogue_for(office: Office) -> list[dict]:
                 "category": case_type.category,
                 "owner": case_type.organisation.name,
                 "queue": queue.name if queue else "",
-                "mandate": mandates.get(case_type.id, DEFAULT_MANDATE),
+                "mandate": known.mandate_level(office.id, case_type.id),
                 "uses": uses.get(case_type.id, 0),
             }
         )
@@ -60,16 +51,14 @@ def catalogue_for(office: Office) -> list[dict]:
 def catalogue_version(office: Office) -> str:
     """A short hash of what the counter's preview reads: case types, queues and mandates.
 
-    Two small indexed reads, no usage counts: the page polls it every few seconds.
+    From the catalogue cache, no query: the page polls it every few seconds.
     """
-    rows = db.session.execute(
-        sa.select(
-            CaseType.id, CaseType.code, CaseType.name, CaseType.queue_id, CaseType.organisation_id
-        )
-        .where(CaseType.active)
-        .order_by(CaseType.id)
-    ).all()
-    mandates = sorted(mandate_levels(office).items())
+    known = catalogue()
+    rows = [
+        (c.id, c.code, c.name, c.queue.id if c.queue else None, c.organisation.id)
+        for c in known.active_case_types()
+    ]
+    mandates = sorted(known.mandate_levels(office.id).items())
     digest = hashlib.sha256(repr((rows, mandates)).encode())
     return digest.hexdigest()[:16]
 

@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 
 from frontdesk.audit import record
+from frontdesk.cache import catalogue
 from frontdesk.extensions import db
 from frontdesk.models import (
     CaseType,
@@ -17,22 +18,17 @@ from kanaler import mask_personnummer
 from rosa import DEFAULT_MANDATE, level_by_number
 
 
-def mandate_level(office: Office, case_type: CaseType) -> int:
-    """The office's mandate for the case type, DEFAULT_MANDATE when none was agreed."""
-    level = db.session.scalar(
-        sa.select(Mandate.max_level).where(
-            Mandate.office_id == office.id, Mandate.case_type_id == case_type.id
-        )
-    )
-    return DEFAULT_MANDATE if level is None else level
+def mandate_level(office, case_type) -> int:
+    """The office's mandate for the case type, DEFAULT_MANDATE when none was agreed.
+
+    From the catalogue cache: `office` and `case_type` are models or cached values.
+    """
+    return catalogue().mandate_level(office.id, case_type.id)
 
 
-def mandate_levels(office: Office) -> dict[int, int]:
+def mandate_levels(office) -> dict[int, int]:
     """Case-type id to mandate for every agreed mandate of the office."""
-    rows = db.session.execute(
-        sa.select(Mandate.case_type_id, Mandate.max_level).where(Mandate.office_id == office.id)
-    )
-    return dict(rows.all())
+    return catalogue().mandate_levels(office.id)
 
 
 def set_mandate(
