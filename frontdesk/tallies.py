@@ -2,19 +2,20 @@
 
 Five tallies count the contacts at the grains their readers need (the staircase,
 the recommendations, the overview's series, its per-case-type tables and its
-heat map). Every operation that adds, corrects or removes a contact calls
-`tally()` in its own transaction, so the tallies commit or roll back with the
-contact. Bulk loads call `rebuild()` (everything) or `add_counts()` (new rows only).
+heat map), and a sixth the referrals by month and time to answer. Every operation
+that adds, corrects or removes a contact or changes its referral calls one function,
+`contact_changed(before, after)`, in its own transaction, so the tallies commit or
+roll back with the change. Bulk loads count the same rows (`_values`) in memory and call
+`rebuild()` (everything) or `add_counts()` (new rows only).
 """
 
 import functools
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from operator import itemgetter
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from frontdesk.extensions import db
 from frontdesk.models import (
@@ -86,20 +87,6 @@ def answer_bucket(created_at: datetime, answered_at: datetime | None) -> int:
     return minutes - minutes % 1440
 
 
-@functools.cache
-def _upsert_statement(dialect: str, tally: Tally):
-    """INSERT ... ON CONFLICT DO UPDATE adding to the counts, built once per dialect.
-
-    Building it per contact (the `excluded` alias above all) cost more than the
-    INSERTs themselves on the counter's hot path.
-    """
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(tally.table)
-    return insert.on_conflict_do_update(
-        index_elements=list(tally.key),
-        set_={name: tally.table.c[name] + insert.excluded[name] for name in tally.counts},
-    )
-
-
 def _values(local: datetime, fields: dict, delta: int) -> dict:
     """Every column any tally needs, for one contact counted `delta` times."""
     seconds = fields["duration_seconds"]
@@ -120,27 +107,111 @@ def _values(local: datetime, fields: dict, delta: int) -> dict:
     }
 
 
-def tally(*, delta: int, **fields) -> None:
-    """Add (delta 1) or take away (delta -1) one contact from every tally.
+CONTACT_FIELDS = (
+    "occurred_at",
+    "office_id",
+    "case_type_id",
+    "channel",
+    "rosa_level",
+    "outcome",
+    "duration_seconds",
+    "is_repeat",
+)
 
-    `fields` are those of `tally_fields()`: occurred_at, office_id, case_type_id,
-    channel, rosa_level, outcome, duration_seconds, is_repeat.
+
+def tally_fields(contact: Contact, referral: Referral | None | bool = True) -> dict:
+    """What the tallies count of a contact as it is now, with its referral's times.
+
+    `referral`: the contact's referral (True: read `contact.referral`; None: it has none).
     """
-    values = _values(to_local(fields["occurred_at"]), fields, delta)
-    connection = db.session.connection()
-    for each in TALLIES:
-        connection.execute(_upsert_statement(connection.dialect.name, each), values)
+    if referral is True:
+        referral = contact.referral
+    fields = {name: getattr(contact, name) for name in CONTACT_FIELDS}
+    fields["referral"] = None if referral is None else (referral.created_at, referral.answered_at)
+    return fields
 
 
-def tally_referral(
-    created_at: datetime, answered_at: datetime | None, contact_fields: dict, delta: int
-) -> None:
-    """Add or take away a referral with its contact's fields (office, case type, channel)."""
-    connection = db.session.connection()
-    connection.execute(
-        _upsert_statement(connection.dialect.name, REFERRALS),
-        _referral_values(created_at, answered_at, contact_fields, delta),
+def lock_order(fields: dict) -> tuple:
+    """The order in which two moves of one contact take their tally rows (the rows' keys)."""
+    return tuple(
+        fields[name]
+        for name in ("office_id", "case_type_id", "channel", "rosa_level", "outcome", "is_repeat")
     )
+
+
+def contact_changed(before: dict | None, after: dict | None) -> None:
+    """Keep every tally in step with one contact's change: the one way a contact is counted.
+
+    `before` and `after` are `tally_fields()` of the contact before and after the change
+    (None before it was logged, None after it was deleted), each with its referral's
+    created and answered times under "referral" (None without a referral). Every path
+    that writes a contact or a referral calls this in its transaction: logging,
+    correcting, deleting, flagging a repeat, answering a referral. The bulk paths (seed,
+    history import, rebuild) count the same rows (`_values`) in memory with `Counts`.
+
+    Rows are taken in the same order by every transaction (contact tallies table by
+    table, the old and new rows in key order, then the referral tally), so two
+    transactions on PostgreSQL never wait for each other's rows in opposite orders.
+    Python upserts rather than triggers: see bench/README.md (issue 14) for the A/B.
+    """
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    # The driver's cursor with SQL written once per dialect: through SQLAlchemy's execute
+    # the six upserts cost about twice as much CPU on the counter's hot path.
+    cursor = connection.connection.driver_connection.cursor()
+    contact_moves = []
+    if before is None or after is None or _counted(before) != _counted(after):
+        contact_moves = [(f, d) for f, d in ((before, -1), (after, 1)) if f is not None]
+        contact_moves.sort(key=lambda move: lock_order(move[0]))
+    for fields, delta in contact_moves:
+        values = _values(to_local(fields["occurred_at"]), fields, delta)
+        for each in TALLIES:
+            cursor.execute(*_upsert(dialect, each, values))
+    old = _referral_row(before, -1)
+    new = _referral_row(after, 1)
+    if not (old is not None and new is not None and old[1:] == new[1:]):
+        for row in (old, new):  # unless the referral counts the same as before
+            if row is not None:
+                cursor.execute(*_upsert(dialect, REFERRALS, row[0]))
+    cursor.close()
+
+
+@functools.cache
+def _insert_sql(dialect: str, tally: Tally, upsert: bool) -> str:
+    """INSERT (adding to the counts on conflict) in the driver's parameter style."""
+    columns = (*tally.key, *tally.counts)
+    marker = "%s" if dialect == "postgresql" else "?"
+    sql = (
+        f"INSERT INTO {tally.table.name} ({', '.join(columns)})"
+        f" VALUES ({', '.join(marker for _ in columns)})"
+    )
+    if upsert:
+        name = tally.table.name
+        additions = ", ".join(f"{n} = {name}.{n} + excluded.{n}" for n in tally.counts)
+        sql += f" ON CONFLICT ({', '.join(tally.key)}) DO UPDATE SET {additions}"
+    return sql
+
+
+def _upsert(dialect: str, tally: Tally, values: dict) -> tuple[str, tuple]:
+    """The upsert adding `values` to the tally, and its parameters as the driver takes them."""
+    params = tuple(values[name] for name in (*tally.key, *tally.counts))
+    if dialect != "postgresql":  # dates as ISO text, as SQLAlchemy stores them on SQLite
+        params = tuple(v.isoformat() if isinstance(v, date) else v for v in params)
+    return _insert_sql(dialect, tally, True), params
+
+
+def _counted(fields: dict) -> tuple:
+    """What decides a contact's tally rows and counts (everything but its referral)."""
+    return tuple(fields[name] for name in CONTACT_FIELDS)
+
+
+def _referral_row(fields: dict | None, delta: int) -> tuple | None:
+    """(the referral tally's values, its key and fields) or None without a referral."""
+    if fields is None or fields["referral"] is None:
+        return None
+    created_at, answered_at = fields["referral"]
+    values = _referral_values(created_at, answered_at, fields, delta)
+    return (values, *(values[name] for name in REFERRALS.key))
 
 
 def _referral_values(created_at, answered_at, fields: dict, delta: int) -> dict:
@@ -156,45 +227,10 @@ def _referral_values(created_at, answered_at, fields: dict, delta: int) -> dict:
 
 def referral_answered(referral: Referral, answered_at: datetime) -> None:
     """Move an answered referral from the unanswered row to its time-to-answer bucket."""
-    fields = tally_fields(referral.contact)
-    tally_referral(referral.created_at, None, fields, -1)
-    tally_referral(referral.created_at, answered_at, fields, 1)
-
-
-def tally_fields(contact: Contact) -> dict:
-    """What `tally()` needs of a contact, as it is now."""
-    return {
-        "occurred_at": contact.occurred_at,
-        "office_id": contact.office_id,
-        "case_type_id": contact.case_type_id,
-        "channel": contact.channel,
-        "rosa_level": contact.rosa_level,
-        "outcome": contact.outcome,
-        "duration_seconds": contact.duration_seconds,
-        "is_repeat": contact.is_repeat,
-    }
-
-
-def lock_order(fields: dict) -> tuple:
-    """The order in which two moves of one contact take their tally rows (the rows' keys)."""
-    return tuple(
-        fields[name]
-        for name in ("office_id", "case_type_id", "channel", "rosa_level", "outcome", "is_repeat")
-    )
-
-
-def tally_contact(contact: Contact, delta: int) -> None:
-    tally(**tally_fields(contact), delta=delta)
-
-
-def move(before: dict, after: dict) -> None:
-    """Move a changed contact from the rows of its old fields to those of its new ones.
-
-    The rows are taken in key order, so two corrections in opposite directions on
-    PostgreSQL lock them in the same order instead of deadlocking.
-    """
-    for fields, delta in sorted(((before, -1), (after, 1)), key=lambda m: lock_order(m[0])):
-        tally(**fields, delta=delta)
+    contact = referral.contact
+    before = tally_fields(contact, None)
+    before["referral"] = (referral.created_at, None)
+    contact_changed(before, {**before, "referral": (referral.created_at, answered_at)})
 
 
 def _getter(names: tuple[str, ...]):
@@ -241,25 +277,29 @@ class Counts:
                 each.table.name: _copy_and_add(connection, each, rows)
                 for each, rows in self.rows.items()
             }
+        # SQLite: the driver's executemany with the SQL written once. Through SQLAlchemy
+        # most of the time went into building a parameter dict per row (a million-contact
+        # seed writes some 700,000 tally rows).
+        cursor = connection.connection.driver_connection.cursor()
         written = {}
         for each, rows in self.rows.items():
-            records = [
-                {
-                    **dict(zip(each.key, key, strict=True)),
-                    **dict(zip(each.counts, row, strict=True)),
-                }
-                for key, row in rows.items()
-            ]
-            for start in range(0, len(records), 20_000):
-                chunk = records[start : start + 20_000]
-                statement = (
-                    _upsert_statement(connection.dialect.name, each)
-                    if upsert
-                    else sa.insert(each.table)
-                )
-                connection.execute(statement, chunk)
-            written[each.table.name] = len(records)
+            cursor.executemany(_insert_sql("sqlite", each, upsert), _sqlite_rows(each, rows))
+            written[each.table.name] = len(rows)
+        cursor.close()
         return written
+
+
+_DATE_KEYS = ("day", "month")
+
+
+def _sqlite_rows(tally: Tally, rows: dict):
+    """Key and counts as the driver takes them: dates as ISO text, as SQLAlchemy stores them."""
+    dates = [i for i, name in enumerate(tally.key) if name in _DATE_KEYS]
+    for key, counts in rows.items():
+        key = list(key)
+        for i in dates:
+            key[i] = key[i].isoformat()
+        yield (*key, *counts)
 
 
 def _copy_and_add(connection, tally: Tally, rows: dict) -> int:
@@ -348,24 +388,33 @@ def rebuild(batch: int = 50_000) -> dict[str, int]:
 
 
 def _rebuild_referrals() -> int:
-    """Recount the referral tally (typed rows: there are far fewer referrals than contacts)."""
+    """Recount the referral tally from raw driver rows (typed ones cost twice as much)."""
+    connection = db.session.connection()
+    local = LocalHours()
     counted: Counter = Counter()
-    rows = db.session.execute(
-        sa.select(
-            Referral.created_at,
-            Referral.answered_at,
-            Contact.office_id,
-            Contact.case_type_id,
-            Contact.channel,
-        ).join(Contact, Contact.id == Referral.contact_id)
+    cursor = connection.exec_driver_sql(
+        "SELECT r.created_at, r.answered_at, c.office_id, c.case_type_id, c.channel"
+        " FROM referrals r JOIN contacts c ON c.id = r.contact_id"
     )
-    for created_at, answered_at, office_id, case_type_id, channel in rows:
-        fields = {"office_id": office_id, "case_type_id": case_type_id, "channel": channel}
-        values = _referral_values(created_at, answered_at, fields, 1)
-        counted[tuple(values[name] for name in REFERRALS.key)] += 1
-    records = [
-        {**dict(zip(REFERRALS.key, key, strict=True)), "referrals": n} for key, n in counted.items()
-    ]
-    for start in range(0, len(records), 20_000):
-        db.session.execute(sa.insert(REFERRALS.table), records[start : start + 20_000])
-    return len(records)
+    while rows := cursor.fetchmany(50_000):
+        for created_at, answered_at, office_id, case_type_id, channel in rows:
+            bucket = (
+                NOT_ANSWERED
+                if answered_at is None
+                else answer_bucket(_naive(created_at), _naive(answered_at))
+            )
+            month = local(created_at).date().replace(day=1)
+            counted[(month, office_id, case_type_id, channel, bucket)] += 1
+    rows = {key: (n,) for key, n in counted.items()}
+    if connection.dialect.name == "postgresql":
+        _copy_and_add(connection, REFERRALS, rows)
+    else:
+        raw = connection.connection.driver_connection.cursor()
+        raw.executemany(_insert_sql("sqlite", REFERRALS, False), _sqlite_rows(REFERRALS, rows))
+        raw.close()
+    return len(rows)
+
+
+def _naive(value) -> datetime:
+    """A raw driver timestamp (ISO text on SQLite) as a naive UTC datetime."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value

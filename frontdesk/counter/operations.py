@@ -26,7 +26,7 @@ from frontdesk.models import (
     User,
 )
 from frontdesk.models.contact import NOTE_MAX_LENGTH, QUESTION_MAX_LENGTH
-from frontdesk.tallies import move, tally, tally_contact, tally_fields, tally_referral
+from frontdesk.tallies import CONTACT_FIELDS, contact_changed, tally_fields
 from frontdesk.timeutil import local_today, to_local, utcnow
 from kanaler import mask_personnummer
 from kanaler.citizen import NAME_MAX, citizen_key
@@ -82,13 +82,13 @@ def _referral_queue(case_type: CaseType):
 
 
 def _insert_referral(
-    contact_id: int, case_type: CaseType, office: Office, channel: str
+    contact_id: int, case_type: CaseType, office: Office, now: datetime
 ) -> tuple[int, Queue]:
-    """A new referral of the contact to the case type's queue (and tally); its id and queue."""
+    """A new referral of the contact to the case type's queue, created `now`; its id and queue.
+
+    The caller counts it (tallies.contact_changed), with the contact's change.
+    """
     queue = _referral_queue(case_type)
-    now = utcnow()
-    fields = {"office_id": office.id, "case_type_id": case_type.id, "channel": channel}
-    tally_referral(now, None, fields, 1)
     due = due_at(now, case_type, office)
     referral_id = db.session.execute(
         sa.insert(Referral.__table__).returning(Referral.__table__.c.id),
@@ -196,27 +196,18 @@ def log_contact(data: ContactInput, staff: User) -> LoggedContact:
     now = utcnow()
     occurred_at = data.occurred_at or now
     _link_repeat(values, occurred_at)
+    row = {**values, "occurred_at": occurred_at, "created_at": now, "staff_id": staff.id}
     contact_id = db.session.execute(
-        sa.insert(Contact.__table__).returning(Contact.__table__.c.id),
-        {**values, "occurred_at": occurred_at, "created_at": now, "staff_id": staff.id},
+        sa.insert(Contact.__table__).returning(Contact.__table__.c.id), row
     ).scalar_one()
-    tally(
-        occurred_at=occurred_at,
-        office_id=values["office_id"],
-        case_type_id=values["case_type_id"],
-        channel=values["channel"],
-        rosa_level=values["rosa_level"],
-        outcome=values["outcome"],
-        duration_seconds=values["duration_seconds"],
-        is_repeat=values["is_repeat"],
-        delta=1,
-    )
+    referred = outcome is Outcome.ESKALERAT
+    after = {name: row[name] for name in CONTACT_FIELDS}
+    after["referral"] = (now, None) if referred else None
+    contact_changed(None, after)
     result = LoggedContact(contact_id, outcome)
-    if outcome is Outcome.ESKALERAT:
+    if referred:
         result = LoggedContact(
-            contact_id,
-            outcome,
-            *_insert_referral(contact_id, data.case_type, data.office, data.channel),
+            contact_id, outcome, *_insert_referral(contact_id, data.case_type, data.office, now)
         )
     record(
         "contact.logged",
@@ -320,8 +311,7 @@ def _unlink_repeats_of(contact: Contact) -> None:
         other.repeat_of_id = contact.repeat_of_id
         other.is_repeat = contact.repeat_of_id is not None
         db.session.flush()
-        if before["is_repeat"] != other.is_repeat:
-            move(before, tally_fields(other))
+        contact_changed(before, tally_fields(other))
 
 
 def correct_contact(contact: Contact, data: ContactInput, user: User) -> Contact:
@@ -341,19 +331,19 @@ def correct_contact(contact: Contact, data: ContactInput, user: User) -> Contact
     else:
         # Otherwise the guide's tick decides, and a kept tick keeps the found link.
         values["repeat_of_id"] = contact.repeat_of_id if data.is_repeat else None
-    before_fields = tally_fields(contact)
+    before_fields = tally_fields(contact, referral)
     for column, value in values.items():
         setattr(contact, column, value)
     db.session.flush()
-    # Contact tallies first, then the referral tally, as log_contact takes them: the
-    # same order everywhere keeps two requests on PostgreSQL from deadlocking.
-    move(before_fields, tally_fields(contact))
-    if referral is not None:  # counted again below with the new fields if it stays
-        tally_referral(referral.created_at, referral.answered_at, before_fields, -1)
+    now = utcnow()
+    after_fields = tally_fields(contact, None)
+    if outcome is Outcome.ESKALERAT:  # an untouched referral stays, unanswered
+        after_fields["referral"] = (referral.created_at if referral else now, None)
+    contact_changed(before_fields, after_fields)
     db.session.expire(contact, ["office", "case_type"])  # follow the new foreign keys
     if outcome is Outcome.ESKALERAT:
         if referral is None:
-            _insert_referral(contact.id, data.case_type, data.office, data.channel)
+            _insert_referral(contact.id, data.case_type, data.office, now)
             db.session.expire(contact, ["referral"])
         else:  # the case type (so the queue and the SLA) may have changed
             values = {
@@ -362,7 +352,6 @@ def correct_contact(contact: Contact, data: ContactInput, user: User) -> Contact
                 "version": referral.version + 1,
             }
             _guarded(sa.update(Referral).values(**values), referral)
-            tally_referral(referral.created_at, None, tally_fields(contact), 1)
             db.session.expire(referral)
             new_queue = _referral_queue(data.case_type)
             if new_queue.organisation_id != old_queue.organisation_id:
@@ -384,12 +373,11 @@ def delete_contact(contact: Contact, user: User) -> None:
     """Delete a contact of today logged by mistake, with its untouched referral."""
     _check_changeable(contact, user)
     record("contact.deleted", "contact", contact.id, user, before=_snapshot(contact))
-    tally_contact(contact, -1)  # before the referral tally, as everywhere
+    # Contact tallies before the referral tally, as every transaction takes them.
     _unlink_repeats_of(contact)
+    contact_changed(tally_fields(contact), None)
     if contact.referral is not None:
-        referral = contact.referral
-        tally_referral(referral.created_at, referral.answered_at, tally_fields(contact), -1)
-        _drop_referral(contact, referral)
+        _drop_referral(contact, contact.referral)
     db.session.delete(contact)
     db.session.flush()
 
@@ -403,8 +391,7 @@ def set_repeat(contact: Contact, is_repeat: bool, user: User) -> Contact:
     if not is_repeat:  # the guide knows better than the match: it is a new matter
         contact.repeat_of_id = None
     db.session.flush()
-    if before_fields["is_repeat"] != is_repeat:
-        move(before_fields, tally_fields(contact))
+    contact_changed(before_fields, tally_fields(contact))
     record("contact.repeat_flagged", "contact", contact.id, user, is_repeat=is_repeat)
     return contact
 
