@@ -15,8 +15,12 @@ from flask import jsonify
 from frontdesk.api import bp
 from frontdesk.api.referrals import MAX_INT_ARG
 from frontdesk.backoffice.queries import MAX_PER_PAGE
-from frontdesk.counter.forms import MAX_DURATION_SECONDS
-from frontdesk.models.contact import NOTE_MAX_LENGTH, QUESTION_MAX_LENGTH, ReachBy
+from frontdesk.models.contact import (
+    MAX_DURATION_SECONDS,
+    NOTE_MAX_LENGTH,
+    QUESTION_MAX_LENGTH,
+    ReachBy,
+)
 from frontdesk.models.inbox import (
     BODY_MAX,
     INBOX_CHANNELS,
