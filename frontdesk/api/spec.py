@@ -23,13 +23,17 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Annotated, Any
 
+from flask import current_app, request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from spectree import Response, SecurityScheme, SpecTree
+from spectree import SecurityScheme, SecuritySchemeData, SpecTree
+from spectree.models import SecureType
 
 from frontdesk.api.errors import ApiError
 from frontdesk.api.payload import json_object
 
 PREFIX = "/api/v1"
+# A JSON body sent as a form is not read as JSON (spectree reads the form instead).
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Ids in paths: the tables' INTEGER keys (32 bits on PostgreSQL).
 MAX_ID = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -57,10 +61,27 @@ class Query(BaseModel):
         return data
 
 
+class PeriodQuery(Query):
+    """A period of days, both included (read by the feature's own filter rules)."""
+
+    from_: str | None = Field(
+        None,
+        alias="from",
+        description="First day (included), YYYY-MM-DD. Default: a period back.",
+        json_schema_extra={"format": "date", "example": "2026-01-01"},
+    )
+    to: str | None = Field(
+        None,
+        description="Last day (included), at most ten years after `from`.",
+        json_schema_extra={"format": "date", "example": "2026-12-31"},
+    )
+
+
 class Out(BaseModel):
     """An answer's body. Built by the view from what the operation returned."""
 
-    model_config = ConfigDict(extra="forbid")
+    # `from_` is written `from`, as the client reads it.
+    model_config = ConfigDict(extra="forbid", validate_by_name=True, serialize_by_alias=True)
 
 
 class Error(BaseModel):
@@ -169,11 +190,11 @@ spec = SpecTree(
     security_schemes=[
         SecurityScheme(
             name="bearerAuth",
-            data={
-                "type": "http",
-                "scheme": "bearer",
-                "description": "An API token from `flask create-token USER`.",
-            },
+            data=SecuritySchemeData(
+                type=SecureType.HTTP,
+                scheme="bearer",
+                description="An API token from `flask create-token USER`.",
+            ),
         )
     ],
     security={"bearerAuth": []},
@@ -226,6 +247,7 @@ ETAG = {
 class Operation:
     """What the models do not say about an operation, for the document."""
 
+    out: type | None
     who: str
     ok: int
     ok_description: str
@@ -244,6 +266,8 @@ class Operation:
 
 
 OPERATIONS: dict[str, Operation] = {}
+# Query models become parameters; they need no schema of their own in the document.
+QUERY_MODELS: set[str] = set()
 # Models only the document names (conflict answers), added to its components.
 EXTRA_MODELS: list[type[BaseModel]] = []
 
@@ -287,11 +311,9 @@ def operation(
             status = 422 if in_body else invalid_query
             raise ApiError(status, refused, field_errors(error))
 
-        responses = Response(**({f"HTTP_{ok}": out} if out is not None else {}))
         validated = spec.validate(
             json=body,
             query=query,
-            resp=responses if out is not None else None,
             tags=[tag],
             before=refuse,
             operation_id=view.__name__,
@@ -301,13 +323,20 @@ def operation(
         @wraps(validated)
         def checked(*args, **kwargs):
             if body is not None:
+                if request.mimetype in FORM_TYPES:
+                    raise ApiError(400, "Skicka JSON (Content-Type: application/json).")
                 # Malformed JSON, not an object, unstorable text: 400/422 before the model.
                 json_object()
-            return validated(*args, **kwargs)
+            return _serialised(validated(*args, **kwargs))
 
+        if query is not None:
+            QUERY_MODELS.add(query.__name__)
         if conflict is not None:
-            EXTRA_MODELS.append(conflict)
+            schema_ref(conflict)
+        if out is not None:
+            schema_ref(out)
         OPERATIONS[view.__name__] = Operation(
+            out=out,
             who=who,
             ok=ok,
             ok_description=ok_description or (view.__doc__ or "").strip().split("\n")[0],
@@ -327,6 +356,28 @@ def operation(
         return checked
 
     return decorate
+
+
+def _serialised(result):
+    """A view's model answer as JSON (pydantic's serialiser); any other answer as it is.
+
+    A view answers a model, or (model, status) or (model, status, headers), or a
+    Response of its own (a file, XML) that no model describes.
+    """
+    status, headers = None, None
+    model = result
+    if isinstance(result, tuple):
+        model, *rest = result
+        status = rest[0] if rest else None
+        headers = rest[1] if len(rest) > 1 else None
+    if not isinstance(model, BaseModel):
+        return result
+    response = current_app.response_class(model.model_dump_json(), mimetype="application/json")
+    if status is not None:
+        response.status_code = status
+    if headers:
+        response.headers.update(headers)
+    return response
 
 
 # --- The document ------------------------------------------------------------
@@ -355,6 +406,13 @@ def _ref_error(code: int) -> dict:
 
 def _schema_of(model: type[BaseModel]) -> dict:
     return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def schema_ref(model: type[BaseModel]) -> dict:
+    """A model only the document names (a body a view reads itself), as a reference."""
+    if model not in EXTRA_MODELS:
+        EXTRA_MODELS.append(model)
+    return _schema_of(model)
 
 
 def _document_operation(operation_id: str, generated: dict) -> dict:
@@ -387,6 +445,8 @@ def _document_operation(operation_id: str, generated: dict) -> dict:
     ok = str(meta.ok)
     success = generated_responses.get(ok) or {"description": ""}
     success["description"] = meta.ok_description or success.get("description", "")
+    if meta.out is not None:
+        success["content"] = {"application/json": {"schema": _schema_of(meta.out)}}
     if meta.out_content is not None:
         success["content"] = {**success.get("content", {}), **meta.out_content}
     if meta.headers:
@@ -428,7 +488,11 @@ def document() -> dict:
         short = path.removeprefix(PREFIX)
         for method, op in item.items():
             paths.setdefault(short, {})[method] = _document_operation(op["operationId"], op)
-    schemas = deepcopy(generated["components"]["schemas"])
+    schemas = {
+        name: schema
+        for name, schema in deepcopy(generated["components"]["schemas"]).items()
+        if name not in QUERY_MODELS
+    }
     for model in EXTRA_MODELS:
         extra = model.model_json_schema(
             ref_template="#/components/schemas/{model}", mode="serialization"
