@@ -198,10 +198,11 @@ def todays_contacts():
 @bp.get("/disk/katalog")
 @roles_required(*COUNTER_ROLES)
 def catalogue():
-    """The office's case types and mandates for the page's preview; 304 while unchanged.
+    """The office's case types for the type-ahead (with the mandate it shows); 304 while unchanged.
 
     The page polls it, so a mandate changed anywhere reaches an open counter within a
-    poll: the version is a hash of what routing reads, cheap to compute every time.
+    poll: the page then asks for its preview and guidance again. The version is a hash
+    of what routing reads, cheap to compute every time.
     """
     office = current_office()
     version = queries.catalogue_version(office)
