@@ -1,16 +1,17 @@
 """Read-only queries behind the counter page."""
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from frontdesk.extensions import db
-from frontdesk.mandates.operations import mandate_levels
-from frontdesk.models import CaseType, Contact, InboxMessage, Office, Organisation, Referral
+from frontdesk.mandates.operations import mandate_level, mandate_levels
+from frontdesk.models import CaseType, Contact, InboxMessage, Office, Queue, Referral
 from frontdesk.timeutil import local_day_bounds, local_today, utcnow
-from rosa import DEFAULT_MANDATE
+from rosa import DEFAULT_MANDATE, LEVELS, Outcome, route
 
 # Usage over this window decides the type-ahead's order: recent habits, not last year's.
 USAGE_WINDOW = timedelta(days=90)
@@ -28,27 +29,24 @@ def usage_counts(office: Office) -> dict[int, int]:
 
 
 def catalogue_for(office: Office) -> list[dict]:
-    """Active case types with this office's mandate, most used here first."""
+    """Active case types with this office's mandate, most used here first.
+
+    What the type-ahead shows (name, code, owner, mandate); what a level leads to is
+    the server's to say (`route_preview`), so no queue and no rule travel to the page.
+    """
     case_types = db.session.scalars(
-        sa.select(CaseType)
-        .where(CaseType.active)
-        .options(
-            joinedload(CaseType.organisation).selectinload(Organisation.queues),
-            joinedload(CaseType.queue),
-        )
+        sa.select(CaseType).where(CaseType.active).options(joinedload(CaseType.organisation))
     ).all()
     mandates = mandate_levels(office)
     uses = usage_counts(office)
     entries = []
     for case_type in case_types:
-        queue = case_type.referral_queue()
         entries.append(
             {
                 "code": case_type.code,
                 "name": case_type.name,
                 "category": case_type.category,
                 "owner": case_type.organisation.name,
-                "queue": queue.name if queue else "",
                 "mandate": mandates.get(case_type.id, DEFAULT_MANDATE),
                 "uses": uses.get(case_type.id, 0),
             }
@@ -72,6 +70,33 @@ def catalogue_version(office: Office) -> str:
     mandates = sorted(mandate_levels(office).items())
     digest = hashlib.sha256(repr((rows, mandates)).encode())
     return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class RoutePreview:
+    """What logging a contact would do now: the counter page shows it before sending."""
+
+    case_type: CaseType
+    mandate: int
+    level: int | None  # None: a case type without a level yet
+    outcome: Outcome | None
+    queue: Queue | None  # where a referral goes; looked up only for a referral
+    referred_levels: tuple[int, ...]  # the levels rosa.route sends to the back office
+
+
+def route_preview(
+    office: Office, case_type: CaseType, level: int | None, put_through: bool
+) -> RoutePreview:
+    """The routing decision for the office, case type and level, as log_contact will take it.
+
+    One read (the mandate) beyond the case type the caller has; the owner's queues only
+    when the answer is a referral without a queue of the case type's own.
+    """
+    mandate = mandate_level(office, case_type)
+    outcome = None if level is None else route(level, mandate, put_through)
+    referred = tuple(n.number for n in LEVELS if route(n.number, mandate) is Outcome.ESKALERAT)
+    queue = case_type.referral_queue() if outcome is Outcome.ESKALERAT else None
+    return RoutePreview(case_type, mandate, level, outcome, queue, referred)
 
 
 def todays_contacts(office: Office, limit: int = 300) -> list[Contact]:
