@@ -55,6 +55,8 @@ def _nul_places() -> list[str]:
         pairs += request.form.items(multi=True)
         # An upload's name ends up in notes like any text.
         pairs += [(name, f.filename or "") for name, f in request.files.items(multi=True)]
+    # A multipart part may come without a name Werkzeug can read (None).
+    pairs = [(name or "", value or "") for name, value in pairs]
     return [name.replace("\x00", "\u2400") for name, value in pairs if "\x00" in name + value]
 
 

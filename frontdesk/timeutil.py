@@ -7,6 +7,10 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
 LOCAL_TZ = ZoneInfo("Europe/Stockholm")
+# Clocks on phones and PCs drift; a minute ahead is not "in the future".
+CLOCK_SKEW = timedelta(minutes=1)
+# Older contacts belong to an archive, not to a log of the office's work.
+EARLIEST_YEAR = 2000
 
 
 def utcnow() -> datetime:
@@ -26,6 +30,31 @@ def local_today() -> date:
 
 def to_local(moment: datetime) -> datetime:
     return moment.astimezone(LOCAL_TZ)
+
+
+def parse_moment(text: str) -> datetime:
+    """A moment a client gives (ISO 8601; local time without an offset) in UTC.
+
+    Refused with a Swedish ValueError when it is unreadable, before EARLIEST_YEAR or in
+    the future (beyond CLOCK_SKEW).
+    """
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as error:
+        raise ValueError(
+            "Ange tidpunkten som ISO 8601, t.ex. 2026-03-01T09:30:00+01:00."
+        ) from error
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL_TZ)
+    if moment.year < EARLIEST_YEAR:
+        raise ValueError(f"Tidpunkten ligger före {EARLIEST_YEAR}.")
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError as error:  # the last day of year 9999 in a zone east of UTC
+        raise ValueError("Tidpunkten ligger i framtiden.") from error
+    if moment > utcnow() + CLOCK_SKEW:
+        raise ValueError("Tidpunkten ligger i framtiden.")
+    return moment
 
 
 class UTCDateTime(TypeDecorator):

@@ -9,6 +9,7 @@ written two ways is one number, shown in Swedish form (070-123 45 67).
 import hashlib
 import hmac
 from email.utils import parseaddr
+from enum import StrEnum
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -20,6 +21,35 @@ NAME_MAX = 200
 
 class ContactDetailError(ValueError):
     """A phone number or e-mail address that cannot be used; the message is Swedish."""
+
+
+class ReachBy(StrEnum):
+    """How the citizen wants the answer: a call from the desk, or an e-mail."""
+
+    TELEFON = "telefon"
+    EPOST = "epost"
+
+    @property
+    def label(self) -> str:
+        return {"telefon": "Ring upp", "epost": "Svar via e-post"}[self.value]
+
+
+def reach_by_choice(choice: str, phone: str, email: str) -> str:
+    """How to reach the citizen: their choice, which needs its detail, or the only way given.
+
+    `phone` and `email` are normalised already; a phone number alone means a call.
+    """
+    if choice == ReachBy.TELEFON and not phone:
+        raise ContactDetailError("Ange ett telefonnummer för att kunna ringa upp.")
+    if choice == ReachBy.EPOST and not email:
+        raise ContactDetailError("Ange en e-postadress för att kunna svara via e-post.")
+    if choice:
+        return choice
+    if phone:
+        return ReachBy.TELEFON.value
+    if email:
+        return ReachBy.EPOST.value
+    return ""
 
 
 def normalise_phone(text: str) -> str:

@@ -3,6 +3,7 @@
   "use strict";
 
   var MAX_OPTIONS = 8;
+  var PREVIEW_URL = "/disk/forhandsvisning";
   var catalogue = [];
   var byCode = {};
   var refreshers = [];  // each set-up form's preview, run again when the mandates change
@@ -98,50 +99,136 @@
       }
     }
 
-    function markMandate() {
-      var entry = selectedEntry(input);
-      levels.forEach(function (radio) {
-        var box = radio.closest(".level");
-        box.classList.toggle("above-mandate", !!entry && Number(radio.value) > entry.mandate);
-      });
-      updatePreview();
-    }
+    // The routing preview is the server's (GET /disk/forhandsvisning, rosa.route with the
+    // office's mandate): the page asks whenever case type, level, "kopplat" or the office
+    // change, keeps the last answer on screen until the next one arrives, and drops any
+    // answer that a newer question has overtaken.
+    var officeField = form.querySelector("select[name=office]");
+    var shown = null;       // the server's preview on screen (its .preview element)
+    var asked = null;       // the query that preview answers, or the one on its way
+    var pending = null;     // the AbortController of the request on its way
+    var afterAnswer = null; // what Enter does once the answer on its way has arrived
 
-    // What the page tells the guide will happen; the server decides, and says so if it differs.
-    function outcome() {
+    function previewQuery() {
       var entry = selectedEntry(input);
+      if (!entry) return "";
       var checked = form.querySelector("input[name=rosa_level]:checked");
       var putThrough = form.querySelector("input[name=outcome], input[name=put_through]");
-      if (!entry || !checked) return "";
-      if (putThrough && putThrough.checked) return "kopplat";
-      return Number(checked.value) <= entry.mandate ? "informerat" : "eskalerat";
+      var params = new URLSearchParams({ case_type: entry.code });
+      if (checked) params.set("rosa_level", checked.value);
+      if (putThrough && putThrough.checked) params.set("outcome", "kopplat");
+      if (officeField && officeField.value) params.set("office", officeField.value);
+      return params.toString();
     }
 
-    function updatePreview() {
-      var entry = selectedEntry(input);
-      var checked = form.querySelector("input[name=rosa_level]:checked");
+    function outcome() { return shown ? shown.getAttribute("data-outcome") || "" : ""; }
+
+    function show(node) {
+      if (node && !question) {
+        // A form without a question field (the inbox's) has nothing to write it in.
+        var ask = node.querySelector(".preview-ask");
+        if (ask) ask.remove();
+      }
+      // The same words again (a refresh that changed nothing) are not read out again.
+      if (!(node && shown && node.outerHTML === shown.outerHTML)) {
+        preview.innerHTML = "";
+        if (node) preview.appendChild(node);
+        shown = node;
+      }
+      var tone = node ? node.getAttribute("data-tone") : "";
+      preview.className = "route-preview" + (tone ? " " + tone : "");
       var said = outcome();
-      preview.className = "route-preview";
       if (previewed) previewed.value = said;
-      if (!said) {
-        preview.textContent = "";
-      } else if (said === "kopplat") {
-        preview.textContent = "Kopplas vidare – ingen remiss.";
-      } else if (said === "informerat") {
-        preview.textContent = "Nivå " + checked.value + " ryms i mandatet (" + entry.mandate + "): besvaras i disken.";
-        preview.classList.add("answer");
-      } else {
-        preview.textContent = "Nivå " + checked.value + " är över mandatet (" + entry.mandate + "): remiss till " + (entry.queue || entry.owner) + "." +
-          (question ? " Skriv frågan till handläggaren." : "");
-        preview.classList.add("refer");
-      }
+      var referred = node ? (node.getAttribute("data-referred-levels") || "").split(" ") : [];
+      levels.forEach(function (radio) {
+        radio.closest(".level").classList.toggle("above-mandate", referred.indexOf(radio.value) >= 0);
+      });
+      if (node) noticeMandate(node);
       if (citizen) {
-        var referred = said === "eskalerat";
+        var isReferral = said === "eskalerat";
         citizen.classList.add("previewing");
-        citizen.hidden = !referred && !citizen.dataset.filled && !citizenTyped();
-        citizen.classList.toggle("required", referred);
-        if (question) question.setAttribute("aria-required", referred ? "true" : "false");
+        citizen.hidden = !isReferral && !citizen.dataset.filled && !citizenTyped();
+        citizen.classList.toggle("required", isReferral);
+        if (question) question.setAttribute("aria-required", isReferral ? "true" : "false");
       }
+    }
+
+    // Each answer carries the office's mandate as it is now: when it is not the one the
+    // guidance card (or the type-ahead) shows, the mandate changed since they were loaded.
+    function noticeMandate(node) {
+      var mandate = node.getAttribute("data-mandate");
+      var entry = selectedEntry(input);
+      if (!mandate || !entry) return;
+      entry.mandate = Number(mandate);
+      var card = document.querySelector("#guidance .guidance-card");
+      if (card && card.getAttribute("data-case-type") === entry.code &&
+          card.getAttribute("data-mandate") !== mandate) {
+        showGuidance(entry);
+        var note = document.getElementById("catalogue-status");
+        if (note) note.textContent = "Mandaten har ändrats – förhandsbeskedet och vägledningen är uppdaterade.";
+      }
+    }
+
+    function failed(text) {
+      var node = document.createElement("span");
+      node.className = "preview preview-error";
+      node.setAttribute("data-outcome", "");
+      node.textContent = text;
+      show(node);
+    }
+
+    function settled(controller) {
+      if (pending !== controller) return;
+      pending = null;
+      preview.removeAttribute("aria-busy");
+      var then = afterAnswer;
+      afterAnswer = null;
+      if (then) then();
+    }
+
+    function updatePreview(force) {
+      var query = previewQuery();
+      if (query === asked && !force) return;
+      asked = query;
+      if (pending) pending.abort();
+      pending = null;
+      // Until the answer comes the page has said nothing about this choice: a contact
+      // sent meanwhile carries no preview to compare the server's decision with.
+      if (previewed) previewed.value = "";
+      if (!query) {
+        show(null);
+        settled(null);
+        return;
+      }
+      var controller = pending = new AbortController();
+      preview.setAttribute("aria-busy", "true");
+      fetch(PREVIEW_URL + "?" + query, {
+        headers: { "HX-Request": "true" }, credentials: "same-origin", signal: controller.signal
+      })
+        .then(function (response) {
+          // Logged out meanwhile: to the login page, as htmx does for the page's other parts.
+          var away = response.headers.get("HX-Redirect");
+          if (away) { window.location.href = away; return; }
+          return response.text().then(function (html) {
+            if (pending !== controller) return;
+            var box = document.createElement("template");
+            box.innerHTML = response.redirected ? "" : html;  // a redirect: the login page
+            var node = box.content.querySelector(".preview");
+            if (node) show(node);
+            else failed("Förhandsbeskedet kunde inte hämtas – ladda om sidan.");
+          });
+        })
+        .catch(function () {
+          if (pending !== controller) return;  // overtaken: the newer answer decides
+          failed("Förhandsbeskedet kunde inte hämtas just nu – disken avgör när du registrerar.");
+        })
+        .then(function () { settled(controller); });
+    }
+
+    // Enter acts on the answer to what is chosen now, even if it is still on its way.
+    function whenPreviewed(then) {
+      if (pending) afterAnswer = then;
+      else then();
     }
 
     function citizenTyped() {
@@ -161,7 +248,7 @@
       input.value = label(entry);
       close();
       showGuidance(entry);
-      markMandate();
+      updatePreview();
       var target = form.querySelector("input[name=rosa_level]:checked") || levels[0];
       if (target) target.focus();
     }
@@ -170,7 +257,7 @@
       matches = search(input.value);
       active = matches.length ? 0 : -1;
       render();
-      markMandate();
+      updatePreview();
     });
     input.addEventListener("focus", function () {
       if (!selectedEntry(input)) { matches = search(input.value); active = matches.length ? 0 : -1; render(); }
@@ -210,11 +297,13 @@
         event.preventDefault();
       } else if (event.key === "Enter" && target !== input) {
         event.preventDefault();
-        if (needsQuestion()) { citizen.hidden = false; question.focus(); return; }
-        form.requestSubmit();
+        whenPreviewed(function () {
+          if (needsQuestion()) { citizen.hidden = false; question.focus(); return; }
+          form.requestSubmit();
+        });
       }
     });
-    form.addEventListener("change", updatePreview);
+    form.addEventListener("change", function () { updatePreview(); });
     if (question) {
       question.addEventListener("keydown", function (event) {
         if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -225,14 +314,17 @@
     }
 
     refreshers = refreshers.filter(function (r) { return document.body.contains(r.form); });
-    refreshers.push({ form: form, run: function () { markMandate(); refreshGuidance(); } });
+    refreshers.push({ form: form, run: function () { updatePreview(true); refreshGuidance(); } });
     function refreshGuidance() {
       var entry = selectedEntry(input);
       if (entry && document.getElementById("guidance")) showGuidance(entry);
     }
 
-    updatePreview();
-    if (selectedEntry(input)) { markMandate(); }
+    // A form the server sent back with a choice (an error, a correction) has its preview
+    // already; one without asks for it.
+    var rendered = preview.querySelector(".preview");
+    if (rendered) { asked = previewQuery(); show(rendered); }
+    else updatePreview(true);
   }
 
   // The mandates can change while the page is open (a manager's decision, an approval):

@@ -151,6 +151,11 @@ MATRIX = {
     ("counter.todays_contacts", "GET"): page(
         "/disk/kontakter/idag", HX_LOGIN, 200, 200, 403, 200, 200, headers=HTMX
     ),
+    # The routing preview the form asks for: K2's guide gets K2's mandate, not K1's.
+    ("counter.preview", "GET"): page(
+        "/disk/forhandsvisning?case_type=PARK&rosa_level=4", HX_LOGIN, 200, 200, 403, 200, 200,
+        headers=HTMX,
+    ),
     ("counter.guidance", "GET"): page(
         "/disk/arendetyper/PARK", HX_LOGIN, 200, 200, 403, 200, 200, headers=HTMX
     ),

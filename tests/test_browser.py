@@ -100,7 +100,8 @@ def test_log_contacts_with_the_keyboard_only(live_server, page):
     page.keyboard.press("Enter")
     page.locator(".guidance-card").wait_for()
     page.keyboard.press("4")
-    assert "remiss till Gata och park" in page.locator("#route-preview").inner_text()
+    # The server's preview (GET /disk/forhandsvisning) arrives a moment after the digit.
+    page.locator("#route-preview", has_text="remiss till Gata och park").wait_for()
     # A referral: Enter goes to the question (now shown) instead of sending without it.
     page.keyboard.press("Enter")
     page.wait_for_function("document.activeElement && document.activeElement.id === 'question'")

@@ -113,7 +113,7 @@ def test_approval_changes_how_the_counter_routes(rosa_server, page, playwright_b
     guide.keyboard.type("park")
     guide.keyboard.press("Enter")
     guide.keyboard.press("4")
-    assert "ryms i mandatet (4)" in guide.locator("#route-preview").inner_text()
+    guide.locator("#route-preview", has_text="ryms i mandatet (4)").wait_for()
     guide.keyboard.press("Enter")
     guide.locator("#decision .decision-answered").wait_for()
     assert "Mandatet har ändrats" not in guide.locator("#decision").inner_text()

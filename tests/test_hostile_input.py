@@ -881,6 +881,7 @@ def test_process_map_json_with_hostile_names_is_stored_escaped_or_refused(app, w
 # Every filter of every list and overview page, and of the API's reads.
 QUERY_PAGES = {
     "/disk": ("anna", ("kanal", "office")),
+    "/disk/forhandsvisning": ("anna", ("case_type", "rosa_level", "outcome", "office")),
     "/remisser/": (
         "admin",
         ("queue", "status", "case_type", "office", "channel", "overdue", "sort", "page"),

@@ -1,9 +1,21 @@
-"""JSON API v1. Every request carries `Authorization: Bearer TOKEN`."""
+"""JSON API v1. Every request carries `Authorization: Bearer TOKEN`.
+
+This package is the API's wiring: the blueprint, bearer-token authentication, the error
+shape, the schema machinery (spec.py) and the generated document. Each feature's
+operations live beside its pages and domain operations (`counter/api.py`,
+`backoffice/api.py`, …) and register on this blueprint.
+"""
 
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from frontdesk.api import auth, catalog, contacts, inbox, openapi, referrals, rosa, stats  # noqa: E402,F401  (routes register on bp)
+# Routes register on bp when their modules are imported.
+from frontdesk.api import auth, document, inbox, referrals  # noqa: E402,F401
+from frontdesk.catalog import api as catalog_api  # noqa: E402,F401
+from frontdesk.counter import api as counter_api  # noqa: E402,F401
+from frontdesk.overview import api as overview_api  # noqa: E402,F401
+from frontdesk.processes import api as processes_api  # noqa: E402,F401
+from frontdesk.recommendations import api as recommendations_api  # noqa: E402,F401
 
 __all__ = ["bp"]

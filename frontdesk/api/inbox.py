@@ -9,11 +9,10 @@ from werkzeug.datastructures import MultiDict
 
 from frontdesk.api import bp
 from frontdesk.api.auth import require_role
-from frontdesk.api.contacts import logged_response
 from frontdesk.api.errors import ApiError, form_errors
 from frontdesk.api.payload import json_object
 from frontdesk.channels.queries import channel_figures
-from frontdesk.counter.forms import CLOCK_SKEW, EARLIEST_YEAR
+from frontdesk.counter.api import logged_response
 from frontdesk.counter.operations import ContactError, ContactInput
 from frontdesk.extensions import db
 from frontdesk.inbox.forms import ApiReplyForm, ApiTriageForm
@@ -28,7 +27,7 @@ from frontdesk.inbox.operations import (
 from frontdesk.models import InboxMessage, Office
 from frontdesk.models.inbox import BODY_MAX, INBOX_CHANNELS, INBOX_STATUSES, SENDER_MAX, SUBJECT_MAX
 from frontdesk.recommendations.filters import FilterError, read_filters
-from frontdesk.timeutil import LOCAL_TZ, to_local, utcnow
+from frontdesk.timeutil import CLOCK_SKEW, EARLIEST_YEAR, LOCAL_TZ, to_local, utcnow
 
 GUIDE_ROLES = ("vagledare", "chef", "admin")
 MESSAGE_FIELDS = {"channel", "sender", "subject", "body", "received_at", "office", "reply_to"}
@@ -220,7 +219,8 @@ def _handle(message_id: int, form_class, fields: set[str], perform):
         return response, 409
     except ContactError as error:
         raise ApiError(409, str(error), {error.field: str(error)}) from error
-    return logged_response(logged)
+    body, status, headers = logged_response(logged)
+    return jsonify(body.model_dump()), status, headers
 
 
 @bp.post("/inbox/<int:message_id>/triage")

@@ -11,11 +11,11 @@ from wtforms import BooleanField
 
 from frontdesk.api import bp
 from frontdesk.api.auth import require_role
-from frontdesk.api.contacts import citizen_json
 from frontdesk.api.errors import ApiError, form_errors
 from frontdesk.api.payload import json_object
 from frontdesk.backoffice import operations, queries
 from frontdesk.backoffice.forms import AnswerForm, ForwardForm, ParkForm
+from frontdesk.counter.schemas import Citizen
 from frontdesk.guards import whole_number
 from frontdesk.inbox.attachments import send_attachment
 from frontdesk.models import InboxMessage, Referral
@@ -81,7 +81,7 @@ def referral_json(referral: Referral, message=_UNREAD) -> dict:
         "answered_at": _iso(referral.answered_at),
         "closed_at": _iso(referral.closed_at),
         "version": referral.version,
-        "citizen": citizen_json(contact),
+        "citizen": (lambda c: c and c.model_dump())(Citizen.of(contact)),
         "question": contact.question or None,
         "repeat": contact.is_repeat,
         "repeat_of": contact.repeat_of_id,

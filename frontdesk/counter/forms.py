@@ -1,6 +1,9 @@
-"""The contact form. The API validates JSON with the same form, so both give the same answers."""
+"""The counter's contact form, and finding the office and case type a contact names.
 
-from datetime import UTC, datetime, timedelta
+The API validates its JSON with its own schema (counter/schemas.py); the rules both need
+(channels, phone numbers, addresses, how to reach the citizen, the lookups) live in one
+place each and both call them.
+"""
 
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
@@ -11,17 +14,30 @@ from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Option
 from frontdesk.extensions import db
 from frontdesk.forms import strip_text
 from frontdesk.models import CaseType, Office
-from frontdesk.models.contact import NOTE_MAX_LENGTH, QUESTION_MAX_LENGTH, ReachBy
-from frontdesk.timeutil import LOCAL_TZ, utcnow
+from frontdesk.models.contact import NOTE_MAX_LENGTH, QUESTION_MAX_LENGTH
 from kanaler import parse_channel
-from kanaler.citizen import NAME_MAX, ContactDetailError, normalise_email, normalise_phone
+from kanaler.citizen import (
+    NAME_MAX,
+    ContactDetailError,
+    ReachBy,
+    normalise_email,
+    normalise_phone,
+    reach_by_choice,
+)
 from rosa import OUTCOMES
 
-# Clocks on phones and PCs drift; a minute ahead is not "in the future".
-CLOCK_SKEW = timedelta(minutes=1)
-MAX_DURATION_SECONDS = 8 * 3600
-# Older contacts belong to an archive, not to a log of the office's work.
-EARLIEST_YEAR = 2000
+UNKNOWN_CASE_TYPE = "Okänd ärendetyp. Sök på namn eller kod och välj i listan."
+
+
+def find_office(code: str) -> Office | None:
+    """An office by its code, in any letter case."""
+    code = (code or "").strip()
+    office = db.session.scalar(sa.select(Office).where(Office.code == code))
+    if office is None:
+        office = db.session.scalar(
+            sa.select(Office).where(sa.func.upper(Office.code) == code.upper())
+        )
+    return office
 
 
 def find_case_type(text: str) -> CaseType | None:
@@ -111,10 +127,10 @@ class _ContactFields(FlaskForm):
             raise ValidationError(str(error)) from error
 
     def validate_reach_by(self, field):
-        if field.data == ReachBy.TELEFON and not self.citizen_phone.data:
-            raise ValidationError("Ange ett telefonnummer för att kunna ringa upp.")
-        if field.data == ReachBy.EPOST and not self.citizen_email.data:
-            raise ValidationError("Ange en e-postadress för att kunna svara via e-post.")
+        try:
+            reach_by_choice(field.data or "", self.citizen_phone.data, self.citizen_email.data)
+        except ContactDetailError as error:
+            raise ValidationError(str(error)) from error
 
     def citizen_input(self) -> dict:
         """The citizen's details and question as ContactInput takes them."""
@@ -129,13 +145,9 @@ class _ContactFields(FlaskForm):
     @property
     def reach_by_value(self) -> str:
         """The citizen's choice, or the only way given: a phone number means a call."""
-        if self.reach_by.data:
-            return self.reach_by.data
-        if self.citizen_phone.data:
-            return ReachBy.TELEFON.value
-        if self.citizen_email.data:
-            return ReachBy.EPOST.value
-        return ""
+        return reach_by_choice(
+            self.reach_by.data or "", self.citizen_phone.data or "", self.citizen_email.data or ""
+        )
 
     def validate_channel(self, field):
         channel = parse_channel(field.data or "")
@@ -146,7 +158,7 @@ class _ContactFields(FlaskForm):
     def validate_case_type(self, field):
         self.case_type_obj = find_case_type(field.data)
         if self.case_type_obj is None:
-            raise ValidationError("Okänd ärendetyp. Sök på namn eller kod och välj i listan.")
+            raise ValidationError(UNKNOWN_CASE_TYPE)
 
 
 class ContactForm(_ContactFields):
@@ -171,50 +183,3 @@ class ContactForm(_ContactFields):
     def duration_seconds(self) -> int | None:
         minutes = self.duration_minutes.data
         return None if minutes is None else minutes * 60
-
-
-class ApiContactForm(_ContactFields):
-    """The API's variant: office and time given explicitly, duration in seconds."""
-
-    class Meta:
-        csrf = False
-        locales = ["sv_SE", "sv"]
-
-    office = StringField("Kontor", validators=[InputRequired("Ange kontor.")])
-    duration_seconds = IntegerField(
-        "Tid (s)",
-        validators=[
-            Optional(),
-            NumberRange(0, MAX_DURATION_SECONDS, "Tiden ska vara 0–28 800 sekunder."),
-        ],
-    )
-    occurred_at = StringField("Tidpunkt", validators=[Optional()])
-
-    def validate_office(self, field):
-        code = field.data.strip()
-        self.office_obj = db.session.scalar(sa.select(Office).where(Office.code == code))
-        if self.office_obj is None:
-            self.office_obj = db.session.scalar(
-                sa.select(Office).where(sa.func.upper(Office.code) == code.upper())
-            )
-        if self.office_obj is None:
-            raise ValidationError("Okänt kontor.")
-
-    def validate_occurred_at(self, field):
-        try:
-            moment = datetime.fromisoformat(field.data.strip())
-        except ValueError as error:
-            raise ValidationError(
-                "Ange tidpunkten som ISO 8601, t.ex. 2026-03-01T09:30:00+01:00."
-            ) from error
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=LOCAL_TZ)
-        if moment.year < EARLIEST_YEAR:
-            raise ValidationError(f"Tidpunkten ligger före {EARLIEST_YEAR}.")
-        try:
-            moment = moment.astimezone(UTC)
-        except OverflowError as error:
-            raise ValidationError("Tidpunkten ligger i framtiden.") from error
-        if moment > utcnow() + CLOCK_SKEW:
-            raise ValidationError("Tidpunkten ligger i framtiden.")
-        self.occurred_at_value = moment

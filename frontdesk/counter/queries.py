@@ -1,6 +1,7 @@
 """Read-only queries behind the counter page."""
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -8,8 +9,10 @@ from sqlalchemy.orm import joinedload
 
 from frontdesk.cache import catalogue
 from frontdesk.extensions import db
-from frontdesk.models import Contact, InboxMessage, Office, Referral
+from frontdesk.mandates.operations import mandate_level
+from frontdesk.models import CaseType, Contact, InboxMessage, Office, Queue, Referral
 from frontdesk.timeutil import local_day_bounds, local_today, utcnow
+from rosa import LEVELS, Outcome, route
 
 # Usage over this window decides the type-ahead's order: recent habits, not last year's.
 USAGE_WINDOW = timedelta(days=90)
@@ -27,19 +30,22 @@ def usage_counts(office: Office) -> dict[int, int]:
 
 
 def catalogue_for(office: Office) -> list[dict]:
-    """Active case types with this office's mandate, most used here first."""
+    """Active case types with this office's mandate, most used here first.
+
+    What the type-ahead shows (name, code, owner, mandate); what a level leads to is
+    the server's to say (`route_preview`), so no queue and no rule travel to the page.
+    From the catalogue cache; only the usage counts are read.
+    """
     known = catalogue()
     uses = usage_counts(office)
     entries = []
     for case_type in known.active_case_types():
-        queue = case_type.referral_queue()
         entries.append(
             {
                 "code": case_type.code,
                 "name": case_type.name,
                 "category": case_type.category,
                 "owner": case_type.organisation.name,
-                "queue": queue.name if queue else "",
                 "mandate": known.mandate_level(office.id, case_type.id),
                 "uses": uses.get(case_type.id, 0),
             }
@@ -61,6 +67,33 @@ def catalogue_version(office: Office) -> str:
     mandates = sorted(known.mandate_levels(office.id).items())
     digest = hashlib.sha256(repr((rows, mandates)).encode())
     return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class RoutePreview:
+    """What logging a contact would do now: the counter page shows it before sending."""
+
+    case_type: CaseType
+    mandate: int
+    level: int | None  # None: a case type without a level yet
+    outcome: Outcome | None
+    queue: Queue | None  # where a referral goes; looked up only for a referral
+    referred_levels: tuple[int, ...]  # the levels rosa.route sends to the back office
+
+
+def route_preview(
+    office: Office, case_type: CaseType, level: int | None, put_through: bool
+) -> RoutePreview:
+    """The routing decision for the office, case type and level, as log_contact will take it.
+
+    One read (the mandate) beyond the case type the caller has; the owner's queues only
+    when the answer is a referral without a queue of the case type's own.
+    """
+    mandate = mandate_level(office, case_type)
+    outcome = None if level is None else route(level, mandate, put_through)
+    referred = tuple(n.number for n in LEVELS if route(n.number, mandate) is Outcome.ESKALERAT)
+    queue = case_type.referral_queue() if outcome is Outcome.ESKALERAT else None
+    return RoutePreview(case_type, mandate, level, outcome, queue, referred)
 
 
 def todays_contacts(office: Office, limit: int = 300) -> list[Contact]:

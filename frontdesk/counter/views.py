@@ -29,10 +29,15 @@ from frontdesk.counter.operations import (
     set_repeat,
 )
 from frontdesk.extensions import db, htmx
+from frontdesk.guards import whole_number
 from frontdesk.mandates.operations import mandate_level
-from frontdesk.models import Contact, Office
+from frontdesk.models import CaseType, Contact, Office
 from frontdesk.templating import render_partial
 from rosa import LEVELS
+from rosa.levels import MAX_LEVEL, MIN_LEVEL
+
+# Longer than any "CODE – name" the type-ahead writes: not worth a query.
+CASE_TYPE_TEXT_MAX = 240
 
 bp = Blueprint("counter", __name__)
 
@@ -85,11 +90,36 @@ def _callbacks_context(office: Office) -> dict:
     return {"callbacks": callbacks, "addresses": backoffice_queries.reply_addresses(callbacks)}
 
 
+def _form_preview(form: ContactForm, office: Office) -> queries.RoutePreview | None:
+    """The routing preview for a form the server shows again (an error, a correction).
+
+    Rendered into the page, so it is there without JavaScript and without a first request.
+    """
+    level = form.rosa_level.data
+    text = form.case_type.data
+    if not isinstance(level, int) or not MIN_LEVEL <= level <= MAX_LEVEL:
+        return None
+    if not isinstance(text, str) or not text.strip() or len(text) > CASE_TYPE_TEXT_MAX:
+        return None
+    case_type = find_case_type(text)
+    if case_type is None:
+        return None
+    return queries.route_preview(office, case_type, level, form.outcome.data == "kopplat")
+
+
+def _form_partial(form: ContactForm, office: Office) -> str:
+    """The contact form alone (an htmx answer), with its routing preview."""
+    return render_partial(
+        "counter/_form.html", form=form, levels=LEVELS, preview=_form_preview(form, office)
+    )
+
+
 def _page_context(office: Office, form: ContactForm, decision: Contact | None = None) -> dict:
     return {
         "office": office,
         "offices": db.session.scalars(sa.select(Office).order_by(Office.code)).all(),
         "form": form,
+        "preview": _form_preview(form, office),
         "levels": LEVELS,
         "catalogue": queries.catalogue_for(office),
         "catalogue_version": queries.catalogue_version(office),
@@ -123,7 +153,7 @@ def create_contact():
     form = ContactForm()
     if not form.validate():
         if htmx:
-            return render_partial("counter/_form.html", form=form, levels=LEVELS), 422
+            return _form_partial(form, office), 422
         return render_template("counter/index.html", **_page_context(office, form)), 422
     try:
         logged = log_contact(_input_from(form, office), g.user)
@@ -136,7 +166,7 @@ def create_contact():
             )
         form[error.field].errors.append(message)
         if htmx:
-            return render_partial("counter/_form.html", form=form, levels=LEVELS), 422
+            return _form_partial(form, office), 422
         return render_template("counter/index.html", **_page_context(office, form)), 422
     if not htmx:
         # Post/redirect/get: the page shows the decision once after the redirect.
@@ -168,10 +198,11 @@ def todays_contacts():
 @bp.get("/disk/katalog")
 @roles_required(*COUNTER_ROLES)
 def catalogue():
-    """The office's case types and mandates for the page's preview; 304 while unchanged.
+    """The office's case types for the type-ahead (with the mandate it shows); 304 while unchanged.
 
     The page polls it, so a mandate changed anywhere reaches an open counter within a
-    poll: the version is a hash of what routing reads, cheap to compute every time.
+    poll: the page then asks for its preview and guidance again. The version is a hash
+    of what routing reads, cheap to compute every time.
     """
     office = current_office()
     version = queries.catalogue_version(office)
@@ -181,6 +212,68 @@ def catalogue():
         response = jsonify(version=version, case_types=queries.catalogue_for(office))
     response.set_etag(version)
     return response
+
+
+class PreviewRefused(Exception):
+    """A preview request the server cannot answer: the message says why, in Swedish."""
+
+    def __init__(self, message: str, status: int = 422):
+        super().__init__(message)
+        self.status = status
+
+
+def _preview_office() -> Office:
+    """The counter page's office, or the office a form names (the inbox's triage form).
+
+    A guide previews for the own office only, as a guide logs (and triages) only there;
+    naming an office does not change the office a manager's counter page remembers.
+    """
+    code = request.args.get("office", "").strip()
+    if not code:
+        return current_office()
+    office = db.session.scalar(sa.select(Office).where(Office.code == code))
+    if office is None:
+        raise PreviewRefused("Okänt kontor.")
+    if g.user.role == "vagledare" and office.id != g.user.office_id:
+        raise PreviewRefused("Du registrerar bara kontakter för ditt eget kontor.", 403)
+    return office
+
+
+def _preview_input() -> tuple[Office, CaseType, int | None, bool]:
+    """The office, case type, level (None: not chosen yet) and put-through of a preview."""
+    args = request.args
+    raw_level = args.get("rosa_level", "").strip()
+    level = whole_number(raw_level, MIN_LEVEL, MAX_LEVEL) if raw_level else None
+    if raw_level and level is None:
+        raise PreviewRefused("ROSA-nivån ska vara 1–8.")
+    outcome = args.get("outcome", "").strip()
+    if outcome not in ("", "kopplat"):
+        raise PreviewRefused("Utfallet kan bara anges som kopplat.")
+    text = args.get("case_type", "").strip()
+    if not text:
+        raise PreviewRefused("Välj ärendetyp.", 400)
+    case_type = find_case_type(text) if len(text) <= CASE_TYPE_TEXT_MAX else None
+    if case_type is None:
+        raise PreviewRefused("Okänd ärendetyp. Sök på namn eller kod och välj i listan.")
+    office = _preview_office()
+    return office, case_type, level, outcome == "kopplat"
+
+
+@bp.get("/disk/forhandsvisning")
+@roles_required(*COUNTER_ROLES)
+def preview():
+    """What logging the contact would do now, from rosa.route: the form's preview line.
+
+    The page asks whenever case type, level or "kopplat" change; the rule stays here.
+    """
+    try:
+        office, case_type, level, put_through = _preview_input()
+    except PreviewRefused as refused:
+        return render_partial("counter/_preview.html", error=str(refused)), refused.status
+    return render_partial(
+        "counter/_preview.html",
+        preview=queries.route_preview(office, case_type, level, put_through),
+    )
 
 
 @bp.get("/disk/arendetyper/<code>")
@@ -244,6 +337,7 @@ def edit_contact(contact_id: int):
         form=form,
         levels=LEVELS,
         error=error,
+        preview=_form_preview(form, office),
         catalogue=queries.catalogue_for(office),
     ), status
 

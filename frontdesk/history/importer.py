@@ -28,13 +28,13 @@ from typing import BinaryIO
 import sqlalchemy as sa
 
 from frontdesk.audit import record
-from frontdesk.counter.forms import CLOCK_SKEW, EARLIEST_YEAR, MAX_DURATION_SECONDS
 from frontdesk.demo.seed import bulk_insert
 from frontdesk.extensions import db
 from frontdesk.mandates.history import MandateHistory
 from frontdesk.models import CaseType, Contact, Office
+from frontdesk.models.contact import MAX_DURATION_SECONDS
 from frontdesk.tallies import Counts, add_counts
-from frontdesk.timeutil import LOCAL_TZ, utcnow
+from frontdesk.timeutil import CLOCK_SKEW, EARLIEST_YEAR, LOCAL_TZ, utcnow
 from kanaler import CHANNEL_CODES, mask_personnummer, parse_channel
 from rosa import OUTCOMES, route
 

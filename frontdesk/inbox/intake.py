@@ -10,11 +10,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from frontdesk.counter.forms import CLOCK_SKEW, EARLIEST_YEAR
 from frontdesk.extensions import db
 from frontdesk.inbox.operations import Incoming, receive
 from frontdesk.models import CallRecord, InboxMessage, Office
-from frontdesk.timeutil import utcnow
+from frontdesk.timeutil import CLOCK_SKEW, EARLIEST_YEAR, utcnow
 from kanaler import mask_personnummer
 from kanaler.calls import CallRecord as Call
 from kanaler.mail import attachment_payloads, parse_mail

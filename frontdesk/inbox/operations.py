@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from frontdesk.audit import record
-from frontdesk.counter.forms import EARLIEST_YEAR
 from frontdesk.counter.operations import ContactInput, LoggedContact, log_contact
 from frontdesk.database import insert_unless_taken, lock_for_the_transaction
 from frontdesk.extensions import db
@@ -16,7 +15,7 @@ from frontdesk.mail.outbox import enqueue
 from frontdesk.mandates.operations import mandate_level
 from frontdesk.models import InboxMessage, MailKind, Office, User
 from frontdesk.models.inbox import BODY_MAX, REPLY_MAX, SENDER_MAX, SUBJECT_MAX
-from frontdesk.timeutil import LOCAL_TZ, local_today, utcnow
+from frontdesk.timeutil import EARLIEST_YEAR, LOCAL_TZ, local_today, utcnow
 from kanaler import mask_personnummer
 from kanaler.citizen import address_of
 from rosa import Outcome, route

@@ -3,6 +3,7 @@ from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from frontdesk.forms import strip_text
+from frontdesk.models.catalog import REASON_MAX
 
 
 class MandateForm(FlaskForm):
@@ -18,6 +19,6 @@ class MandateForm(FlaskForm):
         filters=[strip_text],
         validators=[
             DataRequired("Skriv varför mandatet ändras."),  # blanks alone count as missing
-            Length(max=500, message="Högst 500 tecken."),
+            Length(max=REASON_MAX, message=f"Högst {REASON_MAX} tecken."),
         ],
     )

@@ -10,6 +10,9 @@ from frontdesk.models._sql import in_list
 from frontdesk.timeutil import UTCDateTime, utcnow
 from rosa import DEFAULT_MANDATE
 
+# Why a mandate changed (or a referral was parked or forwarded): a sentence or two.
+REASON_MAX = 500
+
 ORGANISATION_KINDS = ("kommun", "stat", "region", "annan")
 
 

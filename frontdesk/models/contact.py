@@ -1,7 +1,6 @@
 """Citizen contacts logged at the counter, and the referrals the mandate rule creates."""
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,21 +11,13 @@ from frontdesk.models.catalog import CaseType, Office
 from frontdesk.models.user import User
 from frontdesk.timeutil import UTCDateTime, utcnow
 from kanaler import CHANNEL_CODES
+from kanaler.citizen import ReachBy  # noqa: F401  (the column's vocabulary)
 from rosa import OUTCOMES
 
 NOTE_MAX_LENGTH = 2000
 QUESTION_MAX_LENGTH = 2000
-
-
-class ReachBy(StrEnum):
-    """How the citizen wants the answer: a call from the desk, or an e-mail."""
-
-    TELEFON = "telefon"
-    EPOST = "epost"
-
-    @property
-    def label(self) -> str:
-        return {"telefon": "Ring upp", "epost": "Svar via e-post"}[self.value]
+# A contact longer than a working day was not one contact.
+MAX_DURATION_SECONDS = 8 * 3600
 
 
 class Contact(db.Model):
@@ -89,6 +80,20 @@ class Contact(db.Model):
     @property
     def has_citizen(self) -> bool:
         return bool(self.citizen_name or self.citizen_phone or self.citizen_email)
+
+    def visible_to(self, user: User) -> bool:
+        """Managers see every contact, a guide their office's, a handler those referred to
+        their organisation."""
+        if user.has_role("chef", "admin"):
+            return True
+        if user.role == "vagledare":
+            return self.office_id == user.office_id
+        referral = self.referral
+        return (
+            user.role == "handlaggare"
+            and referral is not None
+            and referral.queue.organisation_id == user.organisation_id
+        )
 
 
 class ContactDayTally(db.Model):

@@ -1,6 +1,7 @@
 """Process maps of case types (versioned, never overwritten) and managers' decisions on proposals."""
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +14,15 @@ from frontdesk.timeutil import UTCDateTime, utcnow
 
 MAP_SOURCES = ("manuell", "json", "bpmn", "logg", "redigering")
 DECISIONS = ("approve", "reject")
+DECISION_NOTE_MAX = 1000
+
+
+class ProposalStatus(StrEnum):
+    """Where a recommendation stands: undecided, approved or rejected."""
+
+    NY = "ny"
+    GODKAND = "godkand"
+    AVSLAGEN = "avslagen"
 
 
 class ProcessMap(db.Model):
@@ -64,7 +74,7 @@ class RecommendationDecision(db.Model):
     current_mandate: Mapped[int]
     target_mandate: Mapped[int]
     decision: Mapped[str] = mapped_column(sa.String(10))
-    note: Mapped[str] = mapped_column(sa.String(1000), default="")
+    note: Mapped[str] = mapped_column(sa.String(DECISION_NOTE_MAX), default="")
     # The proposal as the manager saw it (figures and warnings), for the record.
     figures: Mapped[dict] = mapped_column(sa.JSON)
     process_map_id: Mapped[int | None] = mapped_column(sa.ForeignKey("process_maps.id"))

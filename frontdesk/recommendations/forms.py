@@ -3,6 +3,7 @@ from wtforms import StringField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
 from frontdesk.forms import strip_text
+from frontdesk.models.process import DECISION_NOTE_MAX, DECISIONS
 
 
 class DecisionForm(FlaskForm):
@@ -13,7 +14,7 @@ class DecisionForm(FlaskForm):
         "Beslut",
         validators=[
             InputRequired("Välj godkänn eller avslå."),
-            AnyOf(("approve", "reject"), message="Välj godkänn eller avslå."),
+            AnyOf(DECISIONS, message="Välj godkänn eller avslå."),
         ],
     )
     note = StringField(
@@ -21,14 +22,6 @@ class DecisionForm(FlaskForm):
         filters=[strip_text],
         validators=[
             DataRequired("Skriv en motivering."),
-            Length(max=1000, message="Högst 1000 tecken."),
+            Length(max=DECISION_NOTE_MAX, message=f"Högst {DECISION_NOTE_MAX} tecken."),
         ],
     )
-
-
-class ApiDecisionForm(DecisionForm):
-    """The API's variant: the same checks, no CSRF (the API authenticates each request)."""
-
-    class Meta:
-        csrf = False
-        locales = ["sv_SE", "sv"]

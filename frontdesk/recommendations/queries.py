@@ -16,6 +16,7 @@ from frontdesk.models import (
     Office,
     RecommendationDecision,
 )
+from frontdesk.models.process import ProposalStatus
 from frontdesk.processes.queries import latest_graphs
 from frontdesk.timeutil import local_day_bounds, local_today
 from rosa import DEFAULT_MANDATE, Outcome
@@ -128,10 +129,12 @@ class ProposalView:
     decision: RecommendationDecision | None
 
     @property
-    def status(self) -> str:
+    def status(self) -> ProposalStatus:
         if self.decision is None:
-            return "ny"
-        return "godkand" if self.decision.decision == "approve" else "avslagen"
+            return ProposalStatus.NY
+        if self.decision.decision == "approve":
+            return ProposalStatus.GODKAND
+        return ProposalStatus.AVSLAGEN
 
 
 def proposals_for(

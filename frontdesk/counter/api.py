@@ -1,0 +1,110 @@
+"""Logging and reading contacts over the API: the counter's operation behind a JSON edge."""
+
+from flask import g, request, url_for
+
+from frontdesk.api import bp
+from frontdesk.api.auth import require_role
+from frontdesk.api.errors import ApiError
+from frontdesk.api.spec import Id, operation
+from frontdesk.counter.forms import UNKNOWN_CASE_TYPE, find_case_type, find_office
+from frontdesk.counter.operations import ContactError, ContactInput, LoggedContact, log_contact
+from frontdesk.counter.schemas import (
+    CONTACT_EXAMPLE,
+    ContactCreated,
+    ContactOut,
+    ReferralSummary,
+)
+from frontdesk.counter.schemas import (
+    ContactInput as ContactBody,
+)
+from frontdesk.extensions import db
+from frontdesk.models import Contact
+
+GUIDES = "vägledare (own office), chef, admin"
+
+
+def logged_response(logged: LoggedContact):
+    """201 with the routing decision, as every way of logging a contact answers."""
+    referral = None
+    if logged.referral_id is not None:
+        referral = ReferralSummary(id=logged.referral_id, queue=logged.queue.code)
+    location = url_for("api.get_contact", contact_id=logged.id)
+    body = ContactCreated(id=logged.id, outcome=logged.outcome.value, referral=referral)
+    return body, 201, {"Location": location}
+
+
+@bp.post("/contacts")
+@operation(
+    tag="contacts",
+    who=GUIDES,
+    body=ContactBody,
+    out=ContactCreated,
+    ok=201,
+    ok_description="Logged; `referral` when it went to a back-office queue.",
+    errors=(403, 409, 422),
+    refused="Kontakten kunde inte tas emot.",
+    headers={
+        "Location": {
+            "description": "Where the contact can be read.",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+    example=CONTACT_EXAMPLE,
+)
+def create_contact():
+    """Log a contact
+
+    The same routing as the counter page: above the office's mandate the contact is
+    referred to the case type's queue. 409 when it cannot be routed (the case type has
+    no queue). `citizen` and `question` go with the referral to the handler; a wrong
+    value is 422 naming `citizen.phone`, `citizen.email`, `citizen.name`,
+    `citizen.reach_by` or `question`, and nothing is written.
+    """
+    user = require_role("vagledare", "chef", "admin")
+    body: ContactBody = request.context.json
+    office = find_office(body.office)
+    case_type = find_case_type(body.case_type)
+    unknown = {}
+    if office is None:
+        unknown["office"] = "Okänt kontor."
+    if case_type is None:
+        unknown["case_type"] = UNKNOWN_CASE_TYPE
+    if unknown:
+        raise ApiError(422, "Kontakten kunde inte tas emot.", unknown)
+    if user.role == "vagledare" and office.id != user.office_id:
+        raise ApiError(403, "Du kan bara logga kontakter för ditt eget kontor.")
+    data = ContactInput(
+        office=office,
+        channel=body.channel,
+        case_type=case_type,
+        rosa_level=body.rosa_level,
+        note=body.note or "",
+        duration_seconds=body.duration_seconds,
+        occurred_at=body.occurred_at,
+        put_through=body.outcome == "kopplat",
+        is_repeat=bool(body.repeat),
+        **body.citizen_values(),
+    )
+    try:
+        logged = log_contact(data, user)
+    except ContactError as error:
+        raise ApiError(409, str(error), {error.field: str(error)}) from error
+    return logged_response(logged)
+
+
+@bp.get("/contacts/<int:contact_id>")
+@operation(
+    tag="contacts",
+    who=("the office's vägledare, chef, admin, handläggare of the organisation it was referred to"),
+    out=ContactOut,
+    ok_description="The contact.",
+    errors=(404,),
+    path={"contact_id": {"description": "The contact's id.", "example": 1}},
+)
+def get_contact(contact_id: Id):
+    """One contact, with its referral"""
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or not contact.visible_to(g.user):
+        raise ApiError(404, "Kontakten finns inte.")
+    return ContactOut.of(contact)

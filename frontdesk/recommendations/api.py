@@ -1,0 +1,136 @@
+"""ROSA over the API: the staircase, the recommendations and the decisions on them."""
+
+import sqlalchemy as sa
+from flask import current_app, jsonify, request
+
+from frontdesk.api import bp
+from frontdesk.api.auth import require_role
+from frontdesk.api.errors import ApiError
+from frontdesk.api.spec import operation
+from frontdesk.extensions import db
+from frontdesk.models import Office
+from frontdesk.recommendations.filters import FilterError, read_filters
+from frontdesk.recommendations.operations import (
+    ProposalDecided,
+    ProposalNotFound,
+    ProposalStale,
+    decide,
+)
+from frontdesk.recommendations.queries import months_back, proposals_for, staircase_for
+from frontdesk.recommendations.schemas import (
+    DecisionInput,
+    DecisionOut,
+    ProposalConflict,
+    ProposalList,
+    ProposalOut,
+    RecommendationsQuery,
+    StaircaseOut,
+    StaircaseQuery,
+)
+
+MANAGER_ROLES = ("chef", "admin")
+MANAGERS = "chef, admin"
+
+
+@bp.get("/rosa/staircase")
+@operation(
+    tag="rosa",
+    who=MANAGERS,
+    query=StaircaseQuery,
+    out=StaircaseOut,
+    ok_description="Levels 1–8.",
+    errors=(403, 422),
+    refused="Ogiltigt filter.",
+)
+def staircase():
+    """Count, share and cumulative share per ROSA level"""
+    require_role(*MANAGER_ROLES)
+    try:
+        filters = read_filters(request.args, current_app.config["ROSA_PERIOD_MONTHS"])
+    except FilterError as error:
+        raise ApiError(422, "Ogiltigt filter.", error.fields) from error
+    stairs = staircase_for(filters.period, filters.office, filters.case_type)
+    return StaircaseOut.model_validate(stairs.as_dict())
+
+
+@bp.get("/rosa/recommendations")
+@operation(
+    tag="rosa",
+    who=MANAGERS,
+    query=RecommendationsQuery,
+    out=ProposalList,
+    ok_description="Best first; decided ones carry their status.",
+    errors=(403, 422),
+    refused="Ogiltigt filter.",
+)
+def recommendations():
+    """The office's ranked mandate proposals
+
+    422 without a known office.
+    """
+    require_role(*MANAGER_ROLES)
+    code = request.context.query.office
+    office = db.session.scalar(sa.select(Office).where(Office.code == code))
+    if office is None:
+        raise ApiError(422, "Ogiltigt filter.", {"office": "Välj ett känt kontor."})
+    # Proposals always read the configured period (ROSA_PERIOD_MONTHS), the same one a
+    # decision is checked against, so an id from this list can be decided.
+    views, _ = proposals_for(
+        office,
+        months_back(current_app.config["ROSA_PERIOD_MONTHS"]),
+        current_app.config["ROSA_CEILING"],
+    )
+    return ProposalList([ProposalOut.of(v) for v in views])
+
+
+@bp.post("/rosa/recommendations/<path:proposal_id>/decision")
+@operation(
+    tag="rosa",
+    who=MANAGERS,
+    body=DecisionInput,
+    out=DecisionOut,
+    ok=201,
+    ok_description="The decision.",
+    errors=(403, 404, 422),
+    refused="Beslutet kunde inte tas emot.",
+    conflict=ProposalConflict,
+    conflict_description="Already decided, or stale.",
+    example={"decision": "reject", "note": "Inte nu."},
+    path={
+        "proposal_id": {
+            "description": "A proposal's id from the list: `OFFICE:CASE_TYPE:CURRENT:TARGET`.",
+            "schema": {"type": "string", "minLength": 1},
+            "example": "K1:PARK:3:4",
+        }
+    },
+)
+def recommendation_decision(proposal_id: str):
+    """Approve (the mandate changes at once) or reject a proposal"""
+    user = require_role(*MANAGER_ROLES)
+    body: DecisionInput = request.context.json
+    try:
+        row = decide(
+            proposal_id,
+            body.decision,
+            body.note,
+            user,
+            months_back(current_app.config["ROSA_PERIOD_MONTHS"]),
+            current_app.config["ROSA_CEILING"],
+        )
+    except ProposalNotFound as error:
+        raise ApiError(404, "Förslaget finns inte.") from error
+    except ProposalStale as error:
+        conflict = ProposalConflict(
+            error="Förslaget gäller inte längre (mandatet eller underlaget har ändrats).",
+            fields={},
+            current_id=error.current.key if error.current else None,
+        )
+        return jsonify(conflict.model_dump(exclude={"decision"})), 409
+    except ProposalDecided as error:
+        conflict = ProposalConflict(
+            error="Förslaget är redan beslutat.",
+            fields={},
+            decision=DecisionOut.of(error.decision),
+        )
+        return jsonify(conflict.model_dump(exclude={"current_id"})), 409
+    return DecisionOut.of(row), 201
