@@ -56,11 +56,19 @@ def _channel(text: str) -> str:
 Level = Annotated[
     StrictInt, Field(ge=MIN_LEVEL, le=MAX_LEVEL, description=f"ROSA level {MIN_LEVEL}–{MAX_LEVEL}.")
 ]
+
+
 # A moment a client gives: ISO 8601, local time without an offset; never future, never
 # before 2000.
+def _moment(value) -> datetime:
+    if not isinstance(value, str):  # pydantic would read a number as seconds since 1970
+        raise ValueError("Ska vara en sträng (ISO 8601).")
+    return parse_moment(value)
+
+
 Moment = Annotated[
     datetime,
-    BeforeValidator(lambda value: parse_moment(value) if isinstance(value, str) else value),
+    BeforeValidator(_moment),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
 Timestamp = Annotated[str, Field(description="ISO 8601 with the local UTC offset.")]
@@ -68,6 +76,12 @@ Code = Annotated[str, Field(description="A catalogue code.")]
 Channel = Literal[tuple(CHANNEL_CODES)]
 OutcomeCode = Literal[tuple(OUTCOMES)]
 ReachByCode = Literal[tuple(r.value for r in ReachBy)]
+
+
+# A choice left blank ("" or spaces, as a form would send it) is no choice.
+BlankIsNone = BeforeValidator(
+    lambda value: None if isinstance(value, str) and not value.strip() else value
+)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -109,7 +123,7 @@ class CitizenInput(Body):
         ]
         | None
     ) = None
-    reach_by: ReachByCode | None = Field(
+    reach_by: Annotated[ReachByCode | None, BlankIsNone] = Field(
         None,
         validate_default=True,
         description=(
@@ -152,7 +166,7 @@ class ContactInput(Body):
             "when it has no offset. Default: now."
         ),
     )
-    outcome: Literal["kopplat"] | None = Field(
+    outcome: Annotated[Literal["kopplat"] | None, BlankIsNone] = Field(
         None, description="`kopplat` when the contact was put through live."
     )
     repeat: StrictBool | None = None

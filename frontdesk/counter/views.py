@@ -19,7 +19,7 @@ from frontdesk.auth import roles_required
 from frontdesk.backoffice import operations as backoffice_operations
 from frontdesk.backoffice import queries as backoffice_queries
 from frontdesk.counter import queries
-from frontdesk.counter.forms import ContactForm, find_case_type
+from frontdesk.counter.forms import ContactForm, PreviewForm, find_case_type, find_office
 from frontdesk.counter.operations import (
     ContactError,
     ContactInput,
@@ -29,7 +29,6 @@ from frontdesk.counter.operations import (
     set_repeat,
 )
 from frontdesk.extensions import db, htmx
-from frontdesk.guards import whole_number
 from frontdesk.mandates.operations import mandate_level
 from frontdesk.models import CaseType, Contact, Office
 from frontdesk.templating import render_partial
@@ -37,7 +36,6 @@ from rosa import LEVELS
 from rosa.levels import MAX_LEVEL, MIN_LEVEL
 
 # Longer than any "CODE – name" the type-ahead writes: not worth a query.
-CASE_TYPE_TEXT_MAX = 240
 
 bp = Blueprint("counter", __name__)
 
@@ -73,11 +71,11 @@ def _input_from(form: ContactForm, office: Office) -> ContactInput:
     return ContactInput(
         office=office,
         channel=form.channel.data,
-        case_type=form.case_type_obj,
+        case_type=form.case_type.data,
         rosa_level=form.rosa_level.data,
         note=form.note.data or "",
         duration_seconds=form.duration_seconds,
-        put_through=form.outcome.data == "kopplat",
+        put_through=form.put_through,
         is_repeat=form.repeat.data,
         question_required_if_referred=True,
         **form.citizen_input(),
@@ -95,16 +93,10 @@ def _form_preview(form: ContactForm, office: Office) -> queries.RoutePreview | N
 
     Rendered into the page, so it is there without JavaScript and without a first request.
     """
-    level = form.rosa_level.data
-    text = form.case_type.data
-    if not isinstance(level, int) or not MIN_LEVEL <= level <= MAX_LEVEL:
+    level, case_type = form.rosa_level.data, form.case_type.data
+    if not isinstance(level, int) or not MIN_LEVEL <= level <= MAX_LEVEL or case_type is None:
         return None
-    if not isinstance(text, str) or not text.strip() or len(text) > CASE_TYPE_TEXT_MAX:
-        return None
-    case_type = find_case_type(text)
-    if case_type is None:
-        return None
-    return queries.route_preview(office, case_type, level, form.outcome.data == "kopplat")
+    return queries.route_preview(office, case_type, level, form.put_through)
 
 
 def _form_partial(form: ContactForm, office: Office) -> str:
@@ -222,16 +214,15 @@ class PreviewRefused(Exception):
         self.status = status
 
 
-def _preview_office() -> Office:
+def _preview_office(code: str) -> Office:
     """The counter page's office, or the office a form names (the inbox's triage form).
 
     A guide previews for the own office only, as a guide logs (and triages) only there;
     naming an office does not change the office a manager's counter page remembers.
     """
-    code = request.args.get("office", "").strip()
     if not code:
         return current_office()
-    office = db.session.scalar(sa.select(Office).where(Office.code == code))
+    office = find_office(code)
     if office is None:
         raise PreviewRefused("Okänt kontor.")
     if g.user.role == "vagledare" and office.id != g.user.office_id:
@@ -240,23 +231,15 @@ def _preview_office() -> Office:
 
 
 def _preview_input() -> tuple[Office, CaseType, int | None, bool]:
-    """The office, case type, level (None: not chosen yet) and put-through of a preview."""
-    args = request.args
-    raw_level = args.get("rosa_level", "").strip()
-    level = whole_number(raw_level, MIN_LEVEL, MAX_LEVEL) if raw_level else None
-    if raw_level and level is None:
-        raise PreviewRefused("ROSA-nivån ska vara 1–8.")
-    outcome = args.get("outcome", "").strip()
-    if outcome not in ("", "kopplat"):
-        raise PreviewRefused("Utfallet kan bara anges som kopplat.")
-    text = args.get("case_type", "").strip()
-    if not text:
-        raise PreviewRefused("Välj ärendetyp.", 400)
-    case_type = find_case_type(text) if len(text) <= CASE_TYPE_TEXT_MAX else None
-    if case_type is None:
-        raise PreviewRefused("Okänd ärendetyp. Sök på namn eller kod och välj i listan.")
-    office = _preview_office()
-    return office, case_type, level, outcome == "kopplat"
+    """The office, case type, level (None: not chosen yet) and put-through of a preview,
+    read with the contact form's own fields and messages."""
+    form = PreviewForm(request.args)
+    if not form.validate():
+        missing = not form.case_type.raw_data or not form.case_type.raw_data[0].strip()
+        message = next(iter(form.errors.values()))[0]
+        raise PreviewRefused(message, 400 if missing else 422)
+    office = _preview_office(form.office.data or "")
+    return office, form.case_type.data, form.rosa_level.data, form.put_through
 
 
 @bp.get("/disk/forhandsvisning")
@@ -314,7 +297,7 @@ def edit_contact(contact_id: int):
             formdata=None,
             data={
                 "channel": contact.channel,
-                "case_type": f"{contact.case_type.code} – {contact.case_type.name}",
+                "case_type": contact.case_type,
                 "rosa_level": contact.rosa_level,
                 "note": contact.note,
                 "duration_minutes": (
