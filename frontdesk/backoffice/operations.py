@@ -20,6 +20,9 @@ from frontdesk.mail import texts
 from frontdesk.mail.notifications import notify_new_referral
 from frontdesk.mail.outbox import enqueue
 from frontdesk.models import InboxMessage, MailKind, Queue, Referral, User
+from frontdesk.models.contact import ReachBy
+from frontdesk.models.referral import OPEN_REFERRAL_STATUSES, ReferralStatus
+from frontdesk.roles import Role
 from frontdesk.tallies import referral_answered
 from frontdesk.timeutil import local_today, utcnow
 from kanaler import mask_personnummer
@@ -115,8 +118,8 @@ def _apply(referral: Referral, user: User, change: Change, seen_version: int | N
 
 
 def _resumed_due(referral: Referral, now: datetime) -> dict:
-    """Leaving 'vantar': the parked working time no longer counts against the deadline."""
-    if referral.status != "vantar" or referral.parked_at is None:
+    """Leaving VANTAR: the parked working time no longer counts against the deadline."""
+    if referral.status != ReferralStatus.VANTAR or referral.parked_at is None:
         return {}
     due = extend_for_parking(referral.due_at, referral.parked_at, now, referral.contact.office)
     return {"due_at": due, "parked_at": None, "parked_until": None}
@@ -130,24 +133,24 @@ def _require_holder(referral: Referral, user: User) -> None:
 
 
 def _require_open(referral: Referral) -> None:
-    if referral.status not in ("ny", "pagar", "vantar"):
+    if referral.status not in OPEN_REFERRAL_STATUSES:
         raise ReferralConflict(referral, "Remissen är redan besvarad.")
 
 
 def claim(referral: Referral, user: User, seen_version: int | None = None) -> Referral:
     """Take a referral from the queue (or resume one's own parked referral)."""
     now = utcnow()
-    if referral.status == "vantar" and referral.claimed_by_id == user.id:
-        values = {"status": "pagar", **_resumed_due(referral, now)}
+    if referral.status == ReferralStatus.VANTAR and referral.claimed_by_id == user.id:
+        values = {"status": ReferralStatus.PAGAR, **_resumed_due(referral, now)}
         return _apply(referral, user, Change("resumed", values), seen_version)
-    if referral.status != "ny":
+    if referral.status != ReferralStatus.NY:
         if referral.claimed_by_id not in (None, user.id):
             raise ReferralConflict(
                 referral, f"Remissen är redan tagen av {_holder_name(referral)}."
             )
         _require_open(referral)
         raise ReferralConflict(referral, "Du har redan tagit remissen.")
-    values = {"status": "pagar", "claimed_by_id": user.id, "claimed_at": now}
+    values = {"status": ReferralStatus.PAGAR, "claimed_by_id": user.id, "claimed_at": now}
     return _apply(referral, user, Change("claimed", values), seen_version)
 
 
@@ -156,7 +159,7 @@ def release(referral: Referral, user: User, seen_version: int | None = None) -> 
     _require_open(referral)
     _require_holder(referral, user)
     values = {
-        "status": "ny",
+        "status": ReferralStatus.NY,
         "claimed_by_id": None,
         "claimed_at": None,
         "park_reason": "",
@@ -169,13 +172,13 @@ def park(
     referral: Referral, user: User, until: date, reason: str, seen_version: int | None = None
 ) -> Referral:
     """Park one's referral until a date (waiting for documents); the deadline stops meanwhile."""
-    if referral.status != "pagar":
+    if referral.status != ReferralStatus.PAGAR:
         raise ReferralConflict(referral, "Bara en remiss som du har tagit kan parkeras.")
     _require_holder(referral, user)
     # Masking may lengthen a text (a personnummer without its dash): cut to the column.
     reason = mask_personnummer(reason)[:PARK_REASON_MAX]
     values = {
-        "status": "vantar",
+        "status": ReferralStatus.VANTAR,
         "parked_until": until,
         "parked_at": utcnow(),
         "park_reason": reason,
@@ -209,7 +212,7 @@ def forward(
     values = {
         "queue_id": queue.id,
         "original_queue_id": referral.original_queue_id or referral.queue_id,
-        "status": "ny",
+        "status": ReferralStatus.NY,
         "claimed_by_id": None,
         "claimed_at": None,
         "park_reason": "",
@@ -237,10 +240,10 @@ def reassign(
     organisation_id = referral.queue.organisation_id
     now = utcnow()
     if colleague is not None:
-        if colleague.role != "handlaggare" or colleague.organisation_id != organisation_id:
+        if colleague.role != Role.HANDLAGGARE or colleague.organisation_id != organisation_id:
             raise ReferralConflict(referral, "Kollegan hör inte till samma organisation.")
         values = {
-            "status": "pagar",
+            "status": ReferralStatus.PAGAR,
             "claimed_by_id": colleague.id,
             "claimed_at": now,
             **_resumed_due(referral, now),
@@ -251,7 +254,7 @@ def reassign(
             raise ReferralConflict(referral, "Välj en annan kö i samma organisation.")
         values = {
             "queue_id": queue.id,
-            "status": "ny",
+            "status": ReferralStatus.NY,
             "claimed_by_id": None,
             "claimed_at": None,
             **_resumed_due(referral, now),
@@ -287,7 +290,7 @@ def proposed_delivery(contact, address: str) -> AnswerDelivery:
 
     By e-mail when they asked for it (or left only an address), else back to the desk.
     """
-    wants_mail = contact.reach_by == "epost" or not contact.citizen_phone
+    wants_mail = contact.reach_by == ReachBy.EPOST or not contact.citizen_phone
     return AnswerDelivery.EMAIL if address and wants_mail else AnswerDelivery.CALLBACK
 
 
@@ -321,7 +324,7 @@ def answer(
     By e-mail the mail is queued in the same transaction (the outbox) and the referral
     is closed: NoAddress, before anything is written, when there is no address.
     """
-    if referral.status != "pagar":
+    if referral.status != ReferralStatus.PAGAR:
         _require_open(referral)
         raise ReferralConflict(referral, "Ta remissen innan du svarar.")
     _require_holder(referral, user)
@@ -334,7 +337,7 @@ def answer(
     text = mask_personnummer(text)
     callback = delivery is AnswerDelivery.CALLBACK
     values = {
-        "status": "aterford" if callback else "avslutad",
+        "status": ReferralStatus.ATERFORD if callback else ReferralStatus.AVSLUTAD,
         "answer": text,
         "answered_at": now,
         "answered_by_id": user.id,
@@ -350,20 +353,20 @@ def answer(
 
 def callback_done(referral: Referral, user: User, seen_version: int | None = None) -> Referral:
     """The front desk has called the citizen back: the referral is closed."""
-    if referral.status != "aterford":
+    if referral.status != ReferralStatus.ATERFORD:
         raise ReferralConflict(referral, "Remissen väntar inte på återkoppling.")
-    values = {"status": "avslutad", "closed_at": utcnow()}
+    values = {"status": ReferralStatus.AVSLUTAD, "closed_at": utcnow()}
     return _apply(referral, user, Change("callback_done", values), seen_version)
 
 
 def callback_by_email(referral: Referral, user: User, seen_version: int | None = None) -> Referral:
     """The desk sends the back office's answer by e-mail instead of calling: closed."""
-    if referral.status != "aterford":
+    if referral.status != ReferralStatus.ATERFORD:
         raise ReferralConflict(referral, "Remissen väntar inte på återkoppling.")
     address = citizen_address(referral)
     if not address:
         raise NoAddress
-    values = {"status": "avslutad", "closed_at": utcnow()}
+    values = {"status": ReferralStatus.AVSLUTAD, "closed_at": utcnow()}
     referral = _apply(referral, user, Change("callback_emailed", values), seen_version)
     _queue_answer_mail(referral, user, referral.answer, address)
     return referral

@@ -1,43 +1,77 @@
 """Referrals: escalated contacts handed to a back-office queue, and their life there."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from frontdesk.extensions import db
-from frontdesk.models._sql import in_list
+from frontdesk.models._sql import in_list, not_in_list
 from frontdesk.models.catalog import Queue
 from frontdesk.models.contact import Contact
 from frontdesk.models.user import User
 from frontdesk.timeutil import UTCDateTime, to_local, utcnow
 
-REFERRAL_STATUSES = ("ny", "pagar", "vantar", "aterford", "avslutad")
-OPEN_REFERRAL_STATUSES = ("ny", "pagar", "vantar")
-# Queues list the open referrals by due time; a partial index holds just those, so the
-# list does not wade through the closed ones. Queries must spell the predicate the same
-# way (literal values) for the planner to use it: see OPEN_FILTER.
-OPEN_PREDICATE = "status IN ('ny', 'pagar', 'vantar')"
-ANSWER_MAX_LENGTH = 5000
 
-
-class Referral(db.Model):
-    """The hand-over of an escalated contact to the owning organisation's queue.
+class ReferralStatus(StrEnum):
+    """Where a referral is; the value is what `referrals.status` holds (and the API shows).
 
     ny: waiting in the queue; pagar: claimed by a handler; vantar: parked until a
     date (parked working time is added to the due time when it resumes);
     aterford: answered, the front desk calls the citizen back; avslutad: closed.
     """
 
+    NY = "ny"
+    PAGAR = "pagar"
+    VANTAR = "vantar"
+    ATERFORD = "aterford"
+    AVSLUTAD = "avslutad"
+
+    @property
+    def label(self) -> str:
+        return {
+            "ny": "Ny",
+            "pagar": "Pågår",
+            "vantar": "Väntar",
+            "aterford": "Återförd",
+            "avslutad": "Avslutad",
+        }[self.value]
+
+
+# Still in the back office's hands: in a queue, claimed or parked.
+OPEN_REFERRAL_STATUSES = (ReferralStatus.NY, ReferralStatus.PAGAR, ReferralStatus.VANTAR)
+# Held by a handler (claimed_by_id is set).
+HELD_STATUSES = (ReferralStatus.PAGAR, ReferralStatus.VANTAR)
+# Whose due time runs: a parked referral's clock is stopped.
+RUNNING_STATUSES = (ReferralStatus.NY, ReferralStatus.PAGAR)
+# The API's status filter and schema read this name (kept until the API rewrite lands).
+REFERRAL_STATUSES = tuple(s.value for s in ReferralStatus)
+# Queues list the open referrals by due time; a partial index holds just those, so the
+# list does not wade through the closed ones. Queries must spell the predicate the same
+# way (literal values) for the planner to use it: see OPEN_FILTER.
+OPEN_PREDICATE = in_list("status", OPEN_REFERRAL_STATUSES)
+ANSWER_MAX_LENGTH = 5000
+
+
+class Referral(db.Model):
+    """The hand-over of an escalated contact to the owning organisation's queue.
+
+    Its life is `status` (ReferralStatus); what a user may do with it in each status is
+    `allowed_actions`.
+    """
+
     __tablename__ = "referrals"
     __table_args__ = (
-        sa.CheckConstraint(in_list("status", REFERRAL_STATUSES), name="status_known"),
-        # Claimed, parked and answered states carry their handler; open ones have none.
+        sa.CheckConstraint(in_list("status", ReferralStatus), name="status_known"),
+        # Claimed and parked referrals carry their handler; one in the queue has none.
         sa.CheckConstraint(
-            "status NOT IN ('pagar', 'vantar') OR claimed_by_id IS NOT NULL",
+            not_in_list("status", HELD_STATUSES) + " OR claimed_by_id IS NOT NULL",
             name="claimed_has_handler",
         ),
-        sa.CheckConstraint("status <> 'ny' OR claimed_by_id IS NULL", name="new_has_no_handler"),
+        sa.CheckConstraint(
+            f"status <> '{ReferralStatus.NY}' OR claimed_by_id IS NULL", name="new_has_no_handler"
+        ),
         sa.Index("ix_referrals_queue_status_due", "queue_id", "status", "due_at"),
         # Covers the per-status and overdue counts of a queue page.
         sa.Index("ix_referrals_status_queue", "status", "queue_id", "due_at"),
@@ -59,7 +93,7 @@ class Referral(db.Model):
     queue_id: Mapped[int] = mapped_column(sa.ForeignKey("queues.id"))
     # The queue the front desk first sent it to, when it has been forwarded since.
     original_queue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("queues.id"))
-    status: Mapped[str] = mapped_column(sa.String(10), default="ny")
+    status: Mapped[str] = mapped_column(sa.String(10), default=ReferralStatus.NY.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -87,9 +121,9 @@ class Referral(db.Model):
         Parked time does not count against the deadline, but a parking that has run
         out needs its handler: it counts as overdue until someone resumes it.
         """
-        if self.status == "vantar":
+        if self.status == ReferralStatus.VANTAR:
             return self.parked_until is not None and self.parked_until < to_local(now).date()
-        return self.status in ("ny", "pagar") and self.due_at < now
+        return self.status in RUNNING_STATUSES and self.due_at < now
 
 
 # The open-referral filter with its values inlined, matching ix_referrals_open_due.
@@ -101,8 +135,11 @@ OPEN_FILTER = Referral.status.in_(
 def overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
     """Referral.is_overdue as SQL, for lists and counts."""
     return sa.or_(
-        sa.and_(Referral.status.in_(("ny", "pagar")), Referral.due_at < now),
-        sa.and_(Referral.status == "vantar", Referral.parked_until < to_local(now).date()),
+        sa.and_(Referral.status.in_(RUNNING_STATUSES), Referral.due_at < now),
+        sa.and_(
+            Referral.status == ReferralStatus.VANTAR,
+            Referral.parked_until < to_local(now).date(),
+        ),
     )
 
 

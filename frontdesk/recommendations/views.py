@@ -22,12 +22,12 @@ from frontdesk.recommendations.queries import (
     proposals_for,
     staircase_for,
 )
+from frontdesk.roles import MANAGER_ROLES
 from frontdesk.timeutil import utcnow
 from rosa import LEVELS
 from rosa.recommend import what_if
 
 bp = Blueprint("rosa", __name__, url_prefix="/rosa")
-MANAGER_ROLES = ("chef", "admin")
 
 
 def _office_or_default(code: str | None) -> Office:
