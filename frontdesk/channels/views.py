@@ -4,7 +4,7 @@ from flask import Blueprint, render_template, request
 
 from frontdesk.auth import roles_required
 from frontdesk.channels.queries import channel_figures
-from frontdesk.recommendations.filters import FilterError, read_filters
+from frontdesk.periods import FilterError, read_filters
 from frontdesk.roles import MANAGER_ROLES
 from kanaler import channel_label
 

@@ -36,7 +36,7 @@ from frontdesk.overview.filters import (
     bucket_starts,
     contact_conditions,
 )
-from frontdesk.recommendations.queries import Period
+from frontdesk.periods import Period
 from frontdesk.tallies import NOT_ANSWERED, LocalHours, answer_bucket
 from frontdesk.timeutil import local_day_bounds, local_today, utcnow
 from kanaler import CHANNEL_CODES

@@ -7,7 +7,7 @@ from frontdesk.auth import roles_required
 from frontdesk.catalog.queries import all_offices, office_to_show
 from frontdesk.extensions import db, htmx
 from frontdesk.models import CaseType, Office
-from frontdesk.recommendations.filters import FilterError, read_filters
+from frontdesk.periods import FilterError, read_filters
 from frontdesk.recommendations.forms import DecisionForm
 from frontdesk.recommendations.operations import (
     ProposalDecided,
