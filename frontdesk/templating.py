@@ -5,7 +5,7 @@ from datetime import datetime
 from flask import Flask, render_template, request, url_for
 
 from frontdesk.models.contact import ReachBy
-from frontdesk.models.referral import ReferralStatus
+from frontdesk.models.referral import ReferralAction, ReferralStatus
 from frontdesk.roles import DESK_ROLES, HANDLER_ROLES, MANAGER_ROLES, Role
 from frontdesk.timeutil import to_local
 from kanaler import CHANNELS, channel_label
@@ -76,6 +76,7 @@ def init_app(app: Flask) -> None:
         REACH_BY_CHOICES=[("", "Inget särskilt")] + [(r.value, r.label) for r in ReachBy],
         # The vocabulary, so templates compare with names instead of spelling the values.
         ReferralStatus=ReferralStatus,
+        ReferralAction=ReferralAction,
         Role=Role,
         DESK_ROLES=DESK_ROLES,
         HANDLER_ROLES=HANDLER_ROLES,

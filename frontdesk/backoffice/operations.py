@@ -21,7 +21,12 @@ from frontdesk.mail.notifications import notify_new_referral
 from frontdesk.mail.outbox import enqueue
 from frontdesk.models import InboxMessage, MailKind, Queue, Referral, User
 from frontdesk.models.contact import ReachBy
-from frontdesk.models.referral import OPEN_REFERRAL_STATUSES, ReferralStatus
+from frontdesk.models.referral import (
+    ACTION_RULES,
+    OPEN_REFERRAL_STATUSES,
+    ReferralAction,
+    ReferralStatus,
+)
 from frontdesk.roles import Role
 from frontdesk.tallies import referral_answered
 from frontdesk.timeutil import local_today, utcnow
@@ -125,39 +130,58 @@ def _resumed_due(referral: Referral, now: datetime) -> dict:
     return {"due_at": due, "parked_at": None, "parked_until": None}
 
 
-def _require_holder(referral: Referral, user: User) -> None:
-    if referral.claimed_by_id != user.id:
-        if referral.claimed_by_id is None:
-            raise ReferralConflict(referral, "Ta remissen först.")
-        raise ReferralConflict(referral, f"Remissen hanteras av {_holder_name(referral)}.")
+ROLE_REFUSED = "Din roll kan inte göra det med remissen."
 
 
-def _require_open(referral: Referral) -> None:
+def _holder_refusal(referral: Referral) -> str:
+    if referral.claimed_by_id is None:
+        return "Ta remissen först."
+    return f"Remissen hanteras av {_holder_name(referral)}."
+
+
+def _refusal(referral: Referral, user: User, action: ReferralAction) -> str:
+    """Why Referral.allowed_actions leaves the action out, in Swedish.
+
+    The rule itself is ACTION_RULES; this only finds the words for the user.
+    """
+    if user.role not in ACTION_RULES[action].roles:
+        return ROLE_REFUSED
+    if action in (ReferralAction.CALLBACK_DONE, ReferralAction.CALLBACK_BY_EMAIL):
+        return "Remissen väntar inte på återkoppling."
+    taken_by_other = referral.claimed_by_id not in (None, user.id)
+    if action in (ReferralAction.CLAIM, ReferralAction.RESUME) and taken_by_other:
+        return f"Remissen är redan tagen av {_holder_name(referral)}."
+    if action == ReferralAction.PARK and referral.status != ReferralStatus.PAGAR:
+        return "Bara en remiss som du har tagit kan parkeras."
     if referral.status not in OPEN_REFERRAL_STATUSES:
-        raise ReferralConflict(referral, "Remissen är redan besvarad.")
+        return "Remissen är redan besvarad."
+    if action in (ReferralAction.CLAIM, ReferralAction.RESUME):
+        return "Du har redan tagit remissen."
+    if action == ReferralAction.ANSWER and referral.status != ReferralStatus.PAGAR:
+        return "Ta remissen innan du svarar."
+    return _holder_refusal(referral)
+
+
+def _require(referral: Referral, user: User, action: ReferralAction) -> None:
+    """Refuse (409) an action the referral's state machine does not allow this user now."""
+    if action not in referral.allowed_actions(user):
+        raise ReferralConflict(referral, _refusal(referral, user, action))
 
 
 def claim(referral: Referral, user: User, seen_version: int | None = None) -> Referral:
     """Take a referral from the queue (or resume one's own parked referral)."""
     now = utcnow()
-    if referral.status == ReferralStatus.VANTAR and referral.claimed_by_id == user.id:
+    if ReferralAction.RESUME in referral.allowed_actions(user):
         values = {"status": ReferralStatus.PAGAR, **_resumed_due(referral, now)}
         return _apply(referral, user, Change("resumed", values), seen_version)
-    if referral.status != ReferralStatus.NY:
-        if referral.claimed_by_id not in (None, user.id):
-            raise ReferralConflict(
-                referral, f"Remissen är redan tagen av {_holder_name(referral)}."
-            )
-        _require_open(referral)
-        raise ReferralConflict(referral, "Du har redan tagit remissen.")
+    _require(referral, user, ReferralAction.CLAIM)
     values = {"status": ReferralStatus.PAGAR, "claimed_by_id": user.id, "claimed_at": now}
     return _apply(referral, user, Change("claimed", values), seen_version)
 
 
 def release(referral: Referral, user: User, seen_version: int | None = None) -> Referral:
     """Put a claimed or parked referral back in the queue for anyone to take."""
-    _require_open(referral)
-    _require_holder(referral, user)
+    _require(referral, user, ReferralAction.RELEASE)
     values = {
         "status": ReferralStatus.NY,
         "claimed_by_id": None,
@@ -172,9 +196,7 @@ def park(
     referral: Referral, user: User, until: date, reason: str, seen_version: int | None = None
 ) -> Referral:
     """Park one's referral until a date (waiting for documents); the deadline stops meanwhile."""
-    if referral.status != ReferralStatus.PAGAR:
-        raise ReferralConflict(referral, "Bara en remiss som du har tagit kan parkeras.")
-    _require_holder(referral, user)
+    _require(referral, user, ReferralAction.PARK)
     # Masking may lengthen a text (a personnummer without its dash): cut to the column.
     reason = mask_personnummer(reason)[:PARK_REASON_MAX]
     values = {
@@ -196,17 +218,11 @@ def check_park_date(until: date) -> str | None:
     return None
 
 
-def _movable(referral: Referral, user: User) -> None:
-    _require_open(referral)
-    if referral.claimed_by_id not in (None, user.id):
-        raise ReferralConflict(referral, f"Remissen hanteras av {_holder_name(referral)}.")
-
-
 def forward(
     referral: Referral, user: User, queue: Queue, reason: str, seen_version: int | None = None
 ) -> Referral:
     """Send a misrouted referral to another organisation's queue; the first queue is kept."""
-    _movable(referral, user)
+    _require(referral, user, ReferralAction.FORWARD)
     if queue.organisation_id == referral.queue.organisation_id:
         raise ReferralConflict(referral, "Välj en kö hos en annan organisation (eller omfördela).")
     values = {
@@ -236,7 +252,7 @@ def reassign(
     seen_version: int | None = None,
 ) -> Referral:
     """Hand a referral to a colleague, or to another queue of the same organisation."""
-    _movable(referral, user)
+    _require(referral, user, ReferralAction.REASSIGN)
     organisation_id = referral.queue.organisation_id
     now = utcnow()
     if colleague is not None:
@@ -324,10 +340,7 @@ def answer(
     By e-mail the mail is queued in the same transaction (the outbox) and the referral
     is closed: NoAddress, before anything is written, when there is no address.
     """
-    if referral.status != ReferralStatus.PAGAR:
-        _require_open(referral)
-        raise ReferralConflict(referral, "Ta remissen innan du svarar.")
-    _require_holder(referral, user)
+    _require(referral, user, ReferralAction.ANSWER)
     address = ""
     if delivery is AnswerDelivery.EMAIL:
         address = citizen_address(referral)
@@ -353,16 +366,14 @@ def answer(
 
 def callback_done(referral: Referral, user: User, seen_version: int | None = None) -> Referral:
     """The front desk has called the citizen back: the referral is closed."""
-    if referral.status != ReferralStatus.ATERFORD:
-        raise ReferralConflict(referral, "Remissen väntar inte på återkoppling.")
+    _require(referral, user, ReferralAction.CALLBACK_DONE)
     values = {"status": ReferralStatus.AVSLUTAD, "closed_at": utcnow()}
     return _apply(referral, user, Change("callback_done", values), seen_version)
 
 
 def callback_by_email(referral: Referral, user: User, seen_version: int | None = None) -> Referral:
     """The desk sends the back office's answer by e-mail instead of calling: closed."""
-    if referral.status != ReferralStatus.ATERFORD:
-        raise ReferralConflict(referral, "Remissen väntar inte på återkoppling.")
+    _require(referral, user, ReferralAction.CALLBACK_BY_EMAIL)
     address = citizen_address(referral)
     if not address:
         raise NoAddress
@@ -374,6 +385,7 @@ def callback_by_email(referral: Referral, user: User, seen_version: int | None =
 
 def add_note(referral: Referral, user: User, text: str) -> None:
     """A handler's note on the citizen's matter: kept in the history, the state unchanged."""
+    _require(referral, user, ReferralAction.NOTE)
     text = mask_personnummer(text.strip())[:NOTE_MAX]
     record(
         "referral.noted",

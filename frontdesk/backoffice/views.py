@@ -164,7 +164,6 @@ def _render_detail(referral: Referral, status: int = 200, **forms):
         deliveries=list(operations.AnswerDelivery),
         events=queries.history(referral),
         now=utcnow(),
-        is_handler=user.role == Role.HANDLAGGARE,
         colleagues=colleagues,
         own_queues=[q for q in other_queues if q.organisation_id == organisation_id],
         foreign_queues=[q for q in other_queues if q.organisation_id != organisation_id],

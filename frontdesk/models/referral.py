@@ -1,7 +1,8 @@
 """Referrals: escalated contacts handed to a back-office queue, and their life there."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,7 @@ from frontdesk.models._sql import in_list, not_in_list
 from frontdesk.models.catalog import Queue
 from frontdesk.models.contact import Contact
 from frontdesk.models.user import User
+from frontdesk.roles import DESK_ROLES, HANDLER_ROLES, Role
 from frontdesk.timeutil import UTCDateTime, to_local, utcnow
 
 
@@ -47,6 +49,65 @@ HELD_STATUSES = (ReferralStatus.PAGAR, ReferralStatus.VANTAR)
 RUNNING_STATUSES = (ReferralStatus.NY, ReferralStatus.PAGAR)
 # The API's status filter and schema read this name (kept until the API rewrite lands).
 REFERRAL_STATUSES = tuple(s.value for s in ReferralStatus)
+
+
+class ReferralAction(StrEnum):
+    """What a user can do with a referral; Referral.allowed_actions says who and when."""
+
+    CLAIM = "claim"  # take it from the queue
+    RESUME = "resume"  # take one's own parked referral up again
+    RELEASE = "release"  # put it back in the queue
+    PARK = "park"  # wait until a date; the deadline stops
+    ANSWER = "answer"  # to the desk for a call-back, to the citizen by e-mail, or closed
+    REASSIGN = "reassign"  # to a colleague or another queue of the same organisation
+    FORWARD = "forward"  # to another organisation's queue
+    NOTE = "note"  # a note in the matter's history; the status stays
+    CALLBACK_DONE = "callback_done"  # the desk called the citizen back
+    CALLBACK_BY_EMAIL = "callback_by_email"  # the desk mailed the answer instead
+
+    @property
+    def in_back_office(self) -> bool:
+        """Taken on the referral's own page; the call-backs are the counter's."""
+        return self not in (ReferralAction.CALLBACK_DONE, ReferralAction.CALLBACK_BY_EMAIL)
+
+
+class Holder(Enum):
+    """Whose an action is, among users of a role that may take it."""
+
+    ANYONE = "anyone"
+    HOLDER = "holder"  # only the handler who holds the referral
+    FREE_OR_HOLDER = "free_or_holder"  # nobody holds it, or the user does
+
+
+@dataclass(frozen=True)
+class ActionRule:
+    roles: tuple[Role, ...]
+    statuses: tuple[ReferralStatus, ...]
+    holder: Holder
+
+
+# The referral's state machine: which roles may take each action, in which statuses, and
+# whether they must hold it. Referral.allowed_actions reads it; the back-office operations
+# refuse what it does not allow, and the referral's page shows only what it allows.
+ACTION_RULES: dict[ReferralAction, ActionRule] = {
+    ReferralAction.CLAIM: ActionRule(HANDLER_ROLES, (ReferralStatus.NY,), Holder.ANYONE),
+    ReferralAction.RESUME: ActionRule(HANDLER_ROLES, (ReferralStatus.VANTAR,), Holder.HOLDER),
+    ReferralAction.RELEASE: ActionRule(HANDLER_ROLES, HELD_STATUSES, Holder.HOLDER),
+    ReferralAction.PARK: ActionRule(HANDLER_ROLES, (ReferralStatus.PAGAR,), Holder.HOLDER),
+    ReferralAction.ANSWER: ActionRule(HANDLER_ROLES, (ReferralStatus.PAGAR,), Holder.HOLDER),
+    ReferralAction.REASSIGN: ActionRule(
+        HANDLER_ROLES, OPEN_REFERRAL_STATUSES, Holder.FREE_OR_HOLDER
+    ),
+    ReferralAction.FORWARD: ActionRule(
+        HANDLER_ROLES, OPEN_REFERRAL_STATUSES, Holder.FREE_OR_HOLDER
+    ),
+    ReferralAction.NOTE: ActionRule(HANDLER_ROLES, tuple(ReferralStatus), Holder.ANYONE),
+    ReferralAction.CALLBACK_DONE: ActionRule(DESK_ROLES, (ReferralStatus.ATERFORD,), Holder.ANYONE),
+    ReferralAction.CALLBACK_BY_EMAIL: ActionRule(
+        DESK_ROLES, (ReferralStatus.ATERFORD,), Holder.ANYONE
+    ),
+}
+
 # Queues list the open referrals by due time; a partial index holds just those, so the
 # list does not wade through the closed ones. Queries must spell the predicate the same
 # way (literal values) for the planner to use it: see OPEN_FILTER.
@@ -114,6 +175,24 @@ class Referral(db.Model):
     original_queue: Mapped[Queue | None] = relationship(foreign_keys=[original_queue_id])
     claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+
+    def allowed_actions(self, user: User) -> frozenset[ReferralAction]:
+        """What this user may do with the referral in its current status (ACTION_RULES).
+
+        Whether the user may see the referral at all (their organisation's queues, their
+        office's contacts) is the caller's question, asked before this one.
+        """
+        held_by_user = self.claimed_by_id is not None and self.claimed_by_id == user.id
+        holder_ok = {
+            Holder.ANYONE: True,
+            Holder.HOLDER: held_by_user,
+            Holder.FREE_OR_HOLDER: self.claimed_by_id is None or held_by_user,
+        }
+        return frozenset(
+            action
+            for action, rule in ACTION_RULES.items()
+            if user.role in rule.roles and self.status in rule.statuses and holder_ok[rule.holder]
+        )
 
     def is_overdue(self, now: datetime) -> bool:
         """Past its due time in the back office, or parked past the date it was parked until.
