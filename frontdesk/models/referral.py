@@ -133,6 +133,11 @@ class Referral(db.Model):
         sa.CheckConstraint(
             f"status <> '{ReferralStatus.NY}' OR claimed_by_id IS NULL", name="new_has_no_handler"
         ),
+        # A parked referral says until when (the queue shows it, the overdue rule reads it).
+        sa.CheckConstraint(
+            f"status <> '{ReferralStatus.VANTAR}' OR parked_until IS NOT NULL",
+            name="parked_has_date",
+        ),
         sa.Index("ix_referrals_queue_status_due", "queue_id", "status", "due_at"),
         # Covers the per-status and overdue counts of a queue page.
         sa.Index("ix_referrals_status_queue", "status", "queue_id", "due_at"),
