@@ -24,7 +24,15 @@ from functools import wraps
 from typing import Annotated, Any
 
 from flask import current_app, request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.models import SecureType
 
@@ -40,6 +48,25 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 # --- Model bases -------------------------------------------------------------
+
+
+def _stripped(value):
+    # Python's strip, as the pages' forms strip (frontdesk.forms.strip_text): pydantic's
+    # own strip keeps control characters such as \x1f that Python counts as blanks.
+    return value.strip() if isinstance(value, str) else value
+
+
+def text(max_length: int, *, required: bool = False, **field) -> type:
+    """Text without its surrounding blanks, then at most `max_length` characters.
+
+    `required`: blanks alone are no text (422), as a required form field.
+    """
+    return Annotated[
+        str,
+        BeforeValidator(_stripped),
+        StringConstraints(min_length=1 if required else None, max_length=max_length),
+        Field(**field),
+    ]
 
 
 class Body(BaseModel):

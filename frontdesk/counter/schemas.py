@@ -19,7 +19,7 @@ from pydantic import (
     field_validator,
 )
 
-from frontdesk.api.spec import Body, Out
+from frontdesk.api.spec import Body, Out, text
 from frontdesk.models import Contact
 from frontdesk.models.contact import MAX_DURATION_SECONDS, NOTE_MAX_LENGTH, QUESTION_MAX_LENGTH
 from frontdesk.models.referral import REFERRAL_STATUSES
@@ -39,15 +39,8 @@ from rosa import OUTCOMES
 from rosa.levels import MAX_LEVEL, MIN_LEVEL
 
 
-def _text(limit: int, **extra) -> type:
-    """Text whose surrounding blanks are dropped before its limit applies."""
-    return Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=limit), Field(**extra)
-    ]
-
-
-def _channel(text: str) -> str:
-    channel = parse_channel(text)
+def _channel(written: str) -> str:
+    channel = parse_channel(written)
     if channel is None:
         raise ValueError("Okänd kanal.")
     return channel
@@ -99,7 +92,7 @@ class CitizenInput(Body):
     `citizen.<key>`).
     """
 
-    name: _text(NAME_MAX) | None = None
+    name: text(NAME_MAX) | None = None
     phone: (
         Annotated[
             str,
@@ -157,7 +150,7 @@ class ContactInput(Body):
     ]
     case_type: str = Field(description="Case type code, name, or `CODE – name`.")
     rosa_level: Level
-    note: _text(NOTE_MAX_LENGTH) | None = None
+    note: text(NOTE_MAX_LENGTH) | None = None
     duration_seconds: Annotated[StrictInt, Field(ge=0, le=MAX_DURATION_SECONDS)] | None = None
     occurred_at: Moment | None = Field(
         None,
@@ -172,7 +165,7 @@ class ContactInput(Body):
     repeat: StrictBool | None = None
     citizen: CitizenInput | None = None
     question: (
-        _text(
+        text(
             QUESTION_MAX_LENGTH,
             description="The citizen's question to the handler (422 `question`).",
         )
