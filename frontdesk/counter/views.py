@@ -31,6 +31,7 @@ from frontdesk.counter.operations import (
 from frontdesk.extensions import db, htmx
 from frontdesk.mandates.operations import mandate_level
 from frontdesk.models import CaseType, Contact, Office
+from frontdesk.roles import DESK_ROLES, Role
 from frontdesk.templating import render_partial
 from rosa import LEVELS
 from rosa.levels import MAX_LEVEL, MIN_LEVEL
@@ -39,7 +40,7 @@ from rosa.levels import MAX_LEVEL, MIN_LEVEL
 
 bp = Blueprint("counter", __name__)
 
-COUNTER_ROLES = ("vagledare", "chef", "admin")
+
 CONTACT_LOGGED = "contact-logged"
 
 
@@ -122,7 +123,7 @@ def _page_context(office: Office, form: ContactForm, decision: Contact | None = 
 
 
 @bp.route("/disk")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def index():
     """The counter page: the contact form, the guidance panel and today's contacts."""
     office = current_office()
@@ -138,7 +139,7 @@ def index():
 
 
 @bp.post("/disk/kontakter")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def create_contact():
     """Log a contact and show the routing decision; the form comes back ready for the next one."""
     office = current_office()
@@ -178,7 +179,7 @@ def create_contact():
 
 
 @bp.get("/disk/kontakter/idag")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def todays_contacts():
     """Today's contacts of the office: the fragment the page polls."""
     office = current_office()
@@ -188,7 +189,7 @@ def todays_contacts():
 
 
 @bp.get("/disk/katalog")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def catalogue():
     """The office's case types for the type-ahead (with the mandate it shows); 304 while unchanged.
 
@@ -225,7 +226,7 @@ def _preview_office(code: str) -> Office:
     office = find_office(code)
     if office is None:
         raise PreviewRefused("Okänt kontor.")
-    if g.user.role == "vagledare" and office.id != g.user.office_id:
+    if g.user.role == Role.VAGLEDARE and office.id != g.user.office_id:
         raise PreviewRefused("Du registrerar bara kontakter för ditt eget kontor.", 403)
     return office
 
@@ -243,7 +244,7 @@ def _preview_input() -> tuple[Office, CaseType, int | None, bool]:
 
 
 @bp.get("/disk/forhandsvisning")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def preview():
     """What logging the contact would do now, from rosa.route: the form's preview line.
 
@@ -260,7 +261,7 @@ def preview():
 
 
 @bp.get("/disk/arendetyper/<code>")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def guidance(code: str):
     """The guidance panel for a case type: what the desk may answer, owner, queue, mandate."""
     case_type = find_case_type(code)
@@ -276,7 +277,7 @@ def guidance(code: str):
 
 
 @bp.route("/disk/kontakter/<int:contact_id>/andra", methods=["GET", "POST"])
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def edit_contact(contact_id: int):
     """Correct one's own contact of today; it is routed again."""
     contact = get_own_contact(contact_id)
@@ -337,7 +338,7 @@ def _after_list_change(message: str):
 
 
 @bp.post("/disk/kontakter/<int:contact_id>/ta-bort")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def remove_contact(contact_id: int):
     """Delete one's own contact of today (logged by mistake)."""
     contact = get_own_contact(contact_id)
@@ -349,7 +350,7 @@ def remove_contact(contact_id: int):
 
 
 @bp.post("/disk/kontakter/<int:contact_id>/upprepad")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def toggle_repeat(contact_id: int):
     """Flag or unflag a contact as a repeat about the same matter."""
     contact = get_own_contact(contact_id)
@@ -370,7 +371,7 @@ def _refused(message: str):
 
 
 @bp.get("/disk/aterkopplingar")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def callbacks():
     """Answers from the back office waiting for a call to the citizen: the polled fragment."""
     office = current_office()
@@ -401,7 +402,7 @@ def _close_callback(referral_id: int, perform, message: str):
 
 
 @bp.post("/disk/aterkopplingar/<int:referral_id>/klar")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def callback_done(referral_id: int):
     """The citizen has been called back: the referral is closed."""
     return _close_callback(
@@ -412,7 +413,7 @@ def callback_done(referral_id: int):
 
 
 @bp.post("/disk/aterkopplingar/<int:referral_id>/epost")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def callback_by_email(referral_id: int):
     """The citizen left only an e-mail address: the answer goes there, the referral closes."""
     return _close_callback(
