@@ -105,7 +105,7 @@ def _pages(database: Path) -> None:
 
     from frontdesk.extensions import db
     from frontdesk.models import CaseType, Contact, Organisation
-    from frontdesk.recommendations.queries import months_back
+    from frontdesk.periods import months_back
 
     app = _app(database)
     client = _manager_client(app)
@@ -172,7 +172,7 @@ def _export(database: Path, name: str) -> None:
     """Child process: one export of the last year, read to the end as the server sends it."""
     from frontdesk.overview.filters import read_overview_filters
     from frontdesk.overview.views import download_body
-    from frontdesk.recommendations.queries import months_back
+    from frontdesk.periods import months_back
 
     app = _app(database)
     year = months_back(13)

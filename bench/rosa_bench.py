@@ -73,9 +73,9 @@ def main() -> None:
     from frontdesk.demo.seed import CONTACT_COLUMNS, bulk_insert
     from frontdesk.extensions import db
     from frontdesk.models import CaseType, Contact, Office
+    from frontdesk.periods import months_back
     from frontdesk.processes.operations import store_map
     from frontdesk.recommendations.queries import (
-        months_back,
         pair_histories,
         proposals_for,
         staircase_for,

@@ -53,10 +53,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     database.init_app(app)
     guards.init_app(app)
 
-    from frontdesk import api, auth, counter, errors, mandates, templating
+    from frontdesk import api, auth, errors, mandates, templating
     from frontdesk.backoffice import views as backoffice_views
     from frontdesk.channels import views as channels_views
     from frontdesk.cli import register_commands
+    from frontdesk.counter import views as counter_views
     from frontdesk.inbox import views as inbox_views
     from frontdesk.overview import views as overview_views
     from frontdesk.processes import views as processes_views
@@ -65,7 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
     errors.init_app(app)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(counter.bp)
+    app.register_blueprint(counter_views.bp)
     app.register_blueprint(backoffice_views.bp)
     app.register_blueprint(mandates.bp)
     app.register_blueprint(recommendations_views.bp)

@@ -24,7 +24,7 @@ from frontdesk.inbox.intake import (
     store_mail,
     store_unreadable,
 )
-from frontdesk.models import ROLES, ApiToken, Office, Organisation, User
+from frontdesk.models import ApiToken, Office, Organisation, User
 from frontdesk.models.user import hash_token
 from frontdesk.retention import (
     DEFAULT_RETENTION_MONTHS,
@@ -32,6 +32,7 @@ from frontdesk.retention import (
     purge,
     remove_folders,
 )
+from frontdesk.roles import Role
 from frontdesk.tallies import rebuild as rebuild_tallies
 from frontdesk.timeutil import LOCAL_TZ, utcnow
 from kanaler.calls import parse_calls
@@ -91,7 +92,7 @@ def export_catalog_command(file) -> None:
 @click.command("create-user")
 @with_appcontext
 @click.argument("username")
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--office", "office_code", help="Kontorets kod (samhällsvägledare).")
 @click.option("--org", "org_code", help="Organisationens kod (handläggare).")
 @click.option("--name", "display_name", default="", help="Namn som visas.")
@@ -122,9 +123,9 @@ def create_user_command(
         )
         if organisation is None:
             raise click.BadParameter(f"okänd organisation {org_code}", param_hint="--org")
-    if role == "vagledare" and office is None:
+    if role == Role.VAGLEDARE and office is None:
         raise click.BadParameter("en samhällsvägledare behöver --office", param_hint="--office")
-    if role == "handlaggare" and organisation is None:
+    if role == Role.HANDLAGGARE and organisation is None:
         raise click.BadParameter("en handläggare behöver --org", param_hint="--org")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")

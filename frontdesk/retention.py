@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from frontdesk.audit import record
 from frontdesk.extensions import db
 from frontdesk.models import AuditEvent, Contact, InboxMessage, MailState, OutgoingMail, Referral
+from frontdesk.models.referral import ReferralStatus
 from frontdesk.timeutil import LOCAL_TZ, utcnow
 
 # Two years: a citizen who comes back about a matter within a year or two finds the
@@ -98,7 +99,11 @@ def _contact_closed(limit: datetime) -> sa.ColumnElement[bool]:
     still_open = (
         sa.select(Referral.id)
         .where(Referral.contact_id == Contact.id)
-        .where(sa.not_(sa.and_(Referral.status == "avslutad", _referral_closed_at() < limit)))
+        .where(
+            sa.not_(
+                sa.and_(Referral.status == ReferralStatus.AVSLUTAD, _referral_closed_at() < limit)
+            )
+        )
     )
     return sa.and_(Contact.occurred_at < limit, ~sa.exists(still_open))
 
@@ -109,7 +114,9 @@ def _referral_closed(limit: datetime) -> sa.ColumnElement[bool]:
         Contact.id == Referral.contact_id, Contact.occurred_at < limit
     )
     return sa.and_(
-        Referral.status == "avslutad", _referral_closed_at() < limit, sa.exists(old_contact)
+        Referral.status == ReferralStatus.AVSLUTAD,
+        _referral_closed_at() < limit,
+        sa.exists(old_contact),
     )
 
 

@@ -5,6 +5,8 @@ from datetime import datetime
 from flask import Flask, render_template, request, url_for
 
 from frontdesk.models.contact import ReachBy
+from frontdesk.models.referral import ReferralAction, ReferralStatus
+from frontdesk.roles import DESK_ROLES, HANDLER_ROLES, MANAGER_ROLES, Role
 from frontdesk.timeutil import to_local
 from kanaler import CHANNELS, channel_label
 from kanaler.citizen import display_phone
@@ -28,13 +30,7 @@ EVENT_LABELS = {
     "referral.callback_emailed": "Svaret skickat med e-post av disken, avslutad",
     "referral.noted": "Anteckning",
 }
-REFERRAL_STATUS_LABELS = {
-    "ny": "Ny",
-    "pagar": "Pågår",
-    "vantar": "Väntar",
-    "aterford": "Återförd",
-    "avslutad": "Avslutad",
-}
+REFERRAL_STATUS_LABELS = {s.value: s.label for s in ReferralStatus}
 
 
 def render_partial(template: str, **context) -> str:
@@ -78,4 +74,11 @@ def init_app(app: Flask) -> None:
         LEVELS=LEVELS,
         url_with=url_with,
         REACH_BY_CHOICES=[("", "Inget särskilt")] + [(r.value, r.label) for r in ReachBy],
+        # The vocabulary, so templates compare with names instead of spelling the values.
+        ReferralStatus=ReferralStatus,
+        ReferralAction=ReferralAction,
+        Role=Role,
+        DESK_ROLES=DESK_ROLES,
+        HANDLER_ROLES=HANDLER_ROLES,
+        MANAGER_ROLES=MANAGER_ROLES,
     )

@@ -270,16 +270,16 @@ MATRIX = {
     ),
 
     # --- ROSA: staircase, recommendations, what-if ------------------------------------
-    ("rosa.staircase", "GET"): page("/rosa/trappan", LOGIN, 403, 403, 403, 200, 200),
-    ("rosa.recommendations", "GET"): page(
+    ("recommendations.staircase", "GET"): page("/rosa/trappan", LOGIN, 403, 403, 403, 200, 200),
+    ("recommendations.recommendations", "GET"): page(
         "/rosa/rekommendationer?office=K1", LOGIN, 403, 403, 403, 200, 200
     ),
-    ("rosa.decision", "POST"): page(
+    ("recommendations.decision", "POST"): page(
         "/rosa/rekommendationer/{proposal}/beslut", LOGIN, 403, 403, 403, 303, 303,
         data={"decision": "reject", "note": "Inte nu."}, writes=True,
     ),
-    ("rosa.whatif", "GET"): page("/rosa/vad-om", LOGIN, 403, 403, 403, 200, 200),
-    ("rosa.whatif", "POST"): page(
+    ("recommendations.whatif", "GET"): page("/rosa/vad-om", LOGIN, 403, 403, 403, 200, 200),
+    ("recommendations.whatif", "POST"): page(
         "/rosa/vad-om", LOGIN, 403, 403, 403, 200, 200, data={"office": "K1"}
     ),
 

@@ -4,6 +4,7 @@ Screenshots land in test-artifacts/ for people to look at.
 """
 
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,15 +18,21 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
-@pytest.fixture
-def live_server(sqlite_template, tmp_path):
+@contextmanager
+def live_app(sqlite_template, tmp_path, poll_seconds: int):
     """The app on a loopback port, on a SQLite copy with the test municipality."""
     path = tmp_path / "live.sqlite3"
     shutil.copy(sqlite_template, path)
-    app = make_app(f"sqlite:///{path}", COUNTER_POLL_SECONDS=1)
+    app = make_app(f"sqlite:///{path}", COUNTER_POLL_SECONDS=poll_seconds)
     _seed(app)
     with serving(app) as base:
         yield app, base
+
+
+@pytest.fixture
+def live_server(sqlite_template, tmp_path):
+    with live_app(sqlite_template, tmp_path, poll_seconds=1) as served:
+        yield served
 
 
 def _seed(app):

@@ -3,15 +3,12 @@ on the page. The mandates' poll is slowed right down here, so what the page show
 a mandate change can only have come from the preview request itself.
 """
 
-import shutil
-
 import pytest
 import sqlalchemy as sa
 
 from frontdesk.models import Contact
-from tests.conftest import make_app
-from tests.helpers import count, one, serving
-from tests.test_browser import QUESTION, _seed, axe_violations, login_with_keyboard, shot
+from tests.helpers import count, one
+from tests.test_browser import QUESTION, axe_violations, live_app, login_with_keyboard, shot
 
 pytestmark = pytest.mark.browser
 
@@ -19,12 +16,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def quiet_server(sqlite_template, tmp_path):
     """The app without the page's mandate poll getting a say during a test."""
-    path = tmp_path / "live.sqlite3"
-    shutil.copy(sqlite_template, path)
-    app = make_app(f"sqlite:///{path}", COUNTER_POLL_SECONDS=600)
-    _seed(app)
-    with serving(app) as base:
-        yield app, base
+    with live_app(sqlite_template, tmp_path, poll_seconds=600) as served:
+        yield served
 
 
 def _set_mandate(app, level):

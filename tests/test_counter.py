@@ -118,7 +118,7 @@ def test_form_comes_back_ready_with_the_channel_kept(client, guide):
         ({"rosa_level": "9"}, "ROSA-nivån ska vara 1–8."),
         ({"rosa_level": "0"}, "ROSA-nivån ska vara 1–8."),
         ({"rosa_level": None}, "Välj ROSA-nivå."),
-        ({"rosa_level": "tre"}, "giltigt heltal"),
+        ({"rosa_level": "tre"}, "ROSA-nivån ska vara 1–8."),
         ({"note": "x" * 2001}, "högst 2 000 tecken"),
         ({"duration_minutes": "-3"}, "Ange tiden i minuter"),
         ({"outcome": "eskalerat"}, "bara anges som kopplat"),

@@ -364,7 +364,7 @@ def test_a_busy_hours_cell_links_to_its_contacts(client, auth, history):
 
 def test_hour_ranges_follow_summer_time():
     from frontdesk.overview.filters import hour_ranges
-    from frontdesk.recommendations.queries import Period
+    from frontdesk.periods import Period
 
     autumn = Period(datetime(2026, 10, 25).date(), datetime(2026, 10, 25).date())  # a Sunday
     ((start, end),) = hour_ranges(autumn, 6, 2)

@@ -363,8 +363,8 @@ def test_what_if_page(app, world, client, auth):
 
 def test_a_failed_request_leaves_no_half_made_decision(app, world):
     """Decision, mandate change and audit commit or roll back together (no SAVEPOINT split)."""
+    from frontdesk.periods import months_back
     from frontdesk.recommendations.operations import decide
-    from frontdesk.recommendations.queries import months_back
 
     seed_history(app)
     with app.app_context():

@@ -1,5 +1,8 @@
 """The OpenAPI 3.1 description of the API, generated from the operations' models."""
 
+import json
+
+import click
 from flask import current_app, jsonify
 
 from frontdesk.api import bp
@@ -21,3 +24,9 @@ def openapi_document():
     if cached is None:
         cached = current_app.extensions["openapi_document"] = document()
     return jsonify(cached)
+
+
+@bp.cli.command("openapi")
+def openapi_command():
+    """Print the API's OpenAPI document (JSON), e.g. for a client generator."""
+    click.echo(json.dumps(document(), indent=2, ensure_ascii=False))

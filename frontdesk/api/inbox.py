@@ -26,7 +26,7 @@ from frontdesk.inbox.operations import (
 )
 from frontdesk.models import InboxMessage, Office
 from frontdesk.models.inbox import BODY_MAX, INBOX_CHANNELS, INBOX_STATUSES, SENDER_MAX, SUBJECT_MAX
-from frontdesk.recommendations.filters import FilterError, read_filters
+from frontdesk.periods import FilterError, read_filters
 from frontdesk.timeutil import CLOCK_SKEW, EARLIEST_YEAR, LOCAL_TZ, to_local, utcnow
 
 GUIDE_ROLES = ("vagledare", "chef", "admin")

@@ -24,7 +24,15 @@ from functools import wraps
 from typing import Annotated, Any
 
 from flask import current_app, request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.models import SecureType
 
@@ -40,6 +48,25 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 # --- Model bases -------------------------------------------------------------
+
+
+def _stripped(value):
+    # Python's strip, as the pages' forms strip (frontdesk.forms.strip_text): pydantic's
+    # own strip keeps control characters such as \x1f that Python counts as blanks.
+    return value.strip() if isinstance(value, str) else value
+
+
+def text(max_length: int, *, required: bool = False, **field) -> type:
+    """Text without its surrounding blanks, then at most `max_length` characters.
+
+    `required`: blanks alone are no text (422), as a required form field.
+    """
+    return Annotated[
+        str,
+        BeforeValidator(_stripped),
+        StringConstraints(min_length=1 if required else None, max_length=max_length),
+        Field(**field),
+    ]
 
 
 class Body(BaseModel):
@@ -431,27 +458,28 @@ def _document_operation(operation_id: str, generated: dict) -> dict:
                 declared = {"schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
             if declared:
                 parameter = {**parameter, **declared}
-            parameter["schema"].pop("format", None)
-        parameter.pop("description", None) if not parameter.get("description") else None
+            parameter["schema"].pop("format", None)  # spectree's int32/path hints
+        if not parameter.get("description"):
+            parameter.pop("description", None)
         parameters.append(parameter)
     parameters += meta.parameters
     if parameters:
         op["parameters"] = parameters
     else:
         op.pop("parameters", None)
-    # The answers: the generated success model, then the refusals by reference.
-    generated_responses = op.get("responses", {})
+    # The answers: the success model and media types, then the refusals by reference.
+    # (Any request may carry a NUL byte in a query or path value: 400.)
     responses: dict = {"400": _ref_error(400)}
-    ok = str(meta.ok)
-    success = generated_responses.get(ok) or {"description": ""}
-    success["description"] = meta.ok_description or success.get("description", "")
+    success: dict = {"description": meta.ok_description}
+    content = {}
     if meta.out is not None:
-        success["content"] = {"application/json": {"schema": _schema_of(meta.out)}}
-    if meta.out_content is not None:
-        success["content"] = {**success.get("content", {}), **meta.out_content}
+        content["application/json"] = {"schema": _schema_of(meta.out)}
+    content.update(meta.out_content or {})
+    if content:
+        success["content"] = content
     if meta.headers:
         success["headers"] = meta.headers
-    responses[ok] = success
+    responses[str(meta.ok)] = success
     if meta.conflict is not None:
         responses["409"] = {
             "description": meta.conflict_description,

@@ -10,6 +10,7 @@ from frontdesk.auth.operations import attempt_login, log_out
 from frontdesk.auth.throttle import LoginLimits, client_address_key
 from frontdesk.extensions import db
 from frontdesk.models import User
+from frontdesk.roles import Role
 
 WRONG_PASSWORD = "Fel användarnamn eller lösenord."
 TOO_MANY_FAILURES = (
@@ -33,7 +34,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def home_for(user: User) -> str:
-    if user.role == "handlaggare":
+    if user.role == Role.HANDLAGGARE:
         return url_for("backoffice.index")
     return url_for("counter.index")
 

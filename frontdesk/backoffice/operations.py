@@ -20,6 +20,14 @@ from frontdesk.mail import texts
 from frontdesk.mail.notifications import notify_new_referral
 from frontdesk.mail.outbox import enqueue
 from frontdesk.models import InboxMessage, MailKind, Queue, Referral, User
+from frontdesk.models.contact import ReachBy
+from frontdesk.models.referral import (
+    ACTION_RULES,
+    OPEN_REFERRAL_STATUSES,
+    ReferralAction,
+    ReferralStatus,
+)
+from frontdesk.roles import Role
 from frontdesk.tallies import referral_answered
 from frontdesk.timeutil import local_today, utcnow
 from kanaler import mask_personnummer
@@ -115,48 +123,67 @@ def _apply(referral: Referral, user: User, change: Change, seen_version: int | N
 
 
 def _resumed_due(referral: Referral, now: datetime) -> dict:
-    """Leaving 'vantar': the parked working time no longer counts against the deadline."""
-    if referral.status != "vantar" or referral.parked_at is None:
+    """Leaving VANTAR: the parked working time no longer counts against the deadline."""
+    if referral.status != ReferralStatus.VANTAR or referral.parked_at is None:
         return {}
     due = extend_for_parking(referral.due_at, referral.parked_at, now, referral.contact.office)
     return {"due_at": due, "parked_at": None, "parked_until": None}
 
 
-def _require_holder(referral: Referral, user: User) -> None:
-    if referral.claimed_by_id != user.id:
-        if referral.claimed_by_id is None:
-            raise ReferralConflict(referral, "Ta remissen först.")
-        raise ReferralConflict(referral, f"Remissen hanteras av {_holder_name(referral)}.")
+ROLE_REFUSED = "Din roll kan inte göra det med remissen."
 
 
-def _require_open(referral: Referral) -> None:
-    if referral.status not in ("ny", "pagar", "vantar"):
-        raise ReferralConflict(referral, "Remissen är redan besvarad.")
+def _holder_refusal(referral: Referral) -> str:
+    if referral.claimed_by_id is None:
+        return "Ta remissen först."
+    return f"Remissen hanteras av {_holder_name(referral)}."
+
+
+def _refusal(referral: Referral, user: User, action: ReferralAction) -> str:
+    """Why Referral.allowed_actions leaves the action out, in Swedish.
+
+    The rule itself is ACTION_RULES; this only finds the words for the user.
+    """
+    if user.role not in ACTION_RULES[action].roles:
+        return ROLE_REFUSED
+    if action in (ReferralAction.CALLBACK_DONE, ReferralAction.CALLBACK_BY_EMAIL):
+        return "Remissen väntar inte på återkoppling."
+    taken_by_other = referral.claimed_by_id not in (None, user.id)
+    if action in (ReferralAction.CLAIM, ReferralAction.RESUME) and taken_by_other:
+        return f"Remissen är redan tagen av {_holder_name(referral)}."
+    if action == ReferralAction.PARK and referral.status != ReferralStatus.PAGAR:
+        return "Bara en remiss som du har tagit kan parkeras."
+    if referral.status not in OPEN_REFERRAL_STATUSES:
+        return "Remissen är redan besvarad."
+    if action in (ReferralAction.CLAIM, ReferralAction.RESUME):
+        return "Du har redan tagit remissen."
+    if action == ReferralAction.ANSWER and referral.status != ReferralStatus.PAGAR:
+        return "Ta remissen innan du svarar."
+    return _holder_refusal(referral)
+
+
+def _require(referral: Referral, user: User, action: ReferralAction) -> None:
+    """Refuse (409) an action the referral's state machine does not allow this user now."""
+    if action not in referral.allowed_actions(user):
+        raise ReferralConflict(referral, _refusal(referral, user, action))
 
 
 def claim(referral: Referral, user: User, seen_version: int | None = None) -> Referral:
     """Take a referral from the queue (or resume one's own parked referral)."""
     now = utcnow()
-    if referral.status == "vantar" and referral.claimed_by_id == user.id:
-        values = {"status": "pagar", **_resumed_due(referral, now)}
+    if ReferralAction.RESUME in referral.allowed_actions(user):
+        values = {"status": ReferralStatus.PAGAR, **_resumed_due(referral, now)}
         return _apply(referral, user, Change("resumed", values), seen_version)
-    if referral.status != "ny":
-        if referral.claimed_by_id not in (None, user.id):
-            raise ReferralConflict(
-                referral, f"Remissen är redan tagen av {_holder_name(referral)}."
-            )
-        _require_open(referral)
-        raise ReferralConflict(referral, "Du har redan tagit remissen.")
-    values = {"status": "pagar", "claimed_by_id": user.id, "claimed_at": now}
+    _require(referral, user, ReferralAction.CLAIM)
+    values = {"status": ReferralStatus.PAGAR, "claimed_by_id": user.id, "claimed_at": now}
     return _apply(referral, user, Change("claimed", values), seen_version)
 
 
 def release(referral: Referral, user: User, seen_version: int | None = None) -> Referral:
     """Put a claimed or parked referral back in the queue for anyone to take."""
-    _require_open(referral)
-    _require_holder(referral, user)
+    _require(referral, user, ReferralAction.RELEASE)
     values = {
-        "status": "ny",
+        "status": ReferralStatus.NY,
         "claimed_by_id": None,
         "claimed_at": None,
         "park_reason": "",
@@ -169,13 +196,11 @@ def park(
     referral: Referral, user: User, until: date, reason: str, seen_version: int | None = None
 ) -> Referral:
     """Park one's referral until a date (waiting for documents); the deadline stops meanwhile."""
-    if referral.status != "pagar":
-        raise ReferralConflict(referral, "Bara en remiss som du har tagit kan parkeras.")
-    _require_holder(referral, user)
+    _require(referral, user, ReferralAction.PARK)
     # Masking may lengthen a text (a personnummer without its dash): cut to the column.
     reason = mask_personnummer(reason)[:PARK_REASON_MAX]
     values = {
-        "status": "vantar",
+        "status": ReferralStatus.VANTAR,
         "parked_until": until,
         "parked_at": utcnow(),
         "park_reason": reason,
@@ -193,23 +218,17 @@ def check_park_date(until: date) -> str | None:
     return None
 
 
-def _movable(referral: Referral, user: User) -> None:
-    _require_open(referral)
-    if referral.claimed_by_id not in (None, user.id):
-        raise ReferralConflict(referral, f"Remissen hanteras av {_holder_name(referral)}.")
-
-
 def forward(
     referral: Referral, user: User, queue: Queue, reason: str, seen_version: int | None = None
 ) -> Referral:
     """Send a misrouted referral to another organisation's queue; the first queue is kept."""
-    _movable(referral, user)
+    _require(referral, user, ReferralAction.FORWARD)
     if queue.organisation_id == referral.queue.organisation_id:
         raise ReferralConflict(referral, "Välj en kö hos en annan organisation (eller omfördela).")
     values = {
         "queue_id": queue.id,
         "original_queue_id": referral.original_queue_id or referral.queue_id,
-        "status": "ny",
+        "status": ReferralStatus.NY,
         "claimed_by_id": None,
         "claimed_at": None,
         "park_reason": "",
@@ -233,14 +252,14 @@ def reassign(
     seen_version: int | None = None,
 ) -> Referral:
     """Hand a referral to a colleague, or to another queue of the same organisation."""
-    _movable(referral, user)
+    _require(referral, user, ReferralAction.REASSIGN)
     organisation_id = referral.queue.organisation_id
     now = utcnow()
     if colleague is not None:
-        if colleague.role != "handlaggare" or colleague.organisation_id != organisation_id:
+        if colleague.role != Role.HANDLAGGARE or colleague.organisation_id != organisation_id:
             raise ReferralConflict(referral, "Kollegan hör inte till samma organisation.")
         values = {
-            "status": "pagar",
+            "status": ReferralStatus.PAGAR,
             "claimed_by_id": colleague.id,
             "claimed_at": now,
             **_resumed_due(referral, now),
@@ -251,7 +270,7 @@ def reassign(
             raise ReferralConflict(referral, "Välj en annan kö i samma organisation.")
         values = {
             "queue_id": queue.id,
-            "status": "ny",
+            "status": ReferralStatus.NY,
             "claimed_by_id": None,
             "claimed_at": None,
             **_resumed_due(referral, now),
@@ -287,7 +306,7 @@ def proposed_delivery(contact, address: str) -> AnswerDelivery:
 
     By e-mail when they asked for it (or left only an address), else back to the desk.
     """
-    wants_mail = contact.reach_by == "epost" or not contact.citizen_phone
+    wants_mail = contact.reach_by == ReachBy.EPOST or not contact.citizen_phone
     return AnswerDelivery.EMAIL if address and wants_mail else AnswerDelivery.CALLBACK
 
 
@@ -321,10 +340,7 @@ def answer(
     By e-mail the mail is queued in the same transaction (the outbox) and the referral
     is closed: NoAddress, before anything is written, when there is no address.
     """
-    if referral.status != "pagar":
-        _require_open(referral)
-        raise ReferralConflict(referral, "Ta remissen innan du svarar.")
-    _require_holder(referral, user)
+    _require(referral, user, ReferralAction.ANSWER)
     address = ""
     if delivery is AnswerDelivery.EMAIL:
         address = citizen_address(referral)
@@ -334,7 +350,7 @@ def answer(
     text = mask_personnummer(text)
     callback = delivery is AnswerDelivery.CALLBACK
     values = {
-        "status": "aterford" if callback else "avslutad",
+        "status": ReferralStatus.ATERFORD if callback else ReferralStatus.AVSLUTAD,
         "answer": text,
         "answered_at": now,
         "answered_by_id": user.id,
@@ -350,20 +366,18 @@ def answer(
 
 def callback_done(referral: Referral, user: User, seen_version: int | None = None) -> Referral:
     """The front desk has called the citizen back: the referral is closed."""
-    if referral.status != "aterford":
-        raise ReferralConflict(referral, "Remissen väntar inte på återkoppling.")
-    values = {"status": "avslutad", "closed_at": utcnow()}
+    _require(referral, user, ReferralAction.CALLBACK_DONE)
+    values = {"status": ReferralStatus.AVSLUTAD, "closed_at": utcnow()}
     return _apply(referral, user, Change("callback_done", values), seen_version)
 
 
 def callback_by_email(referral: Referral, user: User, seen_version: int | None = None) -> Referral:
     """The desk sends the back office's answer by e-mail instead of calling: closed."""
-    if referral.status != "aterford":
-        raise ReferralConflict(referral, "Remissen väntar inte på återkoppling.")
+    _require(referral, user, ReferralAction.CALLBACK_BY_EMAIL)
     address = citizen_address(referral)
     if not address:
         raise NoAddress
-    values = {"status": "avslutad", "closed_at": utcnow()}
+    values = {"status": ReferralStatus.AVSLUTAD, "closed_at": utcnow()}
     referral = _apply(referral, user, Change("callback_emailed", values), seen_version)
     _queue_answer_mail(referral, user, referral.answer, address)
     return referral
@@ -371,6 +385,7 @@ def callback_by_email(referral: Referral, user: User, seen_version: int | None =
 
 def add_note(referral: Referral, user: User, text: str) -> None:
     """A handler's note on the citizen's matter: kept in the history, the state unchanged."""
+    _require(referral, user, ReferralAction.NOTE)
     text = mask_personnummer(text.strip())[:NOTE_MAX]
     record(
         "referral.noted",

@@ -16,7 +16,13 @@ from frontdesk.models import (
     Referral,
     User,
 )
-from frontdesk.models.referral import OPEN_FILTER, REFERRAL_STATUSES, overdue_clause
+from frontdesk.models.referral import (
+    OPEN_FILTER,
+    OPEN_REFERRAL_STATUSES,
+    ReferralStatus,
+    overdue_clause,
+)
+from frontdesk.roles import Role
 from frontdesk.timeutil import utcnow
 
 MAX_PER_PAGE = 200
@@ -30,15 +36,15 @@ def visible(user: User, *, with_contact: bool = False) -> sa.Select:
     stops after one page.
     """
     query = sa.select(Referral)
-    if with_contact or user.role == "vagledare":
+    if with_contact or user.role == Role.VAGLEDARE:
         query = query.join(Referral.contact)
-    if user.role == "handlaggare":
+    if user.role == Role.HANDLAGGARE:
         return query.where(
             Referral.queue_id.in_(
                 sa.select(Queue.id).where(Queue.organisation_id == user.organisation_id)
             )
         )
-    if user.role == "vagledare":
+    if user.role == Role.VAGLEDARE:
         return query.where(Contact.office_id == user.office_id)
     return query
 
@@ -88,7 +94,7 @@ def _filtered(user: User, filters: Filters) -> sa.Select:
         query = query.where(
             Referral.queue_id.in_(sa.select(Queue.id).where(Queue.code == filters.queue))
         )
-    if filters.status in REFERRAL_STATUSES:
+    if filters.status in list(ReferralStatus):
         query = query.where(Referral.status == filters.status)
     elif filters.status != "alla":
         query = query.where(OPEN_FILTER)
@@ -130,7 +136,7 @@ def page_of(
     return Page(list(rows), total, page, per_page)
 
 
-COUNTED_STATUSES = ("ny", "pagar", "vantar", "aterford")
+COUNTED_STATUSES = (*OPEN_REFERRAL_STATUSES, ReferralStatus.ATERFORD)
 
 
 @dataclass
@@ -169,7 +175,7 @@ def open_total(summary: Summary, filters: Filters) -> int | None:
     """The number of referrals the default view lists, when the summary already holds it."""
     if filters.status or filters.overdue:
         return None
-    return sum(summary.counts[status] for status in ("ny", "pagar", "vantar"))
+    return sum(summary.counts[status] for status in OPEN_REFERRAL_STATUSES)
 
 
 def history(referral: Referral) -> list[AuditEvent]:
@@ -200,7 +206,7 @@ def callbacks(office: Office, limit: int = 500) -> list[Referral]:
             _with_details(
                 sa.select(Referral)
                 .join(Referral.contact)
-                .where(Referral.status == "aterford", Contact.office_id == office.id)
+                .where(Referral.status == ReferralStatus.ATERFORD, Contact.office_id == office.id)
                 .order_by(Referral.answered_at.desc(), Referral.id.desc())
                 .limit(limit)
             ).options(joinedload(Referral.answered_by))

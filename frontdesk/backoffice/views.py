@@ -26,12 +26,12 @@ from frontdesk.extensions import db, htmx
 from frontdesk.inbox.attachments import send_attachment
 from frontdesk.mail.outbox import CITIZEN_MAIL, mails_for
 from frontdesk.models import CaseType, Office, Queue, Referral, User
-from frontdesk.models.referral import REFERRAL_STATUSES
+from frontdesk.models.referral import ReferralStatus
+from frontdesk.roles import HANDLER_ROLES, MANAGER_ROLES, Role
 from frontdesk.timeutil import utcnow
 from kanaler import CHANNELS
 
 bp = Blueprint("backoffice", __name__, url_prefix="/remisser")
-HANDLER = ("handlaggare",)
 
 
 def filters_from(args) -> queries.Filters:
@@ -62,14 +62,14 @@ def page_number(args) -> int:
 
 def _queues_for(user: User) -> list[Queue]:
     query = sa.select(Queue).order_by(Queue.name)
-    if user.role == "handlaggare":
+    if user.role == Role.HANDLAGGARE:
         query = query.where(Queue.organisation_id == user.organisation_id)
     return list(db.session.scalars(query))
 
 
 def _case_types_for(user: User) -> list[CaseType]:
     query = sa.select(CaseType).order_by(CaseType.name)
-    if user.role == "handlaggare":
+    if user.role == Role.HANDLAGGARE:
         query = query.where(CaseType.organisation_id == user.organisation_id)
     return list(db.session.scalars(query))
 
@@ -93,12 +93,12 @@ def index():
         return render_template("backoffice/_list.html", **context)
     return render_template(
         "backoffice/index.html",
-        per_queue=queries.overdue_by_queue(g.user) if g.user.has_role("chef", "admin") else [],
+        per_queue=queries.overdue_by_queue(g.user) if g.user.has_role(*MANAGER_ROLES) else [],
         queues=_queues_for(g.user),
         case_types=_case_types_for(g.user),
         offices=db.session.scalars(sa.select(Office).order_by(Office.code)).all(),
         channels=CHANNELS,
-        statuses=REFERRAL_STATUSES,
+        statuses=list(ReferralStatus),
         **context,
     )
 
@@ -111,7 +111,7 @@ def _referral(referral_id: int) -> Referral:
 
 
 @bp.post("/avisering")
-@roles_required(*HANDLER)
+@roles_required(*HANDLER_ROLES)
 def notifications():
     """Turn the handler's e-mail about new referrals in their queues on or off."""
     form = ActionForm()
@@ -144,7 +144,7 @@ def _render_detail(referral: Referral, status: int = 200, **forms):
     colleagues = db.session.scalars(
         sa.select(User)
         .where(
-            User.role == "handlaggare",
+            User.role == Role.HANDLAGGARE,
             User.organisation_id == organisation_id,
             User.id != user.id,
             User.active,
@@ -164,7 +164,6 @@ def _render_detail(referral: Referral, status: int = 200, **forms):
         deliveries=list(operations.AnswerDelivery),
         events=queries.history(referral),
         now=utcnow(),
-        is_handler=user.role == "handlaggare",
         colleagues=colleagues,
         own_queues=[q for q in other_queues if q.organisation_id == organisation_id],
         foreign_queues=[q for q in other_queues if q.organisation_id != organisation_id],
@@ -206,7 +205,7 @@ def _act(referral_id: int, form_class, perform, message: str, form_name: str | N
 
 
 @bp.post("/<int:referral_id>/ta")
-@roles_required(*HANDLER)
+@roles_required(*HANDLER_ROLES)
 def claim(referral_id: int):
     """Claim the referral (or resume one's own parked one)."""
     return _act(
@@ -215,7 +214,7 @@ def claim(referral_id: int):
 
 
 @bp.post("/<int:referral_id>/slapp")
-@roles_required(*HANDLER)
+@roles_required(*HANDLER_ROLES)
 def release(referral_id: int):
     """Put the referral back in the queue."""
     return _act(
@@ -227,7 +226,7 @@ def release(referral_id: int):
 
 
 @bp.post("/<int:referral_id>/parkera")
-@roles_required(*HANDLER)
+@roles_required(*HANDLER_ROLES)
 def park(referral_id: int):
     """Park the referral until a date, with a reason."""
     return _act(
@@ -240,7 +239,7 @@ def park(referral_id: int):
 
 
 @bp.post("/<int:referral_id>/skicka")
-@roles_required(*HANDLER)
+@roles_required(*HANDLER_ROLES)
 def forward(referral_id: int):
     """Send a misrouted referral to another organisation's queue."""
     return _act(
@@ -253,7 +252,7 @@ def forward(referral_id: int):
 
 
 @bp.post("/<int:referral_id>/omfordela")
-@roles_required(*HANDLER)
+@roles_required(*HANDLER_ROLES)
 def reassign(referral_id: int):
     """Hand the referral to a colleague or another queue of the organisation."""
     return _act(
@@ -273,7 +272,7 @@ ANSWERED = {
 
 
 @bp.post("/<int:referral_id>/svara")
-@roles_required(*HANDLER)
+@roles_required(*HANDLER_ROLES)
 def answer(referral_id: int):
     """Answer the referral: to the desk for a call-back, to the citizen by e-mail, or closed."""
     referral = _referral(referral_id)
@@ -292,7 +291,7 @@ def answer(referral_id: int):
 
 
 @bp.post("/<int:referral_id>/anteckning")
-@roles_required(*HANDLER)
+@roles_required(*HANDLER_ROLES)
 def note(referral_id: int):
     """Add a note to the citizen's matter; the state does not change."""
     return _act(

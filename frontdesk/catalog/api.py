@@ -22,6 +22,7 @@ from frontdesk.catalog.schemas import (
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import mandate_levels, set_mandate
 from frontdesk.models import CaseType, Office, Organisation
+from frontdesk.roles import MANAGER_ROLES
 from rosa import DEFAULT_MANDATE
 
 MANAGERS = "chef, admin"
@@ -117,7 +118,7 @@ def list_mandates():
 )
 def put_mandate(office_code: str, case_type_code: str):
     """Set a mandate, with the reason kept in its history"""
-    require_role("chef", "admin")
+    require_role(*MANAGER_ROLES)
     office = _office(office_code)
     if office is None:
         raise ApiError(404, "Okänt kontor.")

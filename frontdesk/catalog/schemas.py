@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from pydantic import Field, StrictInt, StringConstraints
+from pydantic import Field, StrictInt
 
-from frontdesk.api.spec import Body, Out, Query
+from frontdesk.api.spec import Body, Out, Query, text
 from frontdesk.models import CaseType, Office
 from frontdesk.models.catalog import REASON_MAX
 from rosa.levels import MAX_LEVEL, MIN_LEVEL
@@ -14,9 +14,7 @@ Level = Annotated[
 ]
 Code = Annotated[str, Field(description="A catalogue code.")]
 # A reason someone gives for a change: required, blanks alone are none.
-Reason = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX)
-]
+Reason = text(REASON_MAX, required=True)
 
 
 class CaseTypeOut(Out):

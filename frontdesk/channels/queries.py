@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from frontdesk.backoffice.deadlines import office_hours
 from frontdesk.extensions import db
 from frontdesk.models import CallRecord, CaseType, Contact, InboxMessage, Office, Referral
-from frontdesk.recommendations.queries import Period
+from frontdesk.periods import Period
 from kanaler.analysis import (
     ParityReport,
     ServiceLevels,

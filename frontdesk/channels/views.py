@@ -4,7 +4,8 @@ from flask import Blueprint, render_template, request
 
 from frontdesk.auth import roles_required
 from frontdesk.channels.queries import channel_figures
-from frontdesk.recommendations.filters import FilterError, read_filters
+from frontdesk.periods import FilterError, read_filters
+from frontdesk.roles import MANAGER_ROLES
 from kanaler import channel_label
 
 bp = Blueprint("channels", __name__, url_prefix="/kanaler")
@@ -12,7 +13,7 @@ DEFAULT_MONTHS = 3
 
 
 @bp.get("/")
-@roles_required("chef", "admin")
+@roles_required(*MANAGER_ROLES)
 def index():
     """Per channel: contacts, first-contact resolution, referral rate, time to answer."""
     try:

@@ -1,5 +1,5 @@
-"""The counter: where a samhällsvägledare logs every contact."""
+"""The counter: where a samhällsvägledare logs every contact.
 
-from frontdesk.counter.views import bp
-
-__all__ = ["bp"]
+The blueprint lives in counter.views; importing the package does not load the pages,
+so the domain modules (operations, forms) can be imported without the web layer.
+"""

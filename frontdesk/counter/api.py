@@ -19,6 +19,7 @@ from frontdesk.counter.schemas import (
 )
 from frontdesk.extensions import db
 from frontdesk.models import Contact
+from frontdesk.roles import DESK_ROLES, Role
 
 GUIDES = "vägledare (own office), chef, admin"
 
@@ -61,7 +62,7 @@ def create_contact():
     value is 422 naming `citizen.phone`, `citizen.email`, `citizen.name`,
     `citizen.reach_by` or `question`, and nothing is written.
     """
-    user = require_role("vagledare", "chef", "admin")
+    user = require_role(*DESK_ROLES)
     body: ContactBody = request.context.json
     office = find_office(body.office)
     case_type = find_case_type(body.case_type)
@@ -72,7 +73,7 @@ def create_contact():
         unknown["case_type"] = UNKNOWN_CASE_TYPE
     if unknown:
         raise ApiError(422, "Kontakten kunde inte tas emot.", unknown)
-    if user.role == "vagledare" and office.id != user.office_id:
+    if user.role == Role.VAGLEDARE and office.id != user.office_id:
         raise ApiError(403, "Du kan bara logga kontakter för ditt eget kontor.")
     data = ContactInput(
         office=office,

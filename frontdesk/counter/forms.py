@@ -9,10 +9,18 @@ import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from frontdesk.extensions import db
-from frontdesk.forms import strip_text
+from frontdesk.forms import WholeNumberField, strip_text
 from frontdesk.models import CaseType, Office
 from frontdesk.models.contact import NOTE_MAX_LENGTH, QUESTION_MAX_LENGTH
 from kanaler import parse_channel
@@ -26,7 +34,12 @@ from kanaler.citizen import (
 )
 from rosa import OUTCOMES
 
+CHOOSE_CASE_TYPE = "Välj ärendetyp."
 UNKNOWN_CASE_TYPE = "Okänd ärendetyp. Sök på namn eller kod och välj i listan."
+LEVEL_RANGE = "ROSA-nivån ska vara 1–8."
+ONLY_KOPPLAT = "Utfallet kan bara anges som kopplat."
+# The longest text a case type is looked up by: a code and a name with the dash between.
+CASE_TYPE_TEXT_MAX = 240
 
 
 def find_office(code: str) -> Office | None:
@@ -62,29 +75,72 @@ def find_case_type(text: str) -> CaseType | None:
     return case_type
 
 
-class _ContactFields(FlaskForm):
+class CaseTypeField(StringField):
+    """A case type as the guide types it (code, name, or "CODE – name" from the type-ahead).
+
+    `.data` is the active CaseType it names, or None; the text typed is shown again as
+    typed, a case type given as data as "CODE – name".
+    """
+
+    def process_formdata(self, valuelist):
+        self.text = (valuelist[0] if valuelist else "").strip()
+        found = len(self.text) <= CASE_TYPE_TEXT_MAX and find_case_type(self.text)
+        self.data = found or None
+
+    def pre_validate(self, form):
+        if not getattr(self, "text", ""):  # blanks alone are no case type
+            raise StopValidation(CHOOSE_CASE_TYPE)
+        if self.data is None:
+            raise ValidationError(UNKNOWN_CASE_TYPE)
+
+    def _value(self):
+        if getattr(self, "text", ""):
+            return self.text
+        return f"{self.data.code} – {self.data.name}" if self.data else ""
+
+
+class _RoutingFields(FlaskForm):
+    """What routing reads: the case type, the level and whether the contact was put through."""
+
     class Meta:
         locales = ["sv_SE", "sv"]
 
-    channel = StringField("Kanal", validators=[InputRequired("Välj kanal.")])
-    case_type = StringField("Ärendetyp", validators=[InputRequired("Välj ärendetyp.")])
-    rosa_level = IntegerField(
+    case_type = CaseTypeField("Ärendetyp", validators=[InputRequired(CHOOSE_CASE_TYPE)])
+    rosa_level = WholeNumberField(
         "ROSA-nivå",
-        validators=[
-            InputRequired("Välj ROSA-nivå."),
-            NumberRange(1, 8, "ROSA-nivån ska vara 1–8."),
-        ],
+        validators=[InputRequired("Välj ROSA-nivå."), NumberRange(1, 8, LEVEL_RANGE)],
     )
+    outcome = StringField(
+        "Kopplat", validators=[Optional(), AnyOf(["kopplat"], message=ONLY_KOPPLAT)]
+    )
+
+    @property
+    def put_through(self) -> bool:
+        return self.outcome.data == "kopplat"
+
+
+class PreviewForm(_RoutingFields):
+    """The counter's routing preview asks with the same fields (a GET: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+        locales = ["sv_SE", "sv"]
+
+    # The level is not chosen yet while the guide picks the case type.
+    rosa_level = WholeNumberField(
+        "ROSA-nivå", validators=[Optional(), NumberRange(1, 8, LEVEL_RANGE)]
+    )
+    office = StringField("Kontor", filters=[strip_text])
+
+
+class _ContactFields(_RoutingFields):
+    channel = StringField("Kanal", validators=[InputRequired("Välj kanal.")])
     note = TextAreaField(
         "Anteckning",
         validators=[
             Optional(),
             Length(max=NOTE_MAX_LENGTH, message="Anteckningen får vara högst 2 000 tecken."),
         ],
-    )
-    outcome = StringField(
-        "Kopplat",
-        validators=[Optional(), AnyOf(["kopplat"], message="Utfallet kan bara anges som kopplat.")],
     )
     repeat = BooleanField("Upprepad kontakt")
     # Who to reach and what they asked: optional, offered when the contact is referred.
@@ -154,11 +210,6 @@ class _ContactFields(FlaskForm):
         if channel is None:
             raise ValidationError("Okänd kanal.")
         field.data = channel
-
-    def validate_case_type(self, field):
-        self.case_type_obj = find_case_type(field.data)
-        if self.case_type_obj is None:
-            raise ValidationError(UNKNOWN_CASE_TYPE)
 
 
 class ContactForm(_ContactFields):

@@ -19,7 +19,7 @@ from pydantic import (
     field_validator,
 )
 
-from frontdesk.api.spec import Body, Out
+from frontdesk.api.spec import Body, Out, text
 from frontdesk.models import Contact
 from frontdesk.models.contact import MAX_DURATION_SECONDS, NOTE_MAX_LENGTH, QUESTION_MAX_LENGTH
 from frontdesk.models.referral import REFERRAL_STATUSES
@@ -39,15 +39,8 @@ from rosa import OUTCOMES
 from rosa.levels import MAX_LEVEL, MIN_LEVEL
 
 
-def _text(limit: int, **extra) -> type:
-    """Text whose surrounding blanks are dropped before its limit applies."""
-    return Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=limit), Field(**extra)
-    ]
-
-
-def _channel(text: str) -> str:
-    channel = parse_channel(text)
+def _channel(written: str) -> str:
+    channel = parse_channel(written)
     if channel is None:
         raise ValueError("Okänd kanal.")
     return channel
@@ -56,11 +49,19 @@ def _channel(text: str) -> str:
 Level = Annotated[
     StrictInt, Field(ge=MIN_LEVEL, le=MAX_LEVEL, description=f"ROSA level {MIN_LEVEL}–{MAX_LEVEL}.")
 ]
+
+
 # A moment a client gives: ISO 8601, local time without an offset; never future, never
 # before 2000.
+def _moment(value) -> datetime:
+    if not isinstance(value, str):  # pydantic would read a number as seconds since 1970
+        raise ValueError("Ska vara en sträng (ISO 8601).")
+    return parse_moment(value)
+
+
 Moment = Annotated[
     datetime,
-    BeforeValidator(lambda value: parse_moment(value) if isinstance(value, str) else value),
+    BeforeValidator(_moment),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
 Timestamp = Annotated[str, Field(description="ISO 8601 with the local UTC offset.")]
@@ -68,6 +69,12 @@ Code = Annotated[str, Field(description="A catalogue code.")]
 Channel = Literal[tuple(CHANNEL_CODES)]
 OutcomeCode = Literal[tuple(OUTCOMES)]
 ReachByCode = Literal[tuple(r.value for r in ReachBy)]
+
+
+# A choice left blank ("" or spaces, as a form would send it) is no choice.
+BlankIsNone = BeforeValidator(
+    lambda value: None if isinstance(value, str) and not value.strip() else value
+)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -85,7 +92,7 @@ class CitizenInput(Body):
     `citizen.<key>`).
     """
 
-    name: _text(NAME_MAX) | None = None
+    name: text(NAME_MAX) | None = None
     phone: (
         Annotated[
             str,
@@ -109,7 +116,7 @@ class CitizenInput(Body):
         ]
         | None
     ) = None
-    reach_by: ReachByCode | None = Field(
+    reach_by: Annotated[ReachByCode | None, BlankIsNone] = Field(
         None,
         validate_default=True,
         description=(
@@ -143,7 +150,7 @@ class ContactInput(Body):
     ]
     case_type: str = Field(description="Case type code, name, or `CODE – name`.")
     rosa_level: Level
-    note: _text(NOTE_MAX_LENGTH) | None = None
+    note: text(NOTE_MAX_LENGTH) | None = None
     duration_seconds: Annotated[StrictInt, Field(ge=0, le=MAX_DURATION_SECONDS)] | None = None
     occurred_at: Moment | None = Field(
         None,
@@ -152,13 +159,13 @@ class ContactInput(Body):
             "when it has no offset. Default: now."
         ),
     )
-    outcome: Literal["kopplat"] | None = Field(
+    outcome: Annotated[Literal["kopplat"] | None, BlankIsNone] = Field(
         None, description="`kopplat` when the contact was put through live."
     )
     repeat: StrictBool | None = None
     citizen: CitizenInput | None = None
     question: (
-        _text(
+        text(
             QUESTION_MAX_LENGTH,
             description="The citizen's question to the handler (422 `question`).",
         )

@@ -19,7 +19,7 @@ from frontdesk.auth import roles_required
 from frontdesk.backoffice import operations as backoffice_operations
 from frontdesk.backoffice import queries as backoffice_queries
 from frontdesk.counter import queries
-from frontdesk.counter.forms import ContactForm, find_case_type
+from frontdesk.counter.forms import ContactForm, PreviewForm, find_case_type, find_office
 from frontdesk.counter.operations import (
     ContactError,
     ContactInput,
@@ -29,19 +29,18 @@ from frontdesk.counter.operations import (
     set_repeat,
 )
 from frontdesk.extensions import db, htmx
-from frontdesk.guards import whole_number
 from frontdesk.mandates.operations import mandate_level
 from frontdesk.models import CaseType, Contact, Office
+from frontdesk.roles import DESK_ROLES, Role
 from frontdesk.templating import render_partial
 from rosa import LEVELS
 from rosa.levels import MAX_LEVEL, MIN_LEVEL
 
 # Longer than any "CODE – name" the type-ahead writes: not worth a query.
-CASE_TYPE_TEXT_MAX = 240
 
 bp = Blueprint("counter", __name__)
 
-COUNTER_ROLES = ("vagledare", "chef", "admin")
+
 CONTACT_LOGGED = "contact-logged"
 
 
@@ -73,11 +72,11 @@ def _input_from(form: ContactForm, office: Office) -> ContactInput:
     return ContactInput(
         office=office,
         channel=form.channel.data,
-        case_type=form.case_type_obj,
+        case_type=form.case_type.data,
         rosa_level=form.rosa_level.data,
         note=form.note.data or "",
         duration_seconds=form.duration_seconds,
-        put_through=form.outcome.data == "kopplat",
+        put_through=form.put_through,
         is_repeat=form.repeat.data,
         question_required_if_referred=True,
         **form.citizen_input(),
@@ -95,16 +94,10 @@ def _form_preview(form: ContactForm, office: Office) -> queries.RoutePreview | N
 
     Rendered into the page, so it is there without JavaScript and without a first request.
     """
-    level = form.rosa_level.data
-    text = form.case_type.data
-    if not isinstance(level, int) or not MIN_LEVEL <= level <= MAX_LEVEL:
+    level, case_type = form.rosa_level.data, form.case_type.data
+    if not isinstance(level, int) or not MIN_LEVEL <= level <= MAX_LEVEL or case_type is None:
         return None
-    if not isinstance(text, str) or not text.strip() or len(text) > CASE_TYPE_TEXT_MAX:
-        return None
-    case_type = find_case_type(text)
-    if case_type is None:
-        return None
-    return queries.route_preview(office, case_type, level, form.outcome.data == "kopplat")
+    return queries.route_preview(office, case_type, level, form.put_through)
 
 
 def _form_partial(form: ContactForm, office: Office) -> str:
@@ -130,7 +123,7 @@ def _page_context(office: Office, form: ContactForm, decision: Contact | None = 
 
 
 @bp.route("/disk")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def index():
     """The counter page: the contact form, the guidance panel and today's contacts."""
     office = current_office()
@@ -146,7 +139,7 @@ def index():
 
 
 @bp.post("/disk/kontakter")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def create_contact():
     """Log a contact and show the routing decision; the form comes back ready for the next one."""
     office = current_office()
@@ -186,7 +179,7 @@ def create_contact():
 
 
 @bp.get("/disk/kontakter/idag")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def todays_contacts():
     """Today's contacts of the office: the fragment the page polls."""
     office = current_office()
@@ -196,7 +189,7 @@ def todays_contacts():
 
 
 @bp.get("/disk/katalog")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def catalogue():
     """The office's case types for the type-ahead (with the mandate it shows); 304 while unchanged.
 
@@ -222,45 +215,36 @@ class PreviewRefused(Exception):
         self.status = status
 
 
-def _preview_office() -> Office:
+def _preview_office(code: str) -> Office:
     """The counter page's office, or the office a form names (the inbox's triage form).
 
     A guide previews for the own office only, as a guide logs (and triages) only there;
     naming an office does not change the office a manager's counter page remembers.
     """
-    code = request.args.get("office", "").strip()
     if not code:
         return current_office()
-    office = db.session.scalar(sa.select(Office).where(Office.code == code))
+    office = find_office(code)
     if office is None:
         raise PreviewRefused("Okänt kontor.")
-    if g.user.role == "vagledare" and office.id != g.user.office_id:
+    if g.user.role == Role.VAGLEDARE and office.id != g.user.office_id:
         raise PreviewRefused("Du registrerar bara kontakter för ditt eget kontor.", 403)
     return office
 
 
 def _preview_input() -> tuple[Office, CaseType, int | None, bool]:
-    """The office, case type, level (None: not chosen yet) and put-through of a preview."""
-    args = request.args
-    raw_level = args.get("rosa_level", "").strip()
-    level = whole_number(raw_level, MIN_LEVEL, MAX_LEVEL) if raw_level else None
-    if raw_level and level is None:
-        raise PreviewRefused("ROSA-nivån ska vara 1–8.")
-    outcome = args.get("outcome", "").strip()
-    if outcome not in ("", "kopplat"):
-        raise PreviewRefused("Utfallet kan bara anges som kopplat.")
-    text = args.get("case_type", "").strip()
-    if not text:
-        raise PreviewRefused("Välj ärendetyp.", 400)
-    case_type = find_case_type(text) if len(text) <= CASE_TYPE_TEXT_MAX else None
-    if case_type is None:
-        raise PreviewRefused("Okänd ärendetyp. Sök på namn eller kod och välj i listan.")
-    office = _preview_office()
-    return office, case_type, level, outcome == "kopplat"
+    """The office, case type, level (None: not chosen yet) and put-through of a preview,
+    read with the contact form's own fields and messages."""
+    form = PreviewForm(request.args)
+    if not form.validate():
+        missing = not form.case_type.raw_data or not form.case_type.raw_data[0].strip()
+        message = next(iter(form.errors.values()))[0]
+        raise PreviewRefused(message, 400 if missing else 422)
+    office = _preview_office(form.office.data or "")
+    return office, form.case_type.data, form.rosa_level.data, form.put_through
 
 
 @bp.get("/disk/forhandsvisning")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def preview():
     """What logging the contact would do now, from rosa.route: the form's preview line.
 
@@ -277,7 +261,7 @@ def preview():
 
 
 @bp.get("/disk/arendetyper/<code>")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def guidance(code: str):
     """The guidance panel for a case type: what the desk may answer, owner, queue, mandate."""
     case_type = find_case_type(code)
@@ -293,7 +277,7 @@ def guidance(code: str):
 
 
 @bp.route("/disk/kontakter/<int:contact_id>/andra", methods=["GET", "POST"])
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def edit_contact(contact_id: int):
     """Correct one's own contact of today; it is routed again."""
     contact = get_own_contact(contact_id)
@@ -314,7 +298,7 @@ def edit_contact(contact_id: int):
             formdata=None,
             data={
                 "channel": contact.channel,
-                "case_type": f"{contact.case_type.code} – {contact.case_type.name}",
+                "case_type": contact.case_type,
                 "rosa_level": contact.rosa_level,
                 "note": contact.note,
                 "duration_minutes": (
@@ -354,7 +338,7 @@ def _after_list_change(message: str):
 
 
 @bp.post("/disk/kontakter/<int:contact_id>/ta-bort")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def remove_contact(contact_id: int):
     """Delete one's own contact of today (logged by mistake)."""
     contact = get_own_contact(contact_id)
@@ -366,7 +350,7 @@ def remove_contact(contact_id: int):
 
 
 @bp.post("/disk/kontakter/<int:contact_id>/upprepad")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def toggle_repeat(contact_id: int):
     """Flag or unflag a contact as a repeat about the same matter."""
     contact = get_own_contact(contact_id)
@@ -387,7 +371,7 @@ def _refused(message: str):
 
 
 @bp.get("/disk/aterkopplingar")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def callbacks():
     """Answers from the back office waiting for a call to the citizen: the polled fragment."""
     office = current_office()
@@ -418,7 +402,7 @@ def _close_callback(referral_id: int, perform, message: str):
 
 
 @bp.post("/disk/aterkopplingar/<int:referral_id>/klar")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def callback_done(referral_id: int):
     """The citizen has been called back: the referral is closed."""
     return _close_callback(
@@ -429,7 +413,7 @@ def callback_done(referral_id: int):
 
 
 @bp.post("/disk/aterkopplingar/<int:referral_id>/epost")
-@roles_required(*COUNTER_ROLES)
+@roles_required(*DESK_ROLES)
 def callback_by_email(referral_id: int):
     """The citizen left only an e-mail address: the answer goes there, the referral closes."""
     return _close_callback(

@@ -1,5 +1,7 @@
 """A realistic catalogue for a mid-sized Swedish municipality (in the import format)."""
 
+from frontdesk.roles import Role
+
 ORGANISATIONS = [
     {"code": "KS", "name": "Kommunledningsförvaltningen", "kind": "kommun"},
     {"code": "SBF", "name": "Samhällsbyggnadsförvaltningen", "kind": "kommun"},
@@ -464,14 +466,14 @@ CATALOG = {
 # username, display name, role, office, organisation. The password is the username + "123"
 # in the demo only (see README).
 USERS = [
-    ("anna", "Anna Lindqvist", "vagledare", "K1", None),
-    ("omar", "Omar Haddad", "vagledare", "K1", None),
-    ("sara", "Sara Nyström", "vagledare", "K1", None),
-    ("johan", "Johan Berg", "vagledare", "K2", None),
-    ("leila", "Leila Karimi", "vagledare", "K2", None),
-    ("erik", "Erik Sandberg", "handlaggare", None, "SBF"),
-    ("maria", "Maria Ek", "handlaggare", None, "SOC"),
-    ("peter", "Peter Holm", "handlaggare", None, "TEK"),
-    ("karin", "Karin Åberg", "chef", "K1", None),
-    ("admin", "Systemadministratör", "admin", None, None),
+    ("anna", "Anna Lindqvist", Role.VAGLEDARE, "K1", None),
+    ("omar", "Omar Haddad", Role.VAGLEDARE, "K1", None),
+    ("sara", "Sara Nyström", Role.VAGLEDARE, "K1", None),
+    ("johan", "Johan Berg", Role.VAGLEDARE, "K2", None),
+    ("leila", "Leila Karimi", Role.VAGLEDARE, "K2", None),
+    ("erik", "Erik Sandberg", Role.HANDLAGGARE, None, "SBF"),
+    ("maria", "Maria Ek", Role.HANDLAGGARE, None, "SOC"),
+    ("peter", "Peter Holm", Role.HANDLAGGARE, None, "TEK"),
+    ("karin", "Karin Åberg", Role.CHEF, "K1", None),
+    ("admin", "Systemadministratör", Role.ADMIN, None, None),
 ]

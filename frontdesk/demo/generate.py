@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 
+from frontdesk.models.referral import ReferralStatus
 from frontdesk.timeutil import LOCAL_TZ
 from rosa import Outcome, route
 from rosa.calendar import add_working_hours
@@ -29,7 +30,14 @@ NOTES = (
     "Tolk behövs (arabiska).",
     "Har sökt tidigare, väntar på beslut.",
 )
-OPEN_STATUSES = ("ny", "ny", "pagar", "vantar", "aterford")
+# New ones twice as often as the other open states.
+OPEN_STATUSES = (
+    ReferralStatus.NY,
+    ReferralStatus.NY,
+    ReferralStatus.PAGAR,
+    ReferralStatus.VANTAR,
+    ReferralStatus.ATERFORD,
+)
 ANSWERS = (
     "Beslut fattat, skickas med post.",
     "Ansökan är komplett och handläggs; svar inom två veckor.",
@@ -195,29 +203,29 @@ def _referral_row(rng, contact_id, case_type, occurred, is_old) -> tuple:
         due = created + timedelta(hours=case_type.sla_hours * CALENDAR_STRETCH)
     else:  # the few that are still open show exact due times, as the queue displays them
         due = add_working_hours(created, case_type.sla_hours)
-    status = "avslutad" if is_old else rng.choice(OPEN_STATUSES)
+    status = ReferralStatus.AVSLUTAD if is_old else rng.choice(OPEN_STATUSES)
     handler = rng.choice(case_type.handler_ids) if case_type.handler_ids else None
-    if handler is None and status != "avslutad":
-        status = "ny"
+    if handler is None and status != ReferralStatus.AVSLUTAD:
+        status = ReferralStatus.NY
     claimed_at = answered_at = closed_at = parked_until = parked_at = None
     answer, park_reason, callback = "", "", False
-    if status != "ny":
+    if status != ReferralStatus.NY:
         claimed_at = _stamp_of(created + timedelta(hours=rng.uniform(0.5, 20)))
-    if status == "vantar":
+    if status == ReferralStatus.VANTAR:
         parked_at = claimed_at
         parked_until = (created + timedelta(days=14)).date().isoformat()
         park_reason = "Väntar på komplettering"
-    if status in ("aterford", "avslutad"):
+    if status in (ReferralStatus.ATERFORD, ReferralStatus.AVSLUTAD):
         answered = created + timedelta(hours=case_type.sla_hours * rng.uniform(0.2, 1.6))
         answered_at = _stamp_of(answered)
         answer = rng.choice(ANSWERS)
-        callback = status == "aterford" or rng.random() < 0.5
-        if status == "avslutad":
+        callback = status == ReferralStatus.ATERFORD or rng.random() < 0.5
+        if status == ReferralStatus.AVSLUTAD:
             closed_at = _stamp_of(
                 answered + timedelta(hours=rng.uniform(0.1, 8)) if callback else answered
             )
     return (
-        contact_id, case_type.queue_id, status, occurred, _stamp_of(due), closed_at, 1,
-        handler if status != "ny" else None, claimed_at, parked_until, parked_at, park_reason,
+        contact_id, case_type.queue_id, status.value, occurred, _stamp_of(due), closed_at, 1,
+        handler if status != ReferralStatus.NY else None, claimed_at, parked_until, parked_at, park_reason,
         answer, answered_at, handler if answered_at else None, callback,
     )  # fmt: skip

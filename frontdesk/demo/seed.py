@@ -17,6 +17,7 @@ from frontdesk.mandates.operations import mandate_levels
 from frontdesk.models import CaseType, Contact, Office, Organisation, Referral, User
 from frontdesk.processes.operations import store_map
 from frontdesk.processes.queries import latest_map
+from frontdesk.roles import Role
 from frontdesk.tallies import rebuild as rebuild_tallies
 from frontdesk.timeutil import utcnow
 from rosa.processmap import from_dict
@@ -123,13 +124,13 @@ def load_contacts(count: int, now: datetime | None = None, seed: int = 2026) -> 
     for office in db.session.scalars(sa.select(Office).order_by(Office.code)):
         staff = tuple(
             db.session.scalars(
-                sa.select(User.id).where(User.office_id == office.id, User.role == "vagledare")
+                sa.select(User.id).where(User.office_id == office.id, User.role == Role.VAGLEDARE)
             )
         )
         offices.append(OfficeInfo(office.id, staff, mandate_levels(office)))
     handlers: dict[int, tuple[int, ...]] = {}
     for user_id, organisation_id in db.session.execute(
-        sa.select(User.id, User.organisation_id).where(User.role == "handlaggare")
+        sa.select(User.id, User.organisation_id).where(User.role == Role.HANDLAGGARE)
     ):
         handlers[organisation_id] = (*handlers.get(organisation_id, ()), user_id)
     case_types = [

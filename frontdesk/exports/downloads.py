@@ -9,7 +9,7 @@ from flask import Response, stream_with_context
 
 from frontdesk.exports import eventlog, tables
 from frontdesk.models import Referral
-from frontdesk.models.referral import overdue_clause
+from frontdesk.models.referral import ReferralStatus, overdue_clause
 from frontdesk.overview.filters import OverviewFilters, contact_conditions
 from frontdesk.timeutil import utcnow
 
@@ -37,7 +37,7 @@ def _referral_state_condition(state: str | None):
     if state == "forsenade":
         return overdue_clause(utcnow())
     if state == "vantar-pa-aterkoppling":
-        return Referral.status == "aterford"
+        return Referral.status == ReferralStatus.ATERFORD
     return sa.true()
 
 

@@ -44,6 +44,7 @@ from frontdesk.models import (
     Referral,
     User,
 )
+from frontdesk.models.referral import ReferralStatus
 from frontdesk.templating import EVENT_LABELS
 from frontdesk.timeutil import to_local
 from rosa.eventlog import LogEvent, Trace, csv_chunks, xes_chunks
@@ -183,7 +184,7 @@ def _referral_events(row: sa.Row, audited: list[sa.Row], catalog: _Catalog) -> l
         (row.parked_at, "referral.parked", holder),
         (row.answered_at, "referral.answered", catalog.username(row.answered_by_id)),
     ]
-    if row.status == "avslutad" and row.callback:
+    if row.status == ReferralStatus.AVSLUTAD and row.callback:
         columns.append((row.closed_at, "referral.callback_done", None))
     for moment, action, resource in columns:
         if moment is not None:

@@ -35,6 +35,7 @@ from frontdesk.inbox.operations import (
 from frontdesk.mail.outbox import mails_for
 from frontdesk.models import CaseType, Contact, InboxMessage, Office, Referral
 from frontdesk.models.inbox import INBOX_STATUSES
+from frontdesk.roles import DESK_ROLES, Role
 from frontdesk.templating import OUTCOME_LABELS
 from frontdesk.timeutil import local_today
 from frontdesk.web import client_address_hash
@@ -43,7 +44,6 @@ from rosa import LEVELS
 
 bp = Blueprint("inbox", __name__, url_prefix="/inkorg")
 public_bp = Blueprint("public", __name__)
-GUIDE_ROLES = ("vagledare", "chef", "admin")
 TOO_MANY = "Du har skickat många frågor på kort tid. Vänta en stund och försök igen."
 STATUS_LABELS = {
     "new": "Ny",
@@ -66,7 +66,7 @@ def handled_by_someone_else(conflict: InboxConflict):
 def visible_messages():
     """A guide sees the own office's inbox; chef and admin every office's."""
     query = sa.select(InboxMessage)
-    if g.user.role == "vagledare":
+    if g.user.role == Role.VAGLEDARE:
         query = query.where(InboxMessage.office_id == g.user.office_id)
     return query
 
@@ -79,7 +79,7 @@ def _message(message_id: int) -> InboxMessage:
 
 
 @bp.get("/")
-@roles_required(*GUIDE_ROLES)
+@roles_required(*DESK_ROLES)
 def index():
     """Messages waiting for triage (or, filtered, the handled ones), oldest first."""
     status = request.args.get("status", "new")
@@ -152,7 +152,7 @@ def _page(message: InboxMessage, form=None, status=200):
 
 
 @bp.get("/<int:message_id>")
-@roles_required(*GUIDE_ROLES)
+@roles_required(*DESK_ROLES)
 def show(message_id: int):
     """One message, shown as plain text, with triage, reply and spam."""
     return _page(_message(message_id))
@@ -160,7 +160,7 @@ def show(message_id: int):
 
 def _input(form: TriageForm, message: InboxMessage) -> ContactInput:
     office = getattr(form, "office_obj", None) or message.office
-    if g.user.role == "vagledare" and office.id != g.user.office_id:
+    if g.user.role == Role.VAGLEDARE and office.id != g.user.office_id:
         abort(403)
     return ContactInput(
         office=office,
@@ -172,7 +172,7 @@ def _input(form: TriageForm, message: InboxMessage) -> ContactInput:
 
 
 @bp.post("/<int:message_id>/triage")
-@roles_required(*GUIDE_ROLES)
+@roles_required(*DESK_ROLES)
 def triage_message(message_id: int):
     """Triage: the message becomes a contact, referred where the mandate says so."""
     message = _message(message_id)
@@ -201,7 +201,7 @@ def triage_message(message_id: int):
 
 
 @bp.post("/<int:message_id>/svar")
-@roles_required(*GUIDE_ROLES)
+@roles_required(*DESK_ROLES)
 def reply_message(message_id: int):
     """Answer directly: a contact answered at first contact, with the reply kept."""
     message = _message(message_id)
@@ -218,7 +218,7 @@ def reply_message(message_id: int):
 
 
 @bp.post("/<int:message_id>/skrap")
-@roles_required(*GUIDE_ROLES)
+@roles_required(*DESK_ROLES)
 def spam(message_id: int):
     """Set a message aside as spam."""
     message = _message(message_id)
@@ -228,7 +228,7 @@ def spam(message_id: int):
 
 
 @bp.route("/brev", methods=["GET", "POST"])
-@roles_required(*GUIDE_ROLES)
+@roles_required(*DESK_ROLES)
 def letter():
     """Register a paper letter as an inbox message with channel brev."""
     form = LetterForm(received_on=local_today())

@@ -14,13 +14,14 @@ from frontdesk.mail import texts
 from frontdesk.mail.outbox import enqueue
 from frontdesk.models import Contact, MailKind, Organisation, Queue, Referral, User
 from frontdesk.models.referral import OPEN_FILTER, overdue_clause
+from frontdesk.roles import Role
 from frontdesk.timeutil import utcnow
 
 
 def _handlers(organisation_id: int, *, wanting_news: bool = False) -> list[tuple[int, str]]:
     """(id, e-mail) of the organisation's active handlers who have an address."""
     query = sa.select(User.id, User.email).where(
-        User.role == "handlaggare",
+        User.role == Role.HANDLAGGARE,
         User.organisation_id == organisation_id,
         User.active,
         User.email != "",

@@ -9,10 +9,10 @@ from frontdesk.extensions import db
 from frontdesk.mandates.forms import MandateForm
 from frontdesk.mandates.operations import mandate_levels, set_mandate
 from frontdesk.models import CaseType, MandateChange, Office
+from frontdesk.roles import MANAGER_ROLES
 from rosa import DEFAULT_MANDATE, LEVELS
 
 bp = Blueprint("mandates", __name__, url_prefix="/mandat")
-MANAGER_ROLES = ("chef", "admin")
 
 
 def _office(code: str | None) -> Office:

@@ -14,10 +14,9 @@ from frontdesk.models.inbox import CallRecord, InboxMessage
 from frontdesk.models.mail import MailKind, MailState, OutgoingMail
 from frontdesk.models.process import ProcessMap, RecommendationDecision
 from frontdesk.models.referral import Referral, ReferralMonthStat
-from frontdesk.models.user import ROLES, ApiToken, LoginThrottle, User
+from frontdesk.models.user import ApiToken, LoginThrottle, User
 
 __all__ = [
-    "ROLES",
     "ApiToken",
     "AuditEvent",
     "CallRecord",

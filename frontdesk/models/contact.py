@@ -9,6 +9,7 @@ from frontdesk.extensions import db
 from frontdesk.models._sql import in_list
 from frontdesk.models.catalog import CaseType, Office
 from frontdesk.models.user import User
+from frontdesk.roles import MANAGER_ROLES, Role
 from frontdesk.timeutil import UTCDateTime, utcnow
 from kanaler import CHANNEL_CODES
 from kanaler.citizen import ReachBy  # noqa: F401  (the column's vocabulary)
@@ -84,13 +85,13 @@ class Contact(db.Model):
     def visible_to(self, user: User) -> bool:
         """Managers see every contact, a guide their office's, a handler those referred to
         their organisation."""
-        if user.has_role("chef", "admin"):
+        if user.has_role(*MANAGER_ROLES):
             return True
-        if user.role == "vagledare":
+        if user.role == Role.VAGLEDARE:
             return self.office_id == user.office_id
         referral = self.referral
         return (
-            user.role == "handlaggare"
+            user.role == Role.HANDLAGGARE
             and referral is not None
             and referral.queue.organisation_id == user.organisation_id
         )

@@ -11,15 +11,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from frontdesk.extensions import db
 from frontdesk.models._sql import in_list
 from frontdesk.models.catalog import Office, Organisation
+from frontdesk.roles import Role
 from frontdesk.timeutil import UTCDateTime, utcnow
-
-ROLES = ("vagledare", "handlaggare", "chef", "admin")
-ROLE_LABELS = {
-    "vagledare": "Samhällsvägledare",
-    "handlaggare": "Handläggare",
-    "chef": "Chef",
-    "admin": "Administratör",
-}
 
 
 class User(db.Model):
@@ -27,10 +20,13 @@ class User(db.Model):
 
     __tablename__ = "users"
     __table_args__ = (
-        sa.CheckConstraint(in_list("role", ROLES), name="role_known"),
-        sa.CheckConstraint("role <> 'vagledare' OR office_id IS NOT NULL", name="guide_office"),
+        sa.CheckConstraint(in_list("role", Role), name="role_known"),
         sa.CheckConstraint(
-            "role <> 'handlaggare' OR organisation_id IS NOT NULL", name="handler_organisation"
+            f"role <> '{Role.VAGLEDARE}' OR office_id IS NOT NULL", name="guide_office"
+        ),
+        sa.CheckConstraint(
+            f"role <> '{Role.HANDLAGGARE}' OR organisation_id IS NOT NULL",
+            name="handler_organisation",
         ),
     )
 
@@ -70,7 +66,7 @@ class User(db.Model):
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS[self.role]
+        return Role(self.role).label
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles

@@ -10,8 +10,8 @@ from frontdesk.exports.downloads import download_body, streamed
 from frontdesk.overview import queries
 from frontdesk.overview.filters import FilterError, OverviewFilters, read_overview_filters
 from frontdesk.overview.schemas import OverviewQuery, StatsSummary
+from frontdesk.roles import MANAGER_ROLES
 
-MANAGER_ROLES = ("chef", "admin")
 MANAGERS = "chef, admin"
 CSV = "text/csv"
 # The API's file names: what download_body writes, the media type, the summary.

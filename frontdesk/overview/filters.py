@@ -11,8 +11,7 @@ import sqlalchemy as sa
 
 from frontdesk.extensions import db
 from frontdesk.models import CaseType, Contact, Office, Organisation
-from frontdesk.recommendations.filters import FilterError, read_filters
-from frontdesk.recommendations.queries import Period
+from frontdesk.periods import FilterError, Period, read_filters
 from frontdesk.timeutil import LOCAL_TZ
 from kanaler import CHANNEL_CODES
 from rosa import OUTCOMES

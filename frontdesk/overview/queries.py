@@ -29,14 +29,14 @@ from frontdesk.models import (
     Referral,
     ReferralMonthStat,
 )
-from frontdesk.models.referral import OPEN_FILTER, overdue_clause
+from frontdesk.models.referral import OPEN_FILTER, ReferralStatus, overdue_clause
 from frontdesk.overview.filters import (
     OverviewFilters,
     bucket_start,
     bucket_starts,
     contact_conditions,
 )
-from frontdesk.recommendations.queries import Period
+from frontdesk.periods import Period
 from frontdesk.tallies import NOT_ANSWERED, LocalHours, answer_bucket
 from frontdesk.timeutil import local_day_bounds, local_today, utcnow
 from kanaler import CHANNEL_CODES
@@ -477,7 +477,7 @@ def _open_counts(filters: OverviewFilters, now: datetime) -> dict[int, tuple[int
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for column, status_condition, flag in (
         (0, OPEN_FILTER, overdue_clause(now)),
-        (1, Referral.status == "aterford", sa.true()),
+        (1, Referral.status == ReferralStatus.ATERFORD, sa.true()),
     ):
         query = (
             sa.select(Contact.case_type_id, Contact.office_id, Contact.channel, Referral.created_at)

@@ -37,10 +37,10 @@ from frontdesk.overview.filters import (
     read_narrowing,
     read_overview_filters,
 )
+from frontdesk.roles import MANAGER_ROLES
 from kanaler import CHANNELS, channel_label
 
 bp = Blueprint("overview", __name__, url_prefix="/oversikt")
-MANAGER_ROLES = ("chef", "admin")
 PAGE_SIZE = 50
 FIELD_LABELS = {
     "from": "Från",

@@ -24,11 +24,11 @@ from frontdesk.processes.schemas import (
     ProcessMapOut,
     ProcessQuery,
 )
+from frontdesk.roles import MANAGER_ROLES
 from rosa.bpmn import read_bpmn, write_bpmn
 from rosa.discovery import discover
 from rosa.processmap import ProcessMapError, from_dict, to_dict
 
-MANAGER_ROLES = ("chef", "admin")
 MANAGERS = "chef, admin"
 XML_TYPES = ("application/xml", "text/xml", "application/bpmn+xml")
 XML_CONTENT = {media: {"schema": {"type": "string"}} for media in XML_TYPES}

@@ -42,6 +42,7 @@ from frontdesk.processes.queries import (
     map_version,
     versions,
 )
+from frontdesk.roles import MANAGER_ROLES
 from rosa import LEVELS
 from rosa.bpmn import read_bpmn, write_bpmn
 from rosa.diagram import LEVEL_COLOURS, render_svg
@@ -62,7 +63,6 @@ from rosa.processmap import (
 )
 
 bp = Blueprint("processes", __name__, url_prefix="/processer")
-MANAGER_ROLES = ("chef", "admin")
 ACTOR_LABELS = dict(ACTOR_CHOICES)
 
 

@@ -9,14 +9,14 @@ from frontdesk.api.errors import ApiError
 from frontdesk.api.spec import operation
 from frontdesk.extensions import db
 from frontdesk.models import Office
-from frontdesk.recommendations.filters import FilterError, read_filters
+from frontdesk.periods import FilterError, months_back, read_filters
 from frontdesk.recommendations.operations import (
     ProposalDecided,
     ProposalNotFound,
     ProposalStale,
     decide,
 )
-from frontdesk.recommendations.queries import months_back, proposals_for, staircase_for
+from frontdesk.recommendations.queries import proposals_for, staircase_for
 from frontdesk.recommendations.schemas import (
     DecisionInput,
     DecisionOut,
@@ -27,8 +27,8 @@ from frontdesk.recommendations.schemas import (
     StaircaseOut,
     StaircaseQuery,
 )
+from frontdesk.roles import MANAGER_ROLES
 
-MANAGER_ROLES = ("chef", "admin")
 MANAGERS = "chef, admin"
 
 

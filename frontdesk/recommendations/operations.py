@@ -7,8 +7,9 @@ from frontdesk.database import insert_unless_taken
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import set_mandate
 from frontdesk.models import CaseType, Office, RecommendationDecision, User
+from frontdesk.periods import Period
 from frontdesk.processes.queries import latest_graphs
-from frontdesk.recommendations.queries import Period, pair_histories
+from frontdesk.recommendations.queries import pair_histories
 from frontdesk.timeutil import utcnow
 from kanaler import mask_personnummer
 from rosa.recommend import Proposal, propose

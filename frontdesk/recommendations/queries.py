@@ -1,7 +1,7 @@
 """Reading the logged history the staircase, the recommendations and the what-if rest on."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import networkx as nx
 import sqlalchemy as sa
@@ -17,8 +17,8 @@ from frontdesk.models import (
     RecommendationDecision,
 )
 from frontdesk.models.process import ProposalStatus
+from frontdesk.periods import Period
 from frontdesk.processes.queries import latest_graphs
-from frontdesk.timeutil import local_day_bounds, local_today
 from rosa import DEFAULT_MANDATE, Outcome
 from rosa.recommend import PairHistory, Proposal, rank
 from rosa.staircase import Staircase, staircase
@@ -26,22 +26,6 @@ from rosa.staircase import Staircase, staircase
 DAYS_PER_MONTH = 365.25 / 12
 # What-happened-after reads this many days before a decision, and since it up to as many.
 EFFECT_WINDOW_DAYS = 90
-
-
-@dataclass(frozen=True)
-class Period:
-    """Local calendar days, both ends included."""
-
-    first: date
-    last: date
-
-    @property
-    def bounds(self) -> tuple[datetime, datetime]:
-        return local_day_bounds(self.first)[0], local_day_bounds(self.last)[1]
-
-    @property
-    def days(self) -> int:
-        return (self.last - self.first).days + 1
 
 
 def staircase_for(
@@ -58,13 +42,6 @@ def staircase_for(
     if case_type is not None:
         query = query.where(ContactDayTally.case_type_id == case_type.id)
     return staircase({level: int(n or 0) for level, n in db.session.execute(query)})
-
-
-def months_back(months: int, today: date | None = None) -> Period:
-    """The last `months` calendar months, this one included (it runs to today)."""
-    today = today or local_today()
-    year, month = divmod(today.year * 12 + today.month - 1 - (months - 1), 12)
-    return Period(date(year, month + 1, 1), today)
 
 
 def pair_histories(office: Office, period: Period) -> list[PairHistory]:

@@ -2,9 +2,9 @@
 
 from typing import Annotated, Literal
 
-from pydantic import Field, RootModel, StringConstraints
+from pydantic import Field, RootModel
 
-from frontdesk.api.spec import Body, Out, PeriodQuery, Query
+from frontdesk.api.spec import Body, Out, PeriodQuery, Query, text
 from frontdesk.catalog.schemas import Code, Level
 from frontdesk.counter.schemas import iso
 from frontdesk.models.process import DECISION_NOTE_MAX, DECISIONS, ProposalStatus
@@ -82,9 +82,7 @@ class ProposalList(RootModel[list[ProposalOut]]):
 
 class DecisionInput(Body):
     decision: Literal[DECISIONS]
-    note: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DECISION_NOTE_MAX)
-    ]
+    note: text(DECISION_NOTE_MAX, required=True)
 
 
 class DecisionOut(Out):

@@ -7,7 +7,7 @@ from frontdesk.auth import roles_required
 from frontdesk.catalog.queries import all_offices, office_to_show
 from frontdesk.extensions import db, htmx
 from frontdesk.models import CaseType, Office
-from frontdesk.recommendations.filters import FilterError, read_filters
+from frontdesk.periods import FilterError, months_back, read_filters
 from frontdesk.recommendations.forms import DecisionForm
 from frontdesk.recommendations.operations import (
     ProposalDecided,
@@ -17,17 +17,16 @@ from frontdesk.recommendations.operations import (
 )
 from frontdesk.recommendations.queries import (
     effects_of_approvals,
-    months_back,
     pair_histories,
     proposals_for,
     staircase_for,
 )
+from frontdesk.roles import MANAGER_ROLES
 from frontdesk.timeutil import utcnow
 from rosa import LEVELS
 from rosa.recommend import what_if
 
-bp = Blueprint("rosa", __name__, url_prefix="/rosa")
-MANAGER_ROLES = ("chef", "admin")
+bp = Blueprint("recommendations", __name__, url_prefix="/rosa")
 
 
 def _office_or_default(code: str | None) -> Office:
@@ -55,9 +54,11 @@ def staircase():
         offices=all_offices(),
         case_types=db.session.scalars(sa.select(CaseType).order_by(CaseType.name)).all(),
     )
-    template = "rosa/staircase.html"
+    template = "recommendations/staircase.html"
     if htmx and not htmx.boosted:
-        return render_template("rosa/_staircase_result.html", **context), 422 if errors else 200
+        return render_template(
+            "recommendations/_staircase_result.html", **context
+        ), 422 if errors else 200
     return render_template(template, **context), 422 if errors else 200
 
 
@@ -69,7 +70,7 @@ def recommendations():
     period = months_back(current_app.config["ROSA_PERIOD_MONTHS"])
     views, _ = proposals_for(office, period, current_app.config["ROSA_CEILING"])
     return render_template(
-        "rosa/recommendations.html",
+        "recommendations/recommendations.html",
         office=office,
         offices=all_offices(),
         period=period,
@@ -89,7 +90,7 @@ def decision(key: str):
     """Approve or reject one proposal; an approval changes the mandate at once."""
     form = DecisionForm()
     office_code = key.split(":", 1)[0]
-    back = redirect(url_for("rosa.recommendations", office=office_code), 303)
+    back = redirect(url_for("recommendations.recommendations", office=office_code), 303)
     if not form.validate():
         flash("; ".join(e for errors in form.errors.values() for e in errors), "error")
         return back
@@ -157,5 +158,5 @@ def whatif():
     )
     status = 422 if errors else 200
     if htmx and request.method == "POST":
-        return render_template("rosa/_whatif_result.html", **context), status
-    return render_template("rosa/whatif.html", **context), status
+        return render_template("recommendations/_whatif_result.html", **context), status
+    return render_template("recommendations/whatif.html", **context), status

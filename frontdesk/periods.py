@@ -1,13 +1,42 @@
-"""Reading the period, office and case type filters shared by the pages and the API."""
+"""Periods of local calendar days and the filters the figure pages share.
+
+The overview, the channels page and the ROSA pages (and their API endpoints) all read a
+period, an office and a case type from query arguments the same way: one home for the
+Period, its parsing and FilterError, so none of those features imports another.
+"""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
 from frontdesk.extensions import db
 from frontdesk.models import CaseType, Office
-from frontdesk.recommendations.queries import Period, months_back
+from frontdesk.timeutil import local_day_bounds, local_today
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local calendar days, both ends included."""
+
+    first: date
+    last: date
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        return local_day_bounds(self.first)[0], local_day_bounds(self.last)[1]
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def months_back(months: int, today: date | None = None) -> Period:
+    """The last `months` calendar months, this one included (it runs to today)."""
+    today = today or local_today()
+    year, month = divmod(today.year * 12 + today.month - 1 - (months - 1), 12)
+    return Period(date(year, month + 1, 1), today)
+
 
 MAX_PERIOD_DAYS = 366 * 10
 

@@ -1,0 +1,123 @@
+"""Upgrading from 0007 to 0008_vocabulary_checks with data in place, and back, on SQLite and
+PostgreSQL (a database of its own, so the shared test schema stays at head)."""
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+from sqlalchemy.exc import IntegrityError
+
+from frontdesk.catalog import import_catalog
+from frontdesk.extensions import db
+from frontdesk.models import CaseType, Contact, Office, Organisation, Queue, Referral, User
+from frontdesk.timeutil import utcnow
+from tests.conftest import POSTGRES_URL, TEST_CATALOG, make_app
+
+BEFORE, AFTER = "0007", "0008_vocabulary_checks"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("TEST_POSTGRES_URL is not set")
+    url = sa.make_url(POSTGRES_URL)
+    name = f"{url.database}_migrations"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def _migrate(step, revision: str | None = None) -> None:
+    """Run a migration step with no transaction of the session open (on PostgreSQL its
+    locks would make the ALTER TABLE wait for ever)."""
+    db.session.remove()
+    if revision:
+        step(revision=revision)
+    else:
+        step()
+
+
+def _revision() -> str:
+    return db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
+
+
+def _park_without_date(referral_id: int, handler_id: int) -> None:
+    db.session.execute(
+        sa.update(Referral)
+        .where(Referral.id == referral_id)
+        .values(status="vantar", claimed_by_id=handler_id, parked_until=None)
+    )
+    db.session.flush()
+
+
+def _open_index_sql() -> str | None:
+    return db.session.execute(
+        sa.text("SELECT sql FROM sqlite_master WHERE name = 'ix_referrals_open_due'")
+    ).scalar()
+
+
+def test_upgrade_from_0007_and_downgrade_keep_the_data(empty_url):
+    app = make_app(empty_url)
+    with app.app_context():
+        _migrate(upgrade, BEFORE)
+        assert _revision() == BEFORE
+        # A referral of each kind the new check speaks about, written before it exists.
+        import_catalog(TEST_CATALOG)
+        office = db.session.scalar(sa.select(Office).where(Office.code == "K1"))
+        tek = db.session.scalar(sa.select(Organisation).where(Organisation.code == "TEK"))
+        queue = db.session.scalar(sa.select(Queue).where(Queue.code == "TEK-GATA"))
+        park = db.session.scalar(sa.select(CaseType).where(CaseType.code == "PARK"))
+        handler = User(username="erik", role="handlaggare", organisation=tek)
+        db.session.add(handler)
+        referrals = []
+        for status, until in (("ny", None), ("vantar", date(2027, 1, 4))):
+            contact = Contact(
+                office=office,
+                channel="telefon",
+                case_type=park,
+                rosa_level=5,
+                outcome="eskalerat",
+            )
+            referral = Referral(
+                contact=contact,
+                queue=queue,
+                status=status,
+                due_at=utcnow(),
+                claimed_by=handler if status == "vantar" else None,
+                parked_until=until,
+            )
+            db.session.add(referral)
+            referrals.append(referral)
+        db.session.commit()
+        ids, handler_id = [r.id for r in referrals], handler.id
+
+        _migrate(upgrade)
+        assert _revision() == AFTER
+        assert [db.session.get(Referral, i).status for i in ids] == ["ny", "vantar"]
+        with pytest.raises(IntegrityError):
+            _park_without_date(ids[0], handler_id)
+        db.session.rollback()
+        if empty_url.startswith("sqlite"):
+            assert "WHERE status IN ('ny', 'pagar', 'vantar')" in _open_index_sql()
+
+        _migrate(downgrade, BEFORE)
+        assert _revision() == BEFORE
+        _park_without_date(ids[0], handler_id)  # the check went with the revision
+        db.session.rollback()
+        assert [db.session.get(Referral, i).status for i in ids] == ["ny", "vantar"]
+        if empty_url.startswith("sqlite"):
+            assert "WHERE status IN ('ny', 'pagar', 'vantar')" in _open_index_sql()
+
+        _migrate(upgrade)
+        assert _revision() == AFTER
+        db.session.remove()
+        db.engine.dispose()
