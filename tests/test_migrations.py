@@ -100,7 +100,7 @@ def test_upgrade_from_0007_and_downgrade_keep_the_data(empty_url):
         db.session.commit()
         ids, handler_id = [r.id for r in referrals], handler.id
 
-        _migrate(upgrade)
+        _migrate(upgrade, AFTER)
         assert _revision() == AFTER
         assert [db.session.get(Referral, i).status for i in ids] == ["ny", "vantar"]
         with pytest.raises(IntegrityError):
@@ -117,7 +117,7 @@ def test_upgrade_from_0007_and_downgrade_keep_the_data(empty_url):
         if empty_url.startswith("sqlite"):
             assert "WHERE status IN ('ny', 'pagar', 'vantar')" in _open_index_sql()
 
-        _migrate(upgrade)
+        _migrate(upgrade, AFTER)
         assert _revision() == AFTER
         db.session.remove()
         db.engine.dispose()

@@ -1,8 +1,8 @@
 """Hot path: the cache versions every process checks, bumped by triggers on the catalogue,
 the users and the API tokens
 
-Revision ID: 0009
-Revises: 0007
+Revision ID: 0009_hot_path
+Revises: 0008_vocabulary_checks
 Create Date: 2026-12-04 21:50:00
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0009'
-down_revision = '0007'
+revision = '0009_hot_path'
+down_revision = '0008_vocabulary_checks'
 branch_labels = None
 depends_on = None
 
