@@ -267,6 +267,10 @@ def _forget(connection, *_args) -> None:
     info.pop(_LOCAL, None)
 
 
+def _forget_at_checkin(_dbapi_connection, connection_record) -> None:
+    _forget(connection_record)
+
+
 def _note_write(connection, _cursor, statement, _parameters, context, _executemany) -> None:
     """Any write: read the versions again (a trigger may have bumped them in this transaction)."""
     if context is not None and context.compiled is not None:
@@ -393,3 +397,5 @@ def init_app(app: Flask) -> None:
         sa.event.listen(engine, "before_cursor_execute", _note_write)
         sa.event.listen(engine, "commit", _forget)
         sa.event.listen(engine, "rollback", _forget)
+        # And whenever the connection goes back to the pool, however its transaction ended.
+        sa.event.listen(engine, "checkin", _forget_at_checkin)
