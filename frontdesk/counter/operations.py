@@ -26,6 +26,7 @@ from frontdesk.models import (
     User,
 )
 from frontdesk.models.contact import NOTE_MAX_LENGTH, QUESTION_MAX_LENGTH
+from frontdesk.roles import Role
 from frontdesk.tallies import CONTACT_FIELDS, contact_changed, tally_fields
 from frontdesk.timeutil import local_today, to_local, utcnow
 from kanaler import mask_personnummer
@@ -46,6 +47,13 @@ class ContactError(Exception):
     def __init__(self, message: str, field: str = "case_type"):
         super().__init__(message)
         self.field = field
+
+
+class NotYourOffice(Exception):
+    """A guide logs contacts for their own office only (managers for any)."""
+
+    def __init__(self):
+        super().__init__("Du kan bara logga kontakter för ditt eget kontor.")
 
 
 @dataclass
@@ -186,6 +194,8 @@ def log_contact(data: ContactInput, staff: User) -> LoggedContact:
     unit-of-work flushes, which cost several times more, and the office, case type,
     queue and mandate from the catalogue cache (`data` may carry models or cached values).
     """
+    if staff.role == Role.VAGLEDARE and data.office.id != staff.office_id:
+        raise NotYourOffice
     known = catalogue()
     data = replace(
         data, office=known.office(data.office.id), case_type=known.case_type(data.case_type.id)
