@@ -2,15 +2,23 @@
 
 Each operation is a view on the `api` blueprint decorated with `operation(...)`:
 
-- `body=` and `query=` name the pydantic models that validate the request (through
-  spectree, on pydantic's compiled core); the view reads the result from
-  `request.context.json` / `request.context.query`.
-- `out=` names the model the answer is; the view returns an instance and spectree
-  serialises it with pydantic (`(instance, status, headers)` as any Flask view).
+- `body=` and `query=` name the pydantic models that validate the request (pydantic's
+  compiled core); the view reads the result from `request.context.json` /
+  `request.context.query`.
+- `out=` names the model the answer is; the view returns an instance, which pydantic
+  serialises (`(instance, status, headers)` as any Flask view).
 - The same models generate the OpenAPI 3.1 document (`document()`, served at
-  /api/v1/openapi.json). What a model cannot say about an operation (who may call it,
-  the refusals it can give, response headers, other media types) is said once, here,
-  in the decorator.
+  /api/v1/openapi.json): spectree reads the Flask routes (paths, path parameters from
+  the converters) and the models' JSON Schemas. What a model cannot say about an
+  operation (who may call it, the refusals it can give, response headers, other media
+  types) is said once, here, in the decorator.
+
+spectree is used for the document only: at run time the decorator validates with the
+models directly, which keeps one place that maps a refusal to its status (a body's 422,
+a query's 400 or 422) and leaves the body's media type as it always was (JSON is read
+whatever the Content-Type says). Measured, validation is not where the time goes either
+way: 14 µs per contact through spectree's request validation, 3 µs through
+`model_validate` (2026-12-04, /tmp micro-benchmark; a logged contact costs about 2 ms).
 
 A refused request keeps the API's one error shape, `{"error": "...", "fields": {...}}`,
 with each field named as the client wrote it (`citizen.phone`, `steps[0].name`) and a
@@ -40,8 +48,6 @@ from frontdesk.api.errors import ApiError
 from frontdesk.api.payload import json_object
 
 PREFIX = "/api/v1"
-# A JSON body sent as a form is not read as JSON (spectree reads the form instead).
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Ids in paths: the tables' INTEGER keys (32 bits on PostgreSQL).
 MAX_ID = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -330,31 +336,27 @@ def operation(
     """
 
     def decorate(view):
-        def refuse(_request, _response, error, _instance, *_rest):
-            if error is None:
-                return
-            # spectree validates the query before the body: the error's title says which.
-            in_body = body is not None and getattr(error, "title", "") == body.__name__
-            status = 422 if in_body else invalid_query
-            raise ApiError(status, refused, field_errors(error))
-
-        validated = spec.validate(
+        # spectree records the models for the document; at run time the request is
+        # validated here, with pydantic alone (spectree's wrapper also reads every header
+        # and cookie into dicts, on the hot path, for models we do not declare).
+        documented = spec.validate(
             json=body,
             query=query,
             tags=[tag],
-            before=refuse,
             operation_id=view.__name__,
             security={} if public else None,
         )(view)
 
-        @wraps(validated)
+        @wraps(documented)
         def checked(*args, **kwargs):
-            if body is not None:
-                if request.mimetype in FORM_TYPES:
-                    raise ApiError(400, "Skicka JSON (Content-Type: application/json).")
+            request.context = RequestContext(
+                query=_validated(query, request.args.to_dict(), invalid_query, refused)
+                if query is not None
+                else None,
                 # Malformed JSON, not an object, unstorable text: 400/422 before the model.
-                json_object()
-            return _serialised(validated(*args, **kwargs))
+                json=_validated(body, json_object(), 422, refused) if body is not None else None,
+            )
+            return _serialised(view(*args, **kwargs))
 
         if query is not None:
             QUERY_MODELS.add(query.__name__)
@@ -383,6 +385,21 @@ def operation(
         return checked
 
     return decorate
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    """The validated query and body, as the view reads them: `request.context.json`."""
+
+    query: BaseModel | None
+    json: BaseModel | None
+
+
+def _validated(model: type[BaseModel], data, status: int, message: str) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ApiError(status, message, field_errors(error)) from error
 
 
 def _serialised(result):
