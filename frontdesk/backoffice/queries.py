@@ -59,6 +59,11 @@ def _with_details(query: sa.Select) -> sa.Select:
     )
 
 
+def queue_by_code(code: str) -> Queue | None:
+    """A queue by its code (surrounding blanks ignored)."""
+    return db.session.scalar(sa.select(Queue).where(Queue.code == code.strip()))
+
+
 def get_visible(user: User, referral_id: int) -> Referral | None:
     """The referral if the user may see it; None (a 404) whether it exists or not."""
     return db.session.scalar(_with_details(visible(user).where(Referral.id == referral_id)))
