@@ -20,3 +20,4 @@ from frontdesk.recommendations import api as recommendations_api  # noqa: E402,F
 
 __all__ = ["bp"]
 from frontdesk.backoffice import api as backoffice_api  # noqa: E402,F401
+from frontdesk.channels import api as channels_api  # noqa: E402,F401

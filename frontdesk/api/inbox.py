@@ -1,4 +1,4 @@
-"""The inbox over the API (for e-service platforms and chat), and the channel parity report."""
+"""The inbox over the API (for e-service platforms and chat)."""
 
 from datetime import UTC, datetime
 
@@ -11,7 +11,6 @@ from frontdesk.api import bp
 from frontdesk.api.auth import require_role
 from frontdesk.api.errors import ApiError, form_errors
 from frontdesk.api.payload import json_object
-from frontdesk.channels.queries import channel_figures
 from frontdesk.counter.api import logged_response
 from frontdesk.counter.operations import ContactError, ContactInput
 from frontdesk.extensions import db
@@ -26,7 +25,6 @@ from frontdesk.inbox.operations import (
 )
 from frontdesk.models import InboxMessage, Office
 from frontdesk.models.inbox import BODY_MAX, INBOX_CHANNELS, INBOX_STATUSES, SENDER_MAX, SUBJECT_MAX
-from frontdesk.periods import FilterError, read_filters
 from frontdesk.timeutil import CLOCK_SKEW, EARLIEST_YEAR, LOCAL_TZ, to_local, utcnow
 
 GUIDE_ROLES = ("vagledare", "chef", "admin")
@@ -249,53 +247,4 @@ def reply_inbox_message(message_id: int):
         ApiReplyForm,
         {"case_type", "rosa_level", "office", "reply"},
         _reply,
-    )
-
-
-@bp.get("/channels/parity")
-def channel_parity():
-    """Per channel: contacts, first-contact share, referral rate, median minutes to answer."""
-    require_role("chef", "admin")
-    try:
-        filters = read_filters(request.args, 3)
-    except FilterError as error:
-        raise ApiError(422, "Ogiltigt filter.", error.fields) from error
-    figures = channel_figures(filters.period)
-    return jsonify(
-        {
-            "from": filters.period.first.isoformat(),
-            "to": filters.period.last.isoformat(),
-            "channels": [
-                {
-                    "channel": r.channel,
-                    "contacts": r.contacts,
-                    "first_contact_share": r.first_contact_share,
-                    "referral_rate": r.referral_rate,
-                    "median_minutes_to_answer": r.median_minutes_to_answer,
-                }
-                for r in figures.parity.rows
-            ],
-            "flags": [
-                {
-                    "case_type": figures.case_type_codes.get(f.case_type, f.case_type),
-                    "rosa_level": f.rosa_level,
-                    "channel": f.channel,
-                    "contacts": f.contacts,
-                    "referral_rate": f.referral_rate,
-                    "others_rate": f.others_rate,
-                    "p_value": f.p_value,
-                    "message": f.message,
-                }
-                for f in figures.parity.flags
-            ],
-            "service_levels": {
-                "emails": figures.service.emails,
-                "emails_within_one_working_day_share": (
-                    figures.service.emails_within_one_working_day_share
-                ),
-                "calls": figures.service.calls,
-                "calls_answered_share": figures.service.calls_answered_share,
-                "median_wait_seconds": figures.service.median_wait_seconds,
-            },
-        }
     )
