@@ -1,0 +1,150 @@
+"""The inbox as the API takes and gives it: one model each, which also documents it.
+
+The limits are the columns' (models/inbox.py), a moment is the counter's (`Moment`), an
+address is kanaler's; triage and reply take the counter's case type and level.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from frontdesk.api.spec import Body, Error, Out, Query
+from frontdesk.counter.schemas import Code, Level, Moment, Timestamp, iso
+from frontdesk.forms import strip_text
+from frontdesk.models import InboxMessage
+from frontdesk.models.inbox import (
+    BODY_MAX,
+    INBOX_CHANNELS,
+    INBOX_STATUSES,
+    REPLY_MAX,
+    SENDER_MAX,
+    SUBJECT_MAX,
+)
+from kanaler.citizen import normalise_email
+
+InboxStatus = Literal[tuple(INBOX_STATUSES)]
+InboxChannel = Literal[tuple(INBOX_CHANNELS)]
+CASE_TYPE = "Case type code, name, or `CODE – name`."
+
+
+def _text(limit: int, *, required: bool = False, **extra) -> type:
+    """Text whose surrounding blanks are dropped (the forms' strip_text) before its limit
+    applies; a required one may not be blank."""
+    if required:
+        constraints = StringConstraints(min_length=1, max_length=limit, pattern=r"\S")
+    else:
+        constraints = StringConstraints(max_length=limit)
+    # The validator runs first (pydantic runs the last one first): the constraints see the
+    # stripped text.
+    return Annotated[str, constraints, Field(**extra), BeforeValidator(strip_text)]
+
+
+def _moment_text(value):
+    # A moment is written as text: a number is no moment (pydantic would read it as seconds).
+    if not isinstance(value, str):
+        raise ValueError("Ange tidpunkten som ISO 8601, t.ex. 2026-03-01T09:30:00+01:00.")
+    return value
+
+
+# --- In ----------------------------------------------------------------------
+
+
+class InboxMessageInput(Body):
+    channel: InboxChannel
+    body: _text(BODY_MAX, required=True)
+    sender: _text(SENDER_MAX) | None = None
+    reply_to: (
+        Annotated[
+            str,
+            StringConstraints(max_length=SENDER_MAX),
+            AfterValidator(normalise_email),
+            Field(description="Where to send the answer."),
+        ]
+        | None
+    ) = None
+    subject: _text(SUBJECT_MAX) | None = None
+    received_at: Annotated[Moment, BeforeValidator(_moment_text)] | None = Field(
+        None,
+        description=(
+            "ISO 8601, not in the future, not before 2000; local time when it has no "
+            "offset. Default: now."
+        ),
+    )
+    office: str | None = Field(None, description="Office code; default the caller's office.")
+
+
+class InboxQuery(Query):
+    status: InboxStatus = Field("new", description="Default `new`.")
+
+
+class TriageInput(Body):
+    case_type: str = Field(description=CASE_TYPE)
+    rosa_level: Level
+    office: str | None = Field(None, description="Office code; default the message's.")
+
+
+class ReplyInput(TriageInput):
+    reply: _text(
+        REPLY_MAX, required=True, description="Mailed to the message's reply address or sender."
+    )
+
+
+# --- Out ---------------------------------------------------------------------
+
+
+class InboxMessageCreated(Out):
+    id: int
+    receipt: str = Field(description="Quoted to the citizen.")
+
+
+class InboxAttachment(Out):
+    # As intake listed it; later intakes may list more about a file.
+    model_config = ConfigDict(extra="allow")
+
+    filename: str
+    content_type: str
+    size: int = Field(ge=0)
+
+
+class InboxMessageOut(Out):
+    id: int
+    receipt: str
+    channel: InboxChannel
+    office: Code
+    status: InboxStatus
+    received_at: Timestamp
+    sender: str
+    reply_to: str | None
+    subject: str
+    body: str
+    attachments: list[InboxAttachment]
+    malformed: bool = Field(description="The message could not be read cleanly (kept as received).")
+    contact_id: int | None = Field(description="The contact it became.")
+
+    @classmethod
+    def of(cls, message: InboxMessage) -> "InboxMessageOut":
+        return cls(
+            id=message.id,
+            receipt=message.receipt,
+            channel=message.channel,
+            office=message.office.code,
+            status=message.status,
+            received_at=iso(message.received_at),
+            sender=message.sender,
+            reply_to=message.reply_to or None,
+            subject=message.subject,
+            body=message.body,
+            attachments=message.attachments or [],
+            malformed=message.malformed,
+            contact_id=message.contact_id,
+        )
+
+
+class InboxMessages(Out):
+    messages: list[InboxMessageOut]
+
+
+class InboxConflict(Error):
+    """Already handled (`status` is the message's), or routing refused."""
+
+    status: InboxStatus | None = None
