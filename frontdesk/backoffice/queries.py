@@ -26,6 +26,8 @@ from frontdesk.roles import Role
 from frontdesk.timeutil import utcnow
 
 MAX_PER_PAGE = 200
+# Page numbers and sizes a client may ask for (sizes beyond MAX_PER_PAGE are cut to it).
+MAX_INT_ARG = 100_000
 
 
 def visible(user: User, *, with_contact: bool = False) -> sa.Select:

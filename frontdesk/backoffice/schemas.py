@@ -24,7 +24,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from frontdesk.api.spec import Body, Error, Out, Query
 from frontdesk.backoffice import operations
 from frontdesk.backoffice.operations import PARK_REASON_MAX, AnswerDelivery, check_park_date
-from frontdesk.backoffice.queries import MAX_PER_PAGE
+from frontdesk.backoffice.queries import MAX_INT_ARG, MAX_PER_PAGE
 from frontdesk.counter.schemas import Channel, Citizen, Code, Level, Timestamp, iso
 from frontdesk.forms import strip_text
 from frontdesk.models import AuditEvent, InboxMessage, Referral
@@ -32,8 +32,6 @@ from frontdesk.models.inbox import INBOX_CHANNELS
 from frontdesk.models.referral import ANSWER_MAX_LENGTH, REFERRAL_STATUSES
 from frontdesk.timeutil import utcnow
 
-# Page numbers and sizes a client may ask for (sizes beyond MAX_PER_PAGE are cut to it).
-MAX_INT_ARG = 100_000
 Status = Literal[tuple(REFERRAL_STATUSES)]
 
 
