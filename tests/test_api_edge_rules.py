@@ -57,7 +57,7 @@ def test_the_longest_reason_and_answer_are_taken_one_more_character_is_not(app, 
         json={"until": until, "reason": "x" * (PARK_REASON_MAX + 1)},
     )
     assert too_long.status_code == 422
-    assert too_long.get_json()["fields"] == {"reason": f"Högst {PARK_REASON_MAX} tecken."}
+    assert too_long.get_json()["fields"]["reason"].startswith(f"Högst {PARK_REASON_MAX} ")
     # The page's field stops at the same length.
     auth.login("erik")
     page = client.get(f"/remisser/{referral_id}").text

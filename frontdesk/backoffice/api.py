@@ -5,7 +5,7 @@ Every referral carries its version as the ETag; a change may send If-Match and g
 referral's current status (and its ETag).
 """
 
-from flask import current_app, g, request, url_for
+from flask import g, request, url_for
 
 from frontdesk.api import bp
 from frontdesk.api.auth import allowed
@@ -25,10 +25,10 @@ from frontdesk.backoffice.schemas import (
 )
 from frontdesk.inbox.attachments import send_attachment
 from frontdesk.models import Referral
+from frontdesk.roles import DESK_ROLES, HANDLER_ROLES
 
 HANDLERS = "handläggare of the referral's organisation"
 AS_FOR_THE_LIST = "as for the list"
-GUIDE_ROLES = ("vagledare", "chef", "admin")
 REFERRAL_ID = {
     "description": "The referral's id.",
     "example": 1,
@@ -152,9 +152,9 @@ def referral_attachment(referral_id: Id, index: int):
     response = send_attachment(operations.source_message(referral), index)
     if response is None:
         raise ApiError(404, "Bilagan finns inte.")
-    # spectree answers with a copy of a view's response, read into memory: a file handed
-    # to the server as it is (direct passthrough) cannot be read that way, and the copy
-    # never closes it. So it is read here and closed.
+    # spectree reads a view's Response to answer with a copy: a file handed to the server
+    # as it is (direct passthrough) cannot be read that way, and the copy never closes
+    # it. So it is read here, and closed.
     response.direct_passthrough = False
     response.make_sequence()
     response.close()
@@ -208,15 +208,12 @@ def _act(referral_id: int, perform):
             {"version": str(error.referral.version)},
         ) from error
     except operations.ReferralConflict as error:
-        # Not the operation's answer model: a response spectree passes on as it is.
-        body = ReferralConflict.of(error).model_dump_json()
-        headers = _etag(error.referral)
-        return current_app.response_class(body, 409, headers, mimetype="application/json")
+        return ReferralConflict.of(error), 409, _etag(error.referral)
     return ReferralOut.of(referral), 200, _etag(referral)
 
 
 @bp.post("/referrals/<int:referral_id>/claim")
-@allowed("handlaggare")
+@allowed(*HANDLER_ROLES)
 @_action()
 def claim_referral(referral_id: Id):
     """Claim a new referral"""
@@ -224,7 +221,7 @@ def claim_referral(referral_id: Id):
 
 
 @bp.post("/referrals/<int:referral_id>/release")
-@allowed("handlaggare")
+@allowed(*HANDLER_ROLES)
 @_action()
 def release_referral(referral_id: Id):
     """Put a claimed referral back in the queue"""
@@ -232,7 +229,7 @@ def release_referral(referral_id: Id):
 
 
 @bp.post("/referrals/<int:referral_id>/park")
-@allowed("handlaggare")
+@allowed(*HANDLER_ROLES)
 @_action(ParkInput, example={"until": "2099-01-01", "reason": "Väntar på intyg."})
 def park_referral(referral_id: Id):
     """Park a referral until a date"""
@@ -241,7 +238,7 @@ def park_referral(referral_id: Id):
 
 
 @bp.post("/referrals/<int:referral_id>/forward")
-@allowed("handlaggare")
+@allowed(*HANDLER_ROLES)
 @_action(ForwardInput, example={"queue": "TEK-GATA", "reason": "Fel förvaltning."})
 def forward_referral(referral_id: Id):
     """Forward a referral to another organisation's queue"""
@@ -253,7 +250,7 @@ def forward_referral(referral_id: Id):
 
 
 @bp.post("/referrals/<int:referral_id>/answer")
-@allowed("handlaggare")
+@allowed(*HANDLER_ROLES)
 @_action(AnswerInput, example={"answer": "Beviljas.", "callback": True})
 def answer_referral(referral_id: Id):
     """Answer a referral you hold
@@ -276,7 +273,7 @@ def answer_referral(referral_id: Id):
 
 
 @bp.post("/referrals/<int:referral_id>/callback-done")
-@allowed(*GUIDE_ROLES)
+@allowed(*DESK_ROLES)
 @_action(who="vägledare of the office, chef, admin")
 def callback_done_referral(referral_id: Id):
     """Close a referral the front desk has called back on (status aterford)"""

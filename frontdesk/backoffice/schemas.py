@@ -15,18 +15,16 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    StringConstraints,
     ValidationError,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from frontdesk.api.spec import Body, Error, Out, Query
+from frontdesk.api.spec import Body, Error, Out, Query, text
 from frontdesk.backoffice import operations
 from frontdesk.backoffice.operations import PARK_REASON_MAX, AnswerDelivery, check_park_date
 from frontdesk.backoffice.queries import MAX_INT_ARG, MAX_PER_PAGE
 from frontdesk.counter.schemas import Channel, Citizen, Code, Level, Timestamp, iso
-from frontdesk.forms import strip_text
 from frontdesk.models import AuditEvent, InboxMessage, Referral
 from frontdesk.models.inbox import INBOX_CHANNELS
 from frontdesk.models.referral import ANSWER_MAX_LENGTH, REFERRAL_STATUSES
@@ -44,16 +42,6 @@ def refusal(place: str, message: str) -> ValidationError:
     )
 
 
-def _required_text(limit: int) -> type:
-    """Required text: blanks alone count as missing; the limit applies after the strip (the
-    forms' strip_text, which drops what Python counts as blank)."""
-    return Annotated[
-        str,
-        StringConstraints(min_length=1, max_length=limit, pattern=r"\S"),
-        BeforeValidator(strip_text),  # runs first: the constraints see the stripped text
-    ]
-
-
 def _date_text(value):
     # A date is written as text: a number is no date (pydantic would read it as seconds).
     if not isinstance(value, str):
@@ -69,7 +57,7 @@ def _park_date(until: date) -> date:
 
 
 # A reason (to park, to forward) fits the column a parking reason is kept in.
-Reason = _required_text(PARK_REASON_MAX)
+Reason = text(PARK_REASON_MAX, required=True)
 ParkDate = Annotated[date, AfterValidator(_park_date), BeforeValidator(_date_text)]
 
 
@@ -126,7 +114,7 @@ class AnswerInput(Body):
         },
     )
 
-    answer: _required_text(ANSWER_MAX_LENGTH)
+    answer: text(ANSWER_MAX_LENGTH, required=True)
     callback: StrictBool | None = Field(
         None,
         description=(

@@ -5,14 +5,15 @@ from flask import request
 from frontdesk.api import bp
 from frontdesk.api.auth import allowed
 from frontdesk.api.errors import ApiError
-from frontdesk.api.spec import operation
+from frontdesk.api.spec import PeriodQuery, operation
 from frontdesk.channels.queries import DEFAULT_MONTHS, channel_figures
-from frontdesk.channels.schemas import ChannelParity, PeriodQuery
+from frontdesk.channels.schemas import ChannelParity
 from frontdesk.periods import FilterError, read_filters
+from frontdesk.roles import MANAGER_ROLES
 
 
 @bp.get("/channels/parity")
-@allowed("chef", "admin")
+@allowed(*MANAGER_ROLES)
 @operation(
     tag="channels",
     who="chef, admin",

@@ -2,42 +2,14 @@
 
 from typing import Annotated
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-from frontdesk.api.spec import Out, Query
+from frontdesk.api.spec import Out
 from frontdesk.channels.queries import ChannelFigures
 from frontdesk.counter.schemas import Channel, Code, Level
 
 Share = Annotated[float, Field(ge=0, le=1)]
 Count = Annotated[int, Field(ge=0)]
-
-
-def _day(schema: dict) -> None:
-    """A day as a query parameter: text in ISO form, absent rather than null."""
-    for key in ("anyOf", "default"):
-        schema.pop(key, None)
-    schema.update(type="string", format="date")
-
-
-class PeriodQuery(Query):
-    """The period; read (and refused, 422) by the filters the channel page reads too."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    first: str | None = Field(
-        None,
-        alias="from",
-        description="First day (included). Default: a period back.",
-        examples=["2026-01-01"],
-        json_schema_extra=_day,
-    )
-    last: str | None = Field(
-        None,
-        alias="to",
-        description="Last day (included), at most ten years after `from`.",
-        examples=["2026-12-31"],
-        json_schema_extra=_day,
-    )
 
 
 class ChannelRow(Out):
@@ -68,11 +40,8 @@ class ServiceLevels(Out):
 
 
 class ChannelParity(Out):
-    # `from` and `to` are Python keywords: the fields have other names, the answer these.
-    model_config = ConfigDict(extra="forbid", validate_by_name=True, serialize_by_alias=True)
-
-    first: str = Field(alias="from", json_schema_extra={"format": "date"})
-    last: str = Field(alias="to", json_schema_extra={"format": "date"})
+    from_: str = Field(alias="from", json_schema_extra={"format": "date"})
+    to: str = Field(json_schema_extra={"format": "date"})
     channels: list[ChannelRow]
     flags: list[ParityFlag] = Field(
         description="Channels that refer noticeably more than the others."
@@ -83,8 +52,8 @@ class ChannelParity(Out):
     def of(cls, figures: ChannelFigures) -> "ChannelParity":
         service = figures.service
         return cls(
-            first=figures.period.first.isoformat(),
-            last=figures.period.last.isoformat(),
+            from_=figures.period.first.isoformat(),
+            to=figures.period.last.isoformat(),
             channels=[
                 ChannelRow(
                     channel=r.channel,

@@ -4,7 +4,7 @@ Triage and reply answer as POST /contacts does (the message becomes a contact).
 """
 
 import sqlalchemy as sa
-from flask import current_app, g, request, url_for
+from flask import g, request, url_for
 
 from frontdesk.api import bp
 from frontdesk.api.auth import allowed
@@ -27,8 +27,8 @@ from frontdesk.inbox.schemas import (
     TriageInput,
 )
 from frontdesk.models import InboxMessage
+from frontdesk.roles import DESK_ROLES, Role
 
-GUIDE_ROLES = ("vagledare", "chef", "admin")
 LIST_LIMIT = 200
 MESSAGE_ID = {
     "description": "The inbox message's id.",
@@ -41,7 +41,7 @@ REFUSED = "Uppgifterna kunde inte tas emot."
 def _visible() -> sa.Select:
     """The messages the caller may see: a guide their office's, chef and admin every one."""
     query = sa.select(InboxMessage)
-    if g.user.role == "vagledare":
+    if g.user.role == Role.VAGLEDARE:
         query = query.where(InboxMessage.office_id == g.user.office_id)
     return query
 
@@ -54,7 +54,7 @@ def _message(message_id: int) -> InboxMessage:
 
 
 @bp.post("/inbox")
-@allowed(*GUIDE_ROLES)
+@allowed(*DESK_ROLES)
 @operation(
     tag="inbox",
     who=GUIDES,
@@ -95,7 +95,7 @@ def create_inbox_message():
 
 
 @bp.get("/inbox")
-@allowed(*GUIDE_ROLES)
+@allowed(*DESK_ROLES)
 @operation(
     tag="inbox",
     who=GUIDES,
@@ -118,7 +118,7 @@ def list_inbox():
 
 
 @bp.get("/inbox/<int:message_id>")
-@allowed(*GUIDE_ROLES)
+@allowed(*DESK_ROLES)
 @operation(
     tag="inbox",
     who=GUIDES,
@@ -159,11 +159,7 @@ def _handle(message_id: int, body: TriageInput, perform):
     except operations.InboxRefused as refused:
         raise ApiError(422, str(refused), {refused.field: str(refused)}) from refused
     except operations.InboxConflict as conflict:
-        # Not the operation's answer model: a response spectree passes on as it is.
-        answer = InboxConflict(error=str(conflict), fields={}, status=conflict.message.status)
-        return current_app.response_class(
-            answer.model_dump_json(), 409, mimetype="application/json"
-        )
+        return InboxConflict(error=str(conflict), fields={}, status=conflict.message.status), 409
     except ContactError as error:
         raise ApiError(409, str(error), {error.field: str(error)}) from error
     return logged_response(logged)
@@ -188,7 +184,7 @@ def _inbox_action(body: type[TriageInput], example: dict):
 
 
 @bp.post("/inbox/<int:message_id>/triage")
-@allowed(*GUIDE_ROLES)
+@allowed(*DESK_ROLES)
 @_inbox_action(TriageInput, {"case_type": "PARK", "rosa_level": 2})
 def triage_inbox_message(message_id: Id):
     """Triage a message: it becomes a contact, referred where the mandate says so"""
@@ -197,7 +193,7 @@ def triage_inbox_message(message_id: Id):
 
 
 @bp.post("/inbox/<int:message_id>/reply")
-@allowed(*GUIDE_ROLES)
+@allowed(*DESK_ROLES)
 @_inbox_action(
     ReplyInput, {"case_type": "PARK", "rosa_level": 1, "reply": "Ansök på kommunens webb."}
 )

@@ -15,6 +15,7 @@ from frontdesk.mail.outbox import enqueue
 from frontdesk.mandates.operations import mandate_level
 from frontdesk.models import InboxMessage, MailKind, Office, User
 from frontdesk.models.inbox import BODY_MAX, REPLY_MAX, SENDER_MAX, SUBJECT_MAX
+from frontdesk.roles import Role
 from frontdesk.timeutil import EARLIEST_YEAR, LOCAL_TZ, local_today, utcnow
 from kanaler import mask_personnummer
 from kanaler.citizen import address_of
@@ -55,7 +56,7 @@ class OtherOffice(Exception):
 
 def _own_office(user: User | None, office: Office, doing: str) -> None:
     """A guide works for their own office only; chef and admin for any."""
-    if user is not None and user.role == "vagledare" and office.id != user.office_id:
+    if user is not None and user.role == Role.VAGLEDARE and office.id != user.office_id:
         raise OtherOffice(f"Du kan bara {doing} till ditt eget kontor.")
 
 

@@ -8,9 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from frontdesk.api.spec import Body, Error, Out, Query
+from frontdesk.api.spec import Body, Error, Out, Query, text
 from frontdesk.counter.schemas import Code, Level, Moment, Timestamp, iso
-from frontdesk.forms import strip_text
 from frontdesk.models import InboxMessage
 from frontdesk.models.inbox import (
     BODY_MAX,
@@ -27,18 +26,6 @@ InboxChannel = Literal[tuple(INBOX_CHANNELS)]
 CASE_TYPE = "Case type code, name, or `CODE – name`."
 
 
-def _text(limit: int, *, required: bool = False, **extra) -> type:
-    """Text whose surrounding blanks are dropped (the forms' strip_text) before its limit
-    applies; a required one may not be blank."""
-    if required:
-        constraints = StringConstraints(min_length=1, max_length=limit, pattern=r"\S")
-    else:
-        constraints = StringConstraints(max_length=limit)
-    # The validator runs first (pydantic runs the last one first): the constraints see the
-    # stripped text.
-    return Annotated[str, constraints, Field(**extra), BeforeValidator(strip_text)]
-
-
 def _moment_text(value):
     # A moment is written as text: a number is no moment (pydantic would read it as seconds).
     if not isinstance(value, str):
@@ -51,8 +38,8 @@ def _moment_text(value):
 
 class InboxMessageInput(Body):
     channel: InboxChannel
-    body: _text(BODY_MAX, required=True)
-    sender: _text(SENDER_MAX) | None = None
+    body: text(BODY_MAX, required=True)
+    sender: text(SENDER_MAX) | None = None
     reply_to: (
         Annotated[
             str,
@@ -62,7 +49,7 @@ class InboxMessageInput(Body):
         ]
         | None
     ) = None
-    subject: _text(SUBJECT_MAX) | None = None
+    subject: text(SUBJECT_MAX) | None = None
     received_at: Annotated[Moment, BeforeValidator(_moment_text)] | None = Field(
         None,
         description=(
@@ -84,7 +71,7 @@ class TriageInput(Body):
 
 
 class ReplyInput(TriageInput):
-    reply: _text(
+    reply: text(
         REPLY_MAX, required=True, description="Mailed to the message's reply address or sender."
     )
 
