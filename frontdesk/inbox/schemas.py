@@ -6,7 +6,7 @@ address is kanaler's; triage and reply take the counter's case type and level.
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from frontdesk.api.spec import Body, Error, Out, Query, text
 from frontdesk.counter.schemas import Code, Level, Moment, Timestamp, iso
@@ -26,13 +26,6 @@ InboxChannel = Literal[tuple(INBOX_CHANNELS)]
 CASE_TYPE = "Case type code, name, or `CODE – name`."
 
 
-def _moment_text(value):
-    # A moment is written as text: a number is no moment (pydantic would read it as seconds).
-    if not isinstance(value, str):
-        raise ValueError("Ange tidpunkten som ISO 8601, t.ex. 2026-03-01T09:30:00+01:00.")
-    return value
-
-
 # --- In ----------------------------------------------------------------------
 
 
@@ -50,7 +43,7 @@ class InboxMessageInput(Body):
         | None
     ) = None
     subject: text(SUBJECT_MAX) | None = None
-    received_at: Annotated[Moment, BeforeValidator(_moment_text)] | None = Field(
+    received_at: Moment | None = Field(
         None,
         description=(
             "ISO 8601, not in the future, not before 2000; local time when it has no "
