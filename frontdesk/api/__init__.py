@@ -11,7 +11,7 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Routes register on bp when their modules are imported.
-from frontdesk.api import auth, document, inbox, referrals  # noqa: E402,F401
+from frontdesk.api import auth, document  # noqa: E402,F401
 from frontdesk.catalog import api as catalog_api  # noqa: E402,F401
 from frontdesk.counter import api as counter_api  # noqa: E402,F401
 from frontdesk.overview import api as overview_api  # noqa: E402,F401
@@ -19,3 +19,6 @@ from frontdesk.processes import api as processes_api  # noqa: E402,F401
 from frontdesk.recommendations import api as recommendations_api  # noqa: E402,F401
 
 __all__ = ["bp"]
+from frontdesk.backoffice import api as backoffice_api  # noqa: E402,F401
+from frontdesk.channels import api as channels_api  # noqa: E402,F401
+from frontdesk.inbox import api as inbox_api  # noqa: E402,F401

@@ -1,14 +1,21 @@
-"""Forms for the back-office actions; the API validates its JSON with the same forms."""
+"""Forms for the back-office pages. The API's models (backoffice/schemas.py) take the same
+limits and call the same rules (check_park_date, queue_by_code)."""
 
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, ValidationError
 
-from frontdesk.backoffice.operations import NOTE_MAX, AnswerDelivery, check_park_date
+from frontdesk.backoffice.operations import (
+    NOTE_MAX,
+    PARK_REASON_MAX,
+    AnswerDelivery,
+    check_park_date,
+)
+from frontdesk.backoffice.queries import queue_by_code
 from frontdesk.extensions import db
 from frontdesk.forms import strip_text
-from frontdesk.models import Queue, User
+from frontdesk.models import User
 from frontdesk.models.referral import ANSWER_MAX_LENGTH
 
 
@@ -18,11 +25,14 @@ class _Form(FlaskForm):
 
 
 def _reason_field(label: str, missing: str) -> StringField:
-    """A required short text: blanks alone count as missing, 500 characters at most."""
+    """A required short text: blanks alone count as missing; as long as a parking reason."""
     return StringField(
         label,
         filters=[strip_text],
-        validators=[DataRequired(missing), Length(max=500, message="Högst 500 tecken.")],
+        validators=[
+            DataRequired(missing),
+            Length(max=PARK_REASON_MAX, message=f"Högst {PARK_REASON_MAX} tecken."),
+        ],
     )
 
 
@@ -47,7 +57,7 @@ class ForwardForm(_Form):
     reason = _reason_field("Varför", "Skriv varför remissen skickas vidare.")
 
     def validate_queue(self, field):
-        self.queue_obj = db.session.scalar(sa.select(Queue).where(Queue.code == field.data.strip()))
+        self.queue_obj = queue_by_code(field.data)
         if self.queue_obj is None:
             raise ValidationError("Okänd kö.")
 
@@ -71,9 +81,7 @@ class ReassignForm(_Form):
                 self.colleague.errors.append("Okänd kollega.")
                 return False
         else:
-            self.queue_obj = db.session.scalar(
-                sa.select(Queue).where(Queue.code == self.queue.data.strip())
-            )
+            self.queue_obj = queue_by_code(self.queue.data)
             if self.queue_obj is None:
                 self.queue.errors.append("Okänd kö.")
                 return False
@@ -86,7 +94,10 @@ class AnswerForm(_Form):
         filters=[strip_text],
         validators=[
             DataRequired("Skriv svaret."),
-            Length(max=ANSWER_MAX_LENGTH, message="Svaret får vara högst 5 000 tecken."),
+            Length(
+                max=ANSWER_MAX_LENGTH,
+                message=f"Svaret får vara högst {ANSWER_MAX_LENGTH:,} tecken.".replace(",", " "),
+            ),
         ],
     )
     # No default: the page proposes one from how the citizen wants the answer.

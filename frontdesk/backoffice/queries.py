@@ -26,6 +26,8 @@ from frontdesk.roles import Role
 from frontdesk.timeutil import utcnow
 
 MAX_PER_PAGE = 200
+# Page numbers and sizes a client may ask for (sizes beyond MAX_PER_PAGE are cut to it).
+MAX_INT_ARG = 100_000
 
 
 def visible(user: User, *, with_contact: bool = False) -> sa.Select:
@@ -57,6 +59,11 @@ def _with_details(query: sa.Select) -> sa.Select:
         joinedload(Referral.queue),
         joinedload(Referral.claimed_by),
     )
+
+
+def queue_by_code(code: str) -> Queue | None:
+    """A queue by its code (surrounding blanks ignored)."""
+    return db.session.scalar(sa.select(Queue).where(Queue.code == code.strip()))
 
 
 def get_visible(user: User, referral_id: int) -> Referral | None:

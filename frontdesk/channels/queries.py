@@ -21,6 +21,9 @@ from kanaler.analysis import (
 from kanaler.calls import CallRecord as Call
 from rosa.calendar import working_time_between
 
+# The period the page and the API show when none is asked for.
+DEFAULT_MONTHS = 3
+
 
 @dataclass
 class ChannelFigures:

@@ -3,13 +3,12 @@
 from flask import Blueprint, render_template, request
 
 from frontdesk.auth import roles_required
-from frontdesk.channels.queries import channel_figures
+from frontdesk.channels.queries import DEFAULT_MONTHS, channel_figures
 from frontdesk.periods import FilterError, read_filters
 from frontdesk.roles import MANAGER_ROLES
 from kanaler import channel_label
 
 bp = Blueprint("channels", __name__, url_prefix="/kanaler")
-DEFAULT_MONTHS = 3
 
 
 @bp.get("/")

@@ -1,6 +1,5 @@
 """Forms of the inbox: triage (the counter's fields), reply, letters, and the public web form."""
 
-import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import (
@@ -13,10 +12,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from frontdesk.counter.forms import find_case_type
-from frontdesk.extensions import db
+from frontdesk.counter.forms import find_case_type, find_office
 from frontdesk.forms import strip_text
-from frontdesk.models import Office
 from frontdesk.models.inbox import REPLY_MAX, SENDER_MAX, SUBJECT_MAX
 
 # The public form takes a question, not a document: long texts belong in an e-service.
@@ -48,15 +45,9 @@ class TriageForm(FlaskForm):
             raise ValidationError("Okänd ärendetyp. Sök på namn eller kod och välj i listan.")
 
     def validate_office(self, field):
-        self.office_obj = db.session.scalar(sa.select(Office).where(Office.code == field.data))
+        self.office_obj = find_office(field.data)
         if self.office_obj is None:
             raise ValidationError("Okänt kontor.")
-
-
-class ApiTriageForm(TriageForm):
-    class Meta:
-        csrf = False
-        locales = ["sv_SE", "sv"]
 
 
 class ReplyForm(TriageForm):
@@ -68,12 +59,6 @@ class ReplyForm(TriageForm):
             Length(max=REPLY_MAX, message=f"Svaret får vara högst {REPLY_MAX} tecken."),
         ],
     )
-
-
-class ApiReplyForm(ReplyForm):
-    class Meta:
-        csrf = False
-        locales = ["sv_SE", "sv"]
 
 
 class LetterForm(FlaskForm):

@@ -15,6 +15,7 @@ from frontdesk.mail.outbox import enqueue
 from frontdesk.mandates.operations import mandate_level
 from frontdesk.models import InboxMessage, MailKind, Office, User
 from frontdesk.models.inbox import BODY_MAX, REPLY_MAX, SENDER_MAX, SUBJECT_MAX
+from frontdesk.roles import Role
 from frontdesk.timeutil import EARLIEST_YEAR, LOCAL_TZ, local_today, utcnow
 from kanaler import mask_personnummer
 from kanaler.citizen import address_of
@@ -49,6 +50,16 @@ class InboxRefused(Exception):
         self.field = field
 
 
+class OtherOffice(Exception):
+    """A guide acted for another office than their own (HTTP 403); message in Swedish."""
+
+
+def _own_office(user: User | None, office: Office, doing: str) -> None:
+    """A guide works for their own office only; chef and admin for any."""
+    if user is not None and user.role == Role.VAGLEDARE and office.id != user.office_id:
+        raise OtherOffice(f"Du kan bara {doing} till ditt eget kontor.")
+
+
 def new_receipt(channel: str) -> str:
     prefix = {"epost": "E", "brev": "B", "webb": "W", "chatt": "C"}[channel]
     return prefix + "-" + "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(8))
@@ -79,7 +90,11 @@ def _clean(text: str, limit: int) -> str:
 
 
 def receive(incoming: Incoming, user: User | None = None) -> InboxMessage | None:
-    """Store a message in the inbox; None when one with the same Message-ID is there already."""
+    """Store a message in the inbox; None when one with the same Message-ID is there already.
+
+    A guide hands over messages to their own office only (OtherOffice).
+    """
+    _own_office(user, incoming.office, "lämna meddelanden")
     values = {
         "channel": incoming.channel,
         "office_id": incoming.office.id,
@@ -154,7 +169,11 @@ def _contact_input(message: InboxMessage, data: ContactInput) -> ContactInput:
 
 
 def triage(message: InboxMessage, data: ContactInput, user: User) -> LoggedContact:
-    """Turn the message into an ordinary contact, routed like one logged at the counter."""
+    """Turn the message into an ordinary contact, routed like one logged at the counter.
+
+    A guide handles messages for their own office only (OtherOffice).
+    """
+    _own_office(user, data.office, "hantera meddelanden")
     _take(message, user, "triaged")
     logged = log_contact(_contact_input(message, data), user)
     db.session.execute(
@@ -178,7 +197,9 @@ def reply(message: InboxMessage, data: ContactInput, text: str, user: User) -> L
 
     The reply goes to the sender through the outbox, in this transaction; a message with
     no address to answer is refused before anything is written (a letter: triage it).
+    A guide handles messages for their own office only (OtherOffice).
     """
+    _own_office(user, data.office, "hantera meddelanden")
     text = mask_personnummer(text.strip())[:REPLY_MAX]
     if not text:
         raise InboxRefused("Skriv svaret.", "reply")

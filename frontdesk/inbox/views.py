@@ -24,6 +24,7 @@ from frontdesk.inbox.forms import LetterForm, ReplyForm, TriageForm, WebForm
 from frontdesk.inbox.operations import (
     InboxConflict,
     InboxRefused,
+    OtherOffice,
     TooManyQuestions,
     ask_question,
     mark_spam,
@@ -160,8 +161,6 @@ def show(message_id: int):
 
 def _input(form: TriageForm, message: InboxMessage) -> ContactInput:
     office = getattr(form, "office_obj", None) or message.office
-    if g.user.role == Role.VAGLEDARE and office.id != g.user.office_id:
-        abort(403)
     return ContactInput(
         office=office,
         channel=message.channel,
@@ -188,6 +187,8 @@ def triage_message(message_id: int):
         return _page(message, page_form, status=422)
     try:
         logged = triage(message, _input(form, message), g.user)
+    except OtherOffice:
+        abort(403)
     except ContactError as error:
         db.session.rollback()  # the message stays new; nothing of the attempt is kept
         form.case_type.errors = [str(error)]
@@ -210,6 +211,8 @@ def reply_message(message_id: int):
         return _page(message, form, status=422)
     try:
         reply(message, _input(form, message), form.reply.data, g.user)
+    except OtherOffice:
+        abort(403)
     except InboxRefused as refused:
         form[refused.field].errors = [str(refused)]
         return _page(message, form, status=422)
