@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     guards.init_app(app)
 
     from frontdesk import api, auth, errors, mandates, templating
+    from frontdesk.api import routes  # noqa: F401  (the operations register on api.bp)
     from frontdesk.backoffice import views as backoffice_views
     from frontdesk.channels import views as channels_views
     from frontdesk.cli import register_commands

@@ -67,11 +67,18 @@ def text(max_length: int, *, required: bool = False, **field) -> type:
 
     `required`: blanks alone are no text (422), as a required form field.
     """
+    # The strip is listed last yet runs first (pydantic applies `Before` validators
+    # outermost); listed first, it would turn the constraints into generic ones whose
+    # messages speak of list items.
     return Annotated[
         str,
-        BeforeValidator(_stripped),
-        StringConstraints(min_length=1 if required else None, max_length=max_length),
+        StringConstraints(
+            min_length=1 if required else None,
+            max_length=max_length,
+            pattern=r"\S" if required else None,  # the document says so too
+        ),
         Field(**field),
+        BeforeValidator(_stripped),
     ]
 
 

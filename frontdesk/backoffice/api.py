@@ -152,13 +152,7 @@ def referral_attachment(referral_id: Id, index: int):
     response = send_attachment(operations.source_message(referral), index)
     if response is None:
         raise ApiError(404, "Bilagan finns inte.")
-    # spectree reads a view's Response to answer with a copy: a file handed to the server
-    # as it is (direct passthrough) cannot be read that way, and the copy never closes
-    # it. So it is read here, and closed.
-    response.direct_passthrough = False
-    response.make_sequence()
-    response.close()
-    return response
+    return response  # streamed from the file as it was kept
 
 
 @bp.get("/referrals/<int:referral_id>/events")

@@ -64,7 +64,12 @@ Moment = Annotated[
     BeforeValidator(_moment),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
-Timestamp = Annotated[str, Field(description="ISO 8601 with the local UTC offset.")]
+Timestamp = Annotated[
+    str,
+    Field(
+        description="ISO 8601 with the local UTC offset.", json_schema_extra={"format": "date-time"}
+    ),
+]
 Code = Annotated[str, Field(description="A catalogue code.")]
 Channel = Literal[tuple(CHANNEL_CODES)]
 OutcomeCode = Literal[tuple(OUTCOMES)]
