@@ -14,7 +14,7 @@ from frontdesk.backoffice.operations import (
 )
 from frontdesk.backoffice.queries import queue_by_code
 from frontdesk.extensions import db
-from frontdesk.forms import strip_text
+from frontdesk.forms import LookupField, strip_text
 from frontdesk.models import User
 from frontdesk.models.referral import ANSWER_MAX_LENGTH
 
@@ -52,39 +52,40 @@ class ParkForm(_Form):
             raise ValidationError(message)
 
 
-class ForwardForm(_Form):
-    queue = StringField("Till kö", validators=[InputRequired("Välj en kö.")])
-    reason = _reason_field("Varför", "Skriv varför remissen skickas vidare.")
+def _queue_field(label: str, validators=()) -> LookupField:
+    return LookupField(
+        label,
+        list(validators),
+        lookup=queue_by_code,
+        unknown="Okänd kö.",
+        display=lambda queue: queue.code,
+    )
 
-    def validate_queue(self, field):
-        self.queue_obj = queue_by_code(field.data)
-        if self.queue_obj is None:
-            raise ValidationError("Okänd kö.")
+
+def _active_user(username: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.username == username, User.active))
+
+
+class ForwardForm(_Form):
+    queue = _queue_field("Till kö", [InputRequired("Välj en kö.")])
+    reason = _reason_field("Varför", "Skriv varför remissen skickas vidare.")
 
 
 class ReassignForm(_Form):
-    colleague = StringField("Till kollega")
-    queue = StringField("Eller till kö")
+    colleague = LookupField(
+        "Till kollega",
+        lookup=_active_user,
+        unknown="Okänd kollega.",
+        display=lambda user: user.username,
+    )
+    queue = _queue_field("Eller till kö")
 
     def validate(self, extra_validators=None):
         if not super().validate(extra_validators):
             return False
-        self.colleague_obj = self.queue_obj = None
-        if bool(self.colleague.data) == bool(self.queue.data):
+        if bool(self.colleague.text) == bool(self.queue.text):
             self.colleague.errors.append("Välj antingen en kollega eller en kö.")
             return False
-        if self.colleague.data:
-            self.colleague_obj = db.session.scalar(
-                sa.select(User).where(User.username == self.colleague.data.strip(), User.active)
-            )
-            if self.colleague_obj is None:
-                self.colleague.errors.append("Okänd kollega.")
-                return False
-        else:
-            self.queue_obj = queue_by_code(self.queue.data)
-            if self.queue_obj is None:
-                self.queue.errors.append("Okänd kö.")
-                return False
         return True
 
 

@@ -245,7 +245,7 @@ def forward(referral_id: int):
     return _act(
         referral_id,
         ForwardForm,
-        lambda r, f: operations.forward(r, g.user, f.queue_obj, f.reason.data.strip()),
+        lambda r, f: operations.forward(r, g.user, f.queue.data, f.reason.data.strip()),
         "Remissen är skickad vidare.",
         "forward_form",
     )
@@ -258,7 +258,7 @@ def reassign(referral_id: int):
     return _act(
         referral_id,
         ReassignForm,
-        lambda r, f: operations.reassign(r, g.user, colleague=f.colleague_obj, queue=f.queue_obj),
+        lambda r, f: operations.reassign(r, g.user, colleague=f.colleague.data, queue=f.queue.data),
         "Remissen är omfördelad.",
         "reassign_form",
     )

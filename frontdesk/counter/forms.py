@@ -20,7 +20,7 @@ from wtforms.validators import (
 )
 
 from frontdesk.extensions import db
-from frontdesk.forms import WholeNumberField, strip_text
+from frontdesk.forms import LookupField, WholeNumberField, strip_text
 from frontdesk.models import CaseType, Office
 from frontdesk.models.contact import NOTE_MAX_LENGTH, QUESTION_MAX_LENGTH
 from kanaler import parse_channel
@@ -38,8 +38,6 @@ CHOOSE_CASE_TYPE = "Välj ärendetyp."
 UNKNOWN_CASE_TYPE = "Okänd ärendetyp. Sök på namn eller kod och välj i listan."
 LEVEL_RANGE = "ROSA-nivån ska vara 1–8."
 ONLY_KOPPLAT = "Utfallet kan bara anges som kopplat."
-# The longest text a case type is looked up by: a code and a name with the dash between.
-CASE_TYPE_TEXT_MAX = 240
 
 
 def find_office(code: str) -> Office | None:
@@ -75,28 +73,38 @@ def find_case_type(text: str) -> CaseType | None:
     return case_type
 
 
-class CaseTypeField(StringField):
-    """A case type as the guide types it (code, name, or "CODE – name" from the type-ahead).
+def case_type_field(label: str = "Ärendetyp") -> LookupField:
+    """A case type as the guide types it (code, name, or "CODE – name" from the type-ahead);
+    `.data` is the active CaseType it names. Required: blanks alone are none."""
+    return LookupField(
+        label,
+        [InputRequired(CHOOSE_CASE_TYPE), NotBlank(CHOOSE_CASE_TYPE)],
+        lookup=find_case_type,
+        unknown=UNKNOWN_CASE_TYPE,
+        display=lambda case_type: f"{case_type.code} – {case_type.name}",
+    )
 
-    `.data` is the active CaseType it names, or None; the text typed is shown again as
-    typed, a case type given as data as "CODE – name".
-    """
 
-    def process_formdata(self, valuelist):
-        self.text = (valuelist[0] if valuelist else "").strip()
-        found = len(self.text) <= CASE_TYPE_TEXT_MAX and find_case_type(self.text)
-        self.data = found or None
+def office_field(label: str = "Kontor") -> LookupField:
+    """An office by its code (any letter case); optional."""
+    return LookupField(
+        label,
+        [Optional()],
+        lookup=find_office,
+        unknown="Okänt kontor.",
+        display=lambda office: office.code,
+    )
 
-    def pre_validate(self, form):
-        if not getattr(self, "text", ""):  # blanks alone are no case type
-            raise StopValidation(CHOOSE_CASE_TYPE)
-        if self.data is None:
-            raise ValidationError(UNKNOWN_CASE_TYPE)
 
-    def _value(self):
-        if getattr(self, "text", ""):
-            return self.text
-        return f"{self.data.code} – {self.data.name}" if self.data else ""
+class NotBlank:
+    """Blanks alone are no answer (InputRequired lets "   " through to the lookup)."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not (field.raw_data and field.raw_data[0].strip()):
+            raise StopValidation(self.message)
 
 
 class _RoutingFields(FlaskForm):
@@ -105,7 +113,7 @@ class _RoutingFields(FlaskForm):
     class Meta:
         locales = ["sv_SE", "sv"]
 
-    case_type = CaseTypeField("Ärendetyp", validators=[InputRequired(CHOOSE_CASE_TYPE)])
+    case_type = case_type_field()
     rosa_level = WholeNumberField(
         "ROSA-nivå",
         validators=[InputRequired("Välj ROSA-nivå."), NumberRange(1, 8, LEVEL_RANGE)],
@@ -130,7 +138,7 @@ class PreviewForm(_RoutingFields):
     rosa_level = WholeNumberField(
         "ROSA-nivå", validators=[Optional(), NumberRange(1, 8, LEVEL_RANGE)]
     )
-    office = StringField("Kontor", filters=[strip_text])
+    office = office_field()
 
 
 class _ContactFields(_RoutingFields):

@@ -19,7 +19,7 @@ from frontdesk.auth import roles_required
 from frontdesk.backoffice import operations as backoffice_operations
 from frontdesk.backoffice import queries as backoffice_queries
 from frontdesk.counter import queries
-from frontdesk.counter.forms import ContactForm, PreviewForm, find_case_type, find_office
+from frontdesk.counter.forms import ContactForm, PreviewForm, find_case_type
 from frontdesk.counter.operations import (
     ContactError,
     ContactInput,
@@ -215,17 +215,14 @@ class PreviewRefused(Exception):
         self.status = status
 
 
-def _preview_office(code: str) -> Office:
+def _preview_office(office: Office | None) -> Office:
     """The counter page's office, or the office a form names (the inbox's triage form).
 
     A guide previews for the own office only, as a guide logs (and triages) only there;
     naming an office does not change the office a manager's counter page remembers.
     """
-    if not code:
-        return current_office()
-    office = find_office(code)
     if office is None:
-        raise PreviewRefused("Okänt kontor.")
+        return current_office()
     if g.user.role == Role.VAGLEDARE and office.id != g.user.office_id:
         raise PreviewRefused("Du registrerar bara kontakter för ditt eget kontor.", 403)
     return office
@@ -239,7 +236,7 @@ def _preview_input() -> tuple[Office, CaseType, int | None, bool]:
         missing = not form.case_type.raw_data or not form.case_type.raw_data[0].strip()
         message = next(iter(form.errors.values()))[0]
         raise PreviewRefused(message, 400 if missing else 422)
-    office = _preview_office(form.office.data or "")
+    office = _preview_office(form.office.data)
     return office, form.case_type.data, form.rosa_level.data, form.put_through
 
 

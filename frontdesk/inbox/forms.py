@@ -1,7 +1,7 @@
 """Forms of the inbox: triage (the counter's fields), reply, letters, and the public web form."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -9,11 +9,10 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    ValidationError,
 )
 
-from frontdesk.counter.forms import find_case_type, find_office
-from frontdesk.forms import strip_text
+from frontdesk.counter.forms import LEVEL_RANGE, case_type_field, office_field
+from frontdesk.forms import WholeNumberField, strip_text
 from frontdesk.models.inbox import REPLY_MAX, SENDER_MAX, SUBJECT_MAX
 
 # The public form takes a question, not a document: long texts belong in an e-service.
@@ -26,28 +25,13 @@ class TriageForm(FlaskForm):
     class Meta:
         locales = ["sv_SE", "sv"]
 
-    case_type = StringField(
-        "Ärendetyp", filters=[strip_text], validators=[InputRequired("Välj ärendetyp.")]
-    )
-    rosa_level = IntegerField(
+    case_type = case_type_field()
+    rosa_level = WholeNumberField(
         "ROSA-nivå",
-        validators=[
-            InputRequired("Välj ROSA-nivå."),
-            NumberRange(1, 8, "ROSA-nivån ska vara 1–8."),
-        ],
+        validators=[InputRequired("Välj ROSA-nivå."), NumberRange(1, 8, LEVEL_RANGE)],
     )
-    office = StringField("Kontor", filters=[strip_text], validators=[Optional()])
+    office = office_field()
     put_through = BooleanField("Kopplat vidare")
-
-    def validate_case_type(self, field):
-        self.case_type_obj = find_case_type(field.data)
-        if self.case_type_obj is None:
-            raise ValidationError("Okänd ärendetyp. Sök på namn eller kod och välj i listan.")
-
-    def validate_office(self, field):
-        self.office_obj = find_office(field.data)
-        if self.office_obj is None:
-            raise ValidationError("Okänt kontor.")
 
 
 class ReplyForm(TriageForm):

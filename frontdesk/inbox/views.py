@@ -138,7 +138,7 @@ def _page(message: InboxMessage, form=None, status=200):
             "inbox/show.html",
             message=message,
             office=office,
-            form=form or ReplyForm(formdata=None, office=office.code),
+            form=form or ReplyForm(formdata=None, office=office),
             address=reply_address(message),
             mails=mails_for(inbox_message_id=message.id),
             handled_label=_handled_label(message),
@@ -160,11 +160,11 @@ def show(message_id: int):
 
 
 def _input(form: TriageForm, message: InboxMessage) -> ContactInput:
-    office = getattr(form, "office_obj", None) or message.office
+    office = form.office.data or message.office
     return ContactInput(
         office=office,
         channel=message.channel,
-        case_type=form.case_type_obj,
+        case_type=form.case_type.data,
         rosa_level=form.rosa_level.data,
         put_through=form.put_through.data,
     )
