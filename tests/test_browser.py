@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from frontdesk.models import Contact, Referral
 from tests.conftest import PASSWORD, make_app
@@ -63,7 +64,7 @@ def login_with_keyboard(page, base, username="anna", lands_on="/disk"):
     page.goto(f"{base}/login")
     # The username field has autofocus; on a loaded machine the first keys can come
     # before the browser has applied it, so wait for the focus as a person would see it.
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")
+    expect(page.locator("[name=username]")).to_be_focused()
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
@@ -84,7 +85,7 @@ def log_with_keyboard(page, search: str, level: int, question: str | None = None
     page.keyboard.press(str(level))
     page.keyboard.press("Enter")
     if question:
-        page.wait_for_function("document.activeElement && document.activeElement.id === 'question'")
+        expect(page.locator("#question")).to_be_focused()
         page.keyboard.type(question)
         page.keyboard.press("Control+Enter")
 
@@ -111,7 +112,7 @@ def test_log_contacts_with_the_keyboard_only(live_server, page):
     page.locator("#route-preview", has_text="remiss till Gata och park").wait_for()
     # A referral: Enter goes to the question (now shown) instead of sending without it.
     page.keyboard.press("Enter")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'question'")
+    expect(page.locator("#question")).to_be_focused()
     assert count(app, Contact) == 0
     page.keyboard.type(QUESTION)
     shot(page, "counter-before-submit.png")
@@ -123,7 +124,7 @@ def test_log_contacts_with_the_keyboard_only(live_server, page):
     assert count(app, Referral) == 1
 
     # The form is ready for the next contact, focus back in the case-type field.
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'case_type'")
+    expect(page.locator("#case_type")).to_be_focused()
     log_with_keyboard(page, "ekon", 1)
     page.locator("#decision .decision-answered").wait_for()
     assert "Besvarat i disken" in page.locator("#decision").inner_text()

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, TEST_CATALOG, make_app
 from tests.helpers import serving
@@ -302,7 +303,7 @@ def sessions(site, playwright_browser):
 
 def _login(page, base, username, lands_on):
     page.goto(f"{base}/login")
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")
+    expect(page.locator("[name=username]")).to_be_focused()
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
@@ -495,7 +496,7 @@ def test_guide_logs_a_contact_and_calls_back_by_keyboard(site, sessions):
     session = sessions("vagledare")
     page = session.page
     page.goto(f"{site.base}/disk")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'case_type'")
+    expect(page.locator("#case_type")).to_be_focused()
     page.keyboard.press("Alt+t")
     page.keyboard.type("ekon")
     page.locator("#case-type-options li").first.wait_for()
@@ -623,10 +624,6 @@ def test_keyboard_focus_survives_the_lists_refreshing(site, sessions):
                 with page.expect_response(lambda r, end=refresh: r.url.split("?")[0].endswith(end)):
                     pass
             # The link was replaced by the refreshed list's own, and that one has the focus.
-            page.wait_for_function(
-                "s => document.activeElement.matches(s) && !document.activeElement.dataset.before",
-                arg=link,
-                timeout=3_000,
-            )
+            expect(page.locator(f"{link}:not([data-before])")).to_be_focused(timeout=3_000)
     finally:
         config["QUEUE_POLL_SECONDS"], config["COUNTER_POLL_SECONDS"] = saved

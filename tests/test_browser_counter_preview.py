@@ -5,6 +5,7 @@ a mandate change can only have come from the preview request itself.
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from frontdesk.models import Contact
 from tests.helpers import count, one
@@ -54,9 +55,7 @@ def test_the_preview_follows_the_server_and_a_referral_asks_for_the_question(qui
     page.locator("#case-type-options li").first.wait_for()
     page.keyboard.press("Enter")
     # The case type alone: the server says which levels it would refer, nothing else yet.
-    page.wait_for_function(
-        "document.querySelectorAll('#contact-form .level.above-mandate').length === 5"
-    )
+    expect(page.locator("#contact-form .level.above-mandate")).to_have_count(5)
     assert _marked_levels(page) == ["4", "5", "6", "7", "8"]
     page.keyboard.press("2")
     preview.locator("[data-outcome=informerat]").wait_for()
@@ -95,7 +94,7 @@ def test_the_preview_follows_the_server_and_a_referral_asks_for_the_question(qui
 
     # Enter on the level goes to the question; Ctrl+Enter sends. The server agrees.
     page.keyboard.press("Enter")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'question'")
+    expect(page.locator("#question")).to_be_focused()
     page.keyboard.type(QUESTION)
     page.keyboard.press("Control+Enter")
     page.locator("#decision .decision-referred").wait_for()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from frontdesk.extensions import db
 from frontdesk.models import Contact, InboxMessage, MailState, OutgoingMail, Referral
@@ -144,9 +145,7 @@ def test_one_matter_across_the_handoff(live, page, playwright_browser):
     page.keyboard.press("Enter")
     page.locator("#callbacks", has_text="Inga svar väntar på återkoppling.").wait_for()
     # The focus stays in the list (on its heading when no call-back is left), not at the top.
-    page.wait_for_function(
-        "document.activeElement && document.activeElement.id === 'callbacks-heading'"
-    )
+    expect(page.locator("#callbacks-heading")).to_be_focused()
     with app.app_context():
         statuses = set(db.session.scalars(sa.select(Referral.status)))
         assert statuses == {"avslutad"}
