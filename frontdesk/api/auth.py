@@ -1,7 +1,5 @@
 """Bearer-token authentication for every API request."""
 
-from functools import wraps
-
 from flask import g, request
 
 from frontdesk.api import bp
@@ -37,21 +35,3 @@ def api_error(error: ApiError):
     if status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
     return response, status
-
-
-def allowed(*roles: str):
-    """Refuse other roles (403) before the request's body or query is read.
-
-    Put it above `operation(...)`: a caller who may not act learns that first, not
-    what was wrong with what they sent.
-    """
-
-    def decorate(view):
-        @wraps(view)
-        def checked(*args, **kwargs):
-            require_role(*roles)
-            return view(*args, **kwargs)
-
-        return checked
-
-    return decorate

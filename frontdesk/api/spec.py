@@ -44,6 +44,7 @@ from pydantic import (
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.models import SecureType
 
+from frontdesk.api.auth import require_role
 from frontdesk.api.errors import ApiError
 from frontdesk.api.payload import json_object
 
@@ -315,7 +316,8 @@ EXTRA_MODELS: list[type[BaseModel]] = []
 def operation(
     *,
     tag: str,
-    who: str,
+    roles: tuple[str, ...] | None = None,
+    who: str = "",
     out: type | None = None,
     ok: int = 200,
     ok_description: str = "",
@@ -335,7 +337,11 @@ def operation(
     parameters: list[dict] | None = None,
     public: bool = False,
 ) -> Callable:
-    """Declare an operation: its models, its refusals, who may call it.
+    """Declare an operation: who may call it, its models, its refusals.
+
+    `roles` are the roles that may call it (403 for the others, before anything is
+    read); `who` says what narrows it further (an office, an organisation), or who may
+    call an operation every role may.
 
     `refused` is the error message of a body the model refuses (422); a refused query
     answers `invalid_query`. `content` adds request media types besides JSON (a view
@@ -356,6 +362,8 @@ def operation(
 
         @wraps(documented)
         def checked(*args, **kwargs):
+            if roles is not None:
+                require_role(*roles)
             request.context = RequestContext(
                 query=_validated(query, request.args.to_dict(), invalid_query, refused)
                 if query is not None
@@ -373,7 +381,7 @@ def operation(
             schema_ref(out)
         OPERATIONS[view.__name__] = Operation(
             out=out,
-            who=who,
+            who=_who(roles, who),
             ok=ok,
             ok_description=ok_description or (view.__doc__ or "").strip().split("\n")[0],
             errors=errors,
@@ -400,6 +408,14 @@ class RequestContext:
 
     query: BaseModel | None
     json: BaseModel | None
+
+
+def _who(roles: tuple[str, ...] | None, note: str) -> str:
+    """The document's "Who:" line, from the roles the operation checks."""
+    if roles is None:
+        return note or "everyone"
+    listed = ", ".join(roles)
+    return f"{listed} ({note})" if note else listed
 
 
 def _validated(model: type[BaseModel], data, status: int, message: str) -> BaseModel:

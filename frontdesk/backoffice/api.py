@@ -8,7 +8,6 @@ referral's current status (and its ETag).
 from flask import g, request, url_for
 
 from frontdesk.api import bp
-from frontdesk.api.auth import allowed
 from frontdesk.api.errors import ApiError
 from frontdesk.api.spec import ETAG, MAX_ID, Id, operation
 from frontdesk.backoffice import operations, queries
@@ -27,7 +26,7 @@ from frontdesk.inbox.attachments import send_attachment
 from frontdesk.models import Referral
 from frontdesk.roles import DESK_ROLES, HANDLER_ROLES
 
-HANDLERS = "handläggare of the referral's organisation"
+HANDLERS = "of the referral's organisation"
 AS_FOR_THE_LIST = "as for the list"
 REFERRAL_ID = {
     "description": "The referral's id.",
@@ -170,10 +169,11 @@ def referral_events(referral_id: Id):
     return ReferralHistory(events=[ReferralEvent.of(e) for e in queries.history(referral)])
 
 
-def _action(body: type | None = None, *, who: str = HANDLERS, example=None):
+def _action(body: type | None = None, *, roles=HANDLER_ROLES, who: str = HANDLERS, example=None):
     """A back-office action: the referral after the change with its ETag, or 409/412."""
     return operation(
         tag="referrals",
+        roles=roles,
         who=who,
         body=body,
         out=ReferralOut,
@@ -207,7 +207,6 @@ def _act(referral_id: int, perform):
 
 
 @bp.post("/referrals/<int:referral_id>/claim")
-@allowed(*HANDLER_ROLES)
 @_action()
 def claim_referral(referral_id: Id):
     """Claim a new referral"""
@@ -215,7 +214,6 @@ def claim_referral(referral_id: Id):
 
 
 @bp.post("/referrals/<int:referral_id>/release")
-@allowed(*HANDLER_ROLES)
 @_action()
 def release_referral(referral_id: Id):
     """Put a claimed referral back in the queue"""
@@ -223,7 +221,6 @@ def release_referral(referral_id: Id):
 
 
 @bp.post("/referrals/<int:referral_id>/park")
-@allowed(*HANDLER_ROLES)
 @_action(ParkInput, example={"until": "2099-01-01", "reason": "Väntar på intyg."})
 def park_referral(referral_id: Id):
     """Park a referral until a date"""
@@ -232,7 +229,6 @@ def park_referral(referral_id: Id):
 
 
 @bp.post("/referrals/<int:referral_id>/forward")
-@allowed(*HANDLER_ROLES)
 @_action(ForwardInput, example={"queue": "TEK-GATA", "reason": "Fel förvaltning."})
 def forward_referral(referral_id: Id):
     """Forward a referral to another organisation's queue"""
@@ -244,7 +240,6 @@ def forward_referral(referral_id: Id):
 
 
 @bp.post("/referrals/<int:referral_id>/answer")
-@allowed(*HANDLER_ROLES)
 @_action(AnswerInput, example={"answer": "Beviljas.", "callback": True})
 def answer_referral(referral_id: Id):
     """Answer a referral you hold
@@ -267,8 +262,7 @@ def answer_referral(referral_id: Id):
 
 
 @bp.post("/referrals/<int:referral_id>/callback-done")
-@allowed(*DESK_ROLES)
-@_action(who="vägledare of the office, chef, admin")
+@_action(roles=DESK_ROLES, who="a vägledare of the referral's office")
 def callback_done_referral(referral_id: Id):
     """Close a referral the front desk has called back on (status aterford)"""
     return _act(referral_id, lambda r, v: operations.callback_done(r, g.user, v))

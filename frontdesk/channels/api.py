@@ -3,7 +3,6 @@
 from flask import request
 
 from frontdesk.api import bp
-from frontdesk.api.auth import allowed
 from frontdesk.api.errors import ApiError
 from frontdesk.api.spec import PeriodQuery, operation
 from frontdesk.channels.queries import DEFAULT_MONTHS, channel_figures
@@ -13,10 +12,9 @@ from frontdesk.roles import MANAGER_ROLES
 
 
 @bp.get("/channels/parity")
-@allowed(*MANAGER_ROLES)
 @operation(
     tag="channels",
-    who="chef, admin",
+    roles=MANAGER_ROLES,
     query=PeriodQuery,
     out=ChannelParity,
     ok_description="The figures.",

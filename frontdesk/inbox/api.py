@@ -7,10 +7,9 @@ import sqlalchemy as sa
 from flask import g, request, url_for
 
 from frontdesk.api import bp
-from frontdesk.api.auth import allowed
 from frontdesk.api.errors import ApiError
 from frontdesk.api.spec import LOCATION, MAX_ID, Id, operation
-from frontdesk.counter.api import GUIDES, logged_response
+from frontdesk.counter.api import logged_response
 from frontdesk.counter.forms import UNKNOWN_CASE_TYPE, find_case_type, find_office
 from frontdesk.counter.operations import ContactError, ContactInput
 from frontdesk.counter.schemas import ContactCreated
@@ -54,10 +53,10 @@ def _message(message_id: int) -> InboxMessage:
 
 
 @bp.post("/inbox")
-@allowed(*DESK_ROLES)
 @operation(
     tag="inbox",
-    who=GUIDES,
+    roles=DESK_ROLES,
+    who="a vägledare for their own office",
     body=InboxMessageInput,
     out=InboxMessageCreated,
     ok=201,
@@ -95,10 +94,10 @@ def create_inbox_message():
 
 
 @bp.get("/inbox")
-@allowed(*DESK_ROLES)
 @operation(
     tag="inbox",
-    who=GUIDES,
+    roles=DESK_ROLES,
+    who="a vägledare for their own office",
     query=InboxQuery,
     refused="Ogiltigt filter.",
     out=InboxMessages,
@@ -118,10 +117,10 @@ def list_inbox():
 
 
 @bp.get("/inbox/<int:message_id>")
-@allowed(*DESK_ROLES)
 @operation(
     tag="inbox",
-    who=GUIDES,
+    roles=DESK_ROLES,
+    who="a vägledare for their own office",
     out=InboxMessageOut,
     ok_description="The message.",
     errors=(403, 404),
@@ -168,7 +167,8 @@ def _handle(message_id: int, body: TriageInput, perform):
 def _inbox_action(body: type[TriageInput], example: dict):
     return operation(
         tag="inbox",
-        who=GUIDES,
+        roles=DESK_ROLES,
+        who="a vägledare for their own office",
         body=body,
         out=ContactCreated,
         ok=201,
@@ -184,7 +184,6 @@ def _inbox_action(body: type[TriageInput], example: dict):
 
 
 @bp.post("/inbox/<int:message_id>/triage")
-@allowed(*DESK_ROLES)
 @_inbox_action(TriageInput, {"case_type": "PARK", "rosa_level": 2})
 def triage_inbox_message(message_id: Id):
     """Triage a message: it becomes a contact, referred where the mandate says so"""
@@ -193,7 +192,6 @@ def triage_inbox_message(message_id: Id):
 
 
 @bp.post("/inbox/<int:message_id>/reply")
-@allowed(*DESK_ROLES)
 @_inbox_action(
     ReplyInput, {"case_type": "PARK", "rosa_level": 1, "reply": "Ansök på kommunens webb."}
 )

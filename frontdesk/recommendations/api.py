@@ -1,10 +1,9 @@
 """ROSA over the API: the staircase, the recommendations and the decisions on them."""
 
 import sqlalchemy as sa
-from flask import current_app, jsonify, request
+from flask import current_app, g, jsonify, request
 
 from frontdesk.api import bp
-from frontdesk.api.auth import require_role
 from frontdesk.api.errors import ApiError
 from frontdesk.api.spec import operation
 from frontdesk.extensions import db
@@ -29,13 +28,11 @@ from frontdesk.recommendations.schemas import (
 )
 from frontdesk.roles import MANAGER_ROLES
 
-MANAGERS = "chef, admin"
-
 
 @bp.get("/rosa/staircase")
 @operation(
     tag="rosa",
-    who=MANAGERS,
+    roles=MANAGER_ROLES,
     query=StaircaseQuery,
     out=StaircaseOut,
     ok_description="Levels 1–8.",
@@ -44,7 +41,6 @@ MANAGERS = "chef, admin"
 )
 def staircase():
     """Count, share and cumulative share per ROSA level"""
-    require_role(*MANAGER_ROLES)
     try:
         filters = read_filters(request.args, current_app.config["ROSA_PERIOD_MONTHS"])
     except FilterError as error:
@@ -56,7 +52,7 @@ def staircase():
 @bp.get("/rosa/recommendations")
 @operation(
     tag="rosa",
-    who=MANAGERS,
+    roles=MANAGER_ROLES,
     query=RecommendationsQuery,
     out=ProposalList,
     ok_description="Best first; decided ones carry their status.",
@@ -68,7 +64,6 @@ def recommendations():
 
     422 without a known office.
     """
-    require_role(*MANAGER_ROLES)
     code = request.context.query.office
     office = db.session.scalar(sa.select(Office).where(Office.code == code))
     if office is None:
@@ -86,7 +81,7 @@ def recommendations():
 @bp.post("/rosa/recommendations/<path:proposal_id>/decision")
 @operation(
     tag="rosa",
-    who=MANAGERS,
+    roles=MANAGER_ROLES,
     body=DecisionInput,
     out=DecisionOut,
     ok=201,
@@ -106,7 +101,7 @@ def recommendations():
 )
 def recommendation_decision(proposal_id: str):
     """Approve (the mandate changes at once) or reject a proposal"""
-    user = require_role(*MANAGER_ROLES)
+    user = g.user
     body: DecisionInput = request.context.json
     try:
         row = decide(
