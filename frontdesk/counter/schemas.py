@@ -155,7 +155,8 @@ class ContactInput(Body):
     ]
     case_type: str = Field(description="Case type code, name, or `CODE – name`.")
     rosa_level: Level
-    note: text(NOTE_MAX_LENGTH) | None = None
+    # Kept as written (as the counter's form keeps it), personnummer masked on the way in.
+    note: Annotated[str, StringConstraints(max_length=NOTE_MAX_LENGTH)] | None = None
     duration_seconds: Annotated[StrictInt, Field(ge=0, le=MAX_DURATION_SECONDS)] | None = None
     occurred_at: Moment | None = Field(
         None,
