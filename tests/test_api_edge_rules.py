@@ -9,8 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from frontdesk.backoffice.operations import MAX_PARK_DAYS, PARK_REASON_MAX, check_park_date
+from frontdesk.backoffice.operations import MAX_PARK_DAYS, check_park_date
 from frontdesk.models import Contact, InboxMessage, Referral
+from frontdesk.models.catalog import REASON_MAX
 from frontdesk.models.referral import ANSWER_MAX_LENGTH
 from frontdesk.timeutil import local_today
 from tests.helpers import count, one
@@ -54,23 +55,23 @@ def test_the_longest_reason_and_answer_are_taken_one_more_character_is_not(app, 
     too_long = api.post(
         f"/referrals/{referral_id}/park",
         as_user="erik",
-        json={"until": until, "reason": "x" * (PARK_REASON_MAX + 1)},
+        json={"until": until, "reason": "x" * (REASON_MAX + 1)},
     )
     assert too_long.status_code == 422
-    assert too_long.get_json()["fields"]["reason"].startswith(f"Högst {PARK_REASON_MAX} ")
+    assert too_long.get_json()["fields"]["reason"].startswith(f"Högst {REASON_MAX} ")
     # The page's field stops at the same length.
     auth.login("erik")
     page = client.get(f"/remisser/{referral_id}").text
-    assert f'name="reason" type="text" maxlength="{PARK_REASON_MAX}"' in page
+    assert f'name="reason" type="text" maxlength="{REASON_MAX}"' in page
     assert f'name="answer" rows="4" maxlength="{ANSWER_MAX_LENGTH}"' in page
     # Blanks around the text do not count against the limit.
     parked = api.post(
         f"/referrals/{referral_id}/park",
         as_user="erik",
-        json={"until": until, "reason": f"  {'x' * PARK_REASON_MAX}\t"},
+        json={"until": until, "reason": f"  {'x' * REASON_MAX}\t"},
     )
     assert parked.status_code == 200, parked.get_json()
-    assert parked.get_json()["park_reason"] == "x" * PARK_REASON_MAX
+    assert parked.get_json()["park_reason"] == "x" * REASON_MAX
     assert parked.headers["ETag"] == f'"{parked.get_json()["version"]}"'
 
 

@@ -8,7 +8,6 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Valid
 
 from frontdesk.backoffice.operations import (
     NOTE_MAX,
-    PARK_REASON_MAX,
     AnswerDelivery,
     check_park_date,
 )
@@ -16,6 +15,7 @@ from frontdesk.backoffice.queries import queue_by_code
 from frontdesk.extensions import db
 from frontdesk.forms import LookupField, strip_text
 from frontdesk.models import User
+from frontdesk.models.catalog import REASON_MAX
 from frontdesk.models.referral import ANSWER_MAX_LENGTH
 
 
@@ -31,7 +31,7 @@ def _reason_field(label: str, missing: str) -> StringField:
         filters=[strip_text],
         validators=[
             DataRequired(missing),
-            Length(max=PARK_REASON_MAX, message=f"Högst {PARK_REASON_MAX} tecken."),
+            Length(max=REASON_MAX, message=f"Högst {REASON_MAX} tecken."),
         ],
     )
 

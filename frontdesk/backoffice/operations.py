@@ -20,6 +20,7 @@ from frontdesk.mail import texts
 from frontdesk.mail.notifications import notify_new_referral
 from frontdesk.mail.outbox import enqueue
 from frontdesk.models import InboxMessage, MailKind, Queue, Referral, User
+from frontdesk.models.catalog import REASON_MAX
 from frontdesk.models.contact import ReachBy
 from frontdesk.models.referral import (
     ACTION_RULES,
@@ -33,7 +34,6 @@ from frontdesk.timeutil import local_today, utcnow
 from kanaler import mask_personnummer
 
 MAX_PARK_DAYS = 365
-PARK_REASON_MAX = 500  # Referral.park_reason
 NOTE_MAX = 2000
 NO_ADDRESS = "Medborgaren har inte lämnat någon e-postadress; välj att disken ringer upp."
 
@@ -198,7 +198,7 @@ def park(
     """Park one's referral until a date (waiting for documents); the deadline stops meanwhile."""
     _require(referral, user, ReferralAction.PARK)
     # Masking may lengthen a text (a personnummer without its dash): cut to the column.
-    reason = mask_personnummer(reason)[:PARK_REASON_MAX]
+    reason = mask_personnummer(reason)[:REASON_MAX]
     values = {
         "status": ReferralStatus.VANTAR,
         "parked_until": until,

@@ -22,10 +22,11 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from frontdesk.api.spec import Body, Error, Out, Query, text
 from frontdesk.backoffice import operations
-from frontdesk.backoffice.operations import PARK_REASON_MAX, AnswerDelivery, check_park_date
+from frontdesk.backoffice.operations import AnswerDelivery, check_park_date
 from frontdesk.backoffice.queries import MAX_INT_ARG, MAX_PER_PAGE
 from frontdesk.counter.schemas import Channel, Citizen, Code, Level, Timestamp, iso
 from frontdesk.models import AuditEvent, InboxMessage, Referral
+from frontdesk.models.catalog import REASON_MAX
 from frontdesk.models.inbox import INBOX_CHANNELS
 from frontdesk.models.referral import ANSWER_MAX_LENGTH, REFERRAL_STATUSES
 from frontdesk.timeutil import utcnow
@@ -57,7 +58,7 @@ def _park_date(until: date) -> date:
 
 
 # A reason (to park, to forward) fits the column a parking reason is kept in.
-Reason = text(PARK_REASON_MAX, required=True)
+Reason = text(REASON_MAX, required=True)
 ParkDate = Annotated[date, AfterValidator(_park_date), BeforeValidator(_date_text)]
 
 

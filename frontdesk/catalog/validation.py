@@ -3,7 +3,7 @@
 from datetime import time
 from typing import Any
 
-from frontdesk.models.catalog import ORGANISATION_KINDS
+from frontdesk.models.catalog import ORGANISATION_KINDS, REASON_MAX
 
 SECTIONS = ("organisations", "queues", "offices", "case_types", "mandates")
 CODE_MAX = {"organisations": 20, "queues": 20, "offices": 20, "case_types": 30}
@@ -178,7 +178,7 @@ def check_catalog(
         if not _known(item.get("case_type"), codes["case_types"]):
             check.error(f"{place}.case_type", f"okänd ärendetyp {item.get('case_type')!r}")
         check.integer(item, "max_level", place, 1, 8, required=True)
-        check.string(item, "reason", place, required=False, max_length=500)
+        check.string(item, "reason", place, required=False, max_length=REASON_MAX)
         pair = (str(item.get("office")), str(item.get("case_type")))
         if pair in pairs:
             check.error(place, f"mandatet för {pair[0]}/{pair[1]} förekommer flera gånger")

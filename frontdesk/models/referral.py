@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from frontdesk.extensions import db
 from frontdesk.models._sql import in_list, not_in_list
-from frontdesk.models.catalog import Queue
+from frontdesk.models.catalog import REASON_MAX, Queue
 from frontdesk.models.contact import Contact
 from frontdesk.models.user import User
 from frontdesk.roles import DESK_ROLES, HANDLER_ROLES, Role
@@ -166,7 +166,7 @@ class Referral(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     parked_until: Mapped[date | None] = mapped_column(sa.Date)
     parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    park_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    park_reason: Mapped[str] = mapped_column(sa.String(REASON_MAX), default="", server_default="")
     answer: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
