@@ -13,8 +13,3 @@ class ApiError(Exception):
 
 def error_response(status: int, message: str, fields: dict[str, str] | None = None):
     return jsonify(error=message, fields=fields or {}), status
-
-
-def form_errors(form) -> dict[str, str]:
-    """The first message per field, keyed by the API's field names."""
-    return {name: messages[0] for name, messages in form.errors.items() if messages}

@@ -33,27 +33,15 @@ from frontdesk.extensions import db
 from frontdesk.mandates.history import MandateHistory
 from frontdesk.models import CaseType, Contact, Office
 from frontdesk.models.contact import MAX_DURATION_SECONDS
-from frontdesk.tallies import Counts, add_counts
+from frontdesk.tallies import CONTACT_FIELDS, Counts, add_counts
 from frontdesk.timeutil import CLOCK_SKEW, EARLIEST_YEAR, LOCAL_TZ, utcnow
 from kanaler import CHANNEL_CODES, mask_personnummer, parse_channel
 from rosa import OUTCOMES, route
 
 REQUIRED_COLUMNS = ("occurred_at", "office", "channel", "case_type", "rosa_level")
 OPTIONAL_COLUMNS = ("outcome", "duration_seconds", "repeat")
-# The first eight in the order of tallies.RAW_COLUMNS, so one tuple serves both.
-CONTACT_COLUMNS = (
-    "occurred_at",
-    "office_id",
-    "case_type_id",
-    "channel",
-    "rosa_level",
-    "outcome",
-    "duration_seconds",
-    "is_repeat",
-    "staff_id",
-    "note",
-    "created_at",
-)
+# The tallies' fields first, in the order of tallies.RAW_COLUMNS, so one tuple serves both.
+CONTACT_COLUMNS = (*CONTACT_FIELDS, "staff_id", "note", "created_at")
 BATCH = 10_000
 # Tally rows counted in memory (about 400 bytes each) before they are added to the tables:
 # a year of many case types can have nearly as many distinct (day, office, case type ...)

@@ -3,7 +3,6 @@
 Triage and reply answer as POST /contacts does (the message becomes a contact).
 """
 
-import sqlalchemy as sa
 from flask import g, request, url_for
 
 from frontdesk.api import bp
@@ -26,7 +25,7 @@ from frontdesk.inbox.schemas import (
     TriageInput,
 )
 from frontdesk.models import InboxMessage
-from frontdesk.roles import DESK_ROLES, Role
+from frontdesk.roles import DESK_ROLES
 
 LIST_LIMIT = 200
 MESSAGE_ID = {
@@ -37,16 +36,10 @@ MESSAGE_ID = {
 REFUSED = "Uppgifterna kunde inte tas emot."
 
 
-def _visible() -> sa.Select:
-    """The messages the caller may see: a guide their office's, chef and admin every one."""
-    query = sa.select(InboxMessage)
-    if g.user.role == Role.VAGLEDARE:
-        query = query.where(InboxMessage.office_id == g.user.office_id)
-    return query
-
-
 def _message(message_id: int) -> InboxMessage:
-    message = db.session.scalar(_visible().where(InboxMessage.id == message_id))
+    message = db.session.scalar(
+        operations.visible_messages(g.user).where(InboxMessage.id == message_id)
+    )
     if message is None:
         raise ApiError(404, "Meddelandet finns inte.")
     return message
@@ -108,7 +101,7 @@ def list_inbox():
     """Messages by status, oldest first (at most 200)"""
     args: InboxQuery = request.context.query
     messages = db.session.scalars(
-        _visible()
+        operations.visible_messages(g.user)
         .where(InboxMessage.status == args.status)
         .order_by(InboxMessage.received_at, InboxMessage.id)
         .limit(LIST_LIMIT)

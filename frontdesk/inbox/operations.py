@@ -60,6 +60,14 @@ def _own_office(user: User | None, office: Office, doing: str) -> None:
         raise OtherOffice(f"Du kan bara {doing} till ditt eget kontor.")
 
 
+def visible_messages(user: User) -> sa.Select:
+    """The messages a user may see: a guide their office's, chef and admin every office's."""
+    query = sa.select(InboxMessage)
+    if user.role == Role.VAGLEDARE:
+        query = query.where(InboxMessage.office_id == user.office_id)
+    return query
+
+
 def new_receipt(channel: str) -> str:
     prefix = {"epost": "E", "brev": "B", "webb": "W", "chatt": "C"}[channel]
     return prefix + "-" + "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(8))

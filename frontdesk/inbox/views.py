@@ -32,11 +32,12 @@ from frontdesk.inbox.operations import (
     reply,
     reply_address,
     triage,
+    visible_messages,
 )
 from frontdesk.mail.outbox import mails_for
 from frontdesk.models import CaseType, Contact, InboxMessage, Office, Referral
 from frontdesk.models.inbox import INBOX_STATUSES
-from frontdesk.roles import DESK_ROLES, Role
+from frontdesk.roles import DESK_ROLES
 from frontdesk.templating import OUTCOME_LABELS
 from frontdesk.timeutil import local_today
 from frontdesk.web import client_address_hash
@@ -64,16 +65,8 @@ def handled_by_someone_else(conflict: InboxConflict):
     return redirect(url_for("inbox.show", message_id=conflict.message.id), 303)
 
 
-def visible_messages():
-    """A guide sees the own office's inbox; chef and admin every office's."""
-    query = sa.select(InboxMessage)
-    if g.user.role == Role.VAGLEDARE:
-        query = query.where(InboxMessage.office_id == g.user.office_id)
-    return query
-
-
 def _message(message_id: int) -> InboxMessage:
-    message = db.session.scalar(visible_messages().where(InboxMessage.id == message_id))
+    message = db.session.scalar(visible_messages(g.user).where(InboxMessage.id == message_id))
     if message is None:
         abort(404)
     return message
@@ -87,7 +80,7 @@ def index():
     if status not in INBOX_STATUSES:
         status = "new"
     query = (
-        visible_messages()
+        visible_messages(g.user)
         .where(InboxMessage.status == status)
         .options(
             joinedload(InboxMessage.office),
@@ -103,7 +96,7 @@ def index():
     )
     counts = dict(
         db.session.execute(
-            visible_messages()
+            visible_messages(g.user)
             .with_only_columns(InboxMessage.status, sa.func.count())
             .group_by(InboxMessage.status)
         ).all()
