@@ -36,6 +36,19 @@ def note_activity() -> None:
     session["seen_at"] = int(time.time())
 
 
+def begin_session(user: User) -> None:
+    """Log user in on this browser: a fresh session (nothing of the old one carries over)."""
+    session.clear()
+    session["user_id"] = user.id
+    session.permanent = True
+    note_activity()
+
+
+def end_session() -> None:
+    """Log out on this browser."""
+    session.clear()
+
+
 def load_logged_in_user() -> None:
     g.user = None
     g.session_expired = False

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
-from frontdesk.auth.access import load_logged_in_user, note_activity
+from frontdesk.auth.access import begin_session, end_session, load_logged_in_user
 from frontdesk.auth.forms import LoginForm
 from frontdesk.auth.operations import attempt_login, log_out
 from frontdesk.auth.throttle import LoginLimits, client_address_key
@@ -72,10 +72,7 @@ def login():
             return render_template("auth/login.html", form=form, error=error), 429
         return render_template("auth/login.html", form=form, error=WRONG_PASSWORD), 401
 
-    session.clear()
-    session["user_id"] = attempt.user.id
-    session.permanent = True
-    note_activity()
+    begin_session(attempt.user)
     return redirect(_safe_next(request.args.get("next")) or home_for(attempt.user))
 
 
@@ -83,5 +80,5 @@ def login():
 def logout():
     """Log out (a POST with a CSRF token, so no page can log a guide out)."""
     log_out(g.user)
-    session.clear()
+    end_session()
     return redirect(url_for("auth.login"))
