@@ -46,12 +46,17 @@ def parse_moment(text: str) -> datetime:
         ) from error
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_TZ)
-    if moment.year < EARLIEST_YEAR:
-        raise ValueError(f"Tidpunkten ligger före {EARLIEST_YEAR}.")
     try:
         moment = moment.astimezone(UTC)
-    except OverflowError as error:  # the last day of year 9999 in a zone east of UTC
-        raise ValueError("Tidpunkten ligger i framtiden.") from error
+    except OverflowError as error:  # the first or last day of the calendar, far from UTC
+        raise ValueError(
+            f"Tidpunkten ligger före {EARLIEST_YEAR}."
+            if moment.year < EARLIEST_YEAR
+            else "Tidpunkten ligger i framtiden."
+        ) from error
+    # Checked in UTC, as stored: 2000-01-01T00:00+14:00 is 1999 in the database.
+    if moment.year < EARLIEST_YEAR:
+        raise ValueError(f"Tidpunkten ligger före {EARLIEST_YEAR}.")
     if moment > utcnow() + CLOCK_SKEW:
         raise ValueError("Tidpunkten ligger i framtiden.")
     return moment

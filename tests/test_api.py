@@ -111,6 +111,9 @@ def test_the_same_routing_serves_page_and_api(app, api, client, auth):
         ({**CONTACT, "note": "x" * 2001}, "note"),
         ({**CONTACT, "duration_seconds": -1}, "duration_seconds"),
         ({**CONTACT, "occurred_at": "igår"}, "occurred_at"),
+        # 1999 in UTC, as it would be stored, although its own calendar says 2000.
+        ({**CONTACT, "occurred_at": "2000-01-01T00:00:00+14:00"}, "occurred_at"),
+        ({**CONTACT, "occurred_at": "0001-01-01T00:00:00+01:00"}, "occurred_at"),
         ({**CONTACT, "occurred_at": (utcnow() + timedelta(hours=1)).isoformat()}, "occurred_at"),
         ({**CONTACT, "outcome": "informerat"}, "outcome"),
         ({**CONTACT, "repeat": "ja"}, "repeat"),

@@ -235,7 +235,9 @@ def test_guides_and_handlers_cannot_see_the_overview(client, auth, api, world):
 
 
 def test_csv_and_excel_exports_hold_the_filtered_contacts(client, auth, api, history):
-    text = api.get(f"/export/contacts.csv?{SEPTEMBER_ARGS}&office=K1", as_user="karin").text
+    download = api.get(f"/export/contacts.csv?{SEPTEMBER_ARGS}&office=K1", as_user="karin")
+    assert download.headers["Content-Type"] == "text/csv; charset=utf-8"  # said once
+    text = download.text
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 5
     assert {r["office"] for r in rows} == {"K1"}
