@@ -1,5 +1,7 @@
 """Logging and reading contacts over the API: the counter's operation behind a JSON edge."""
 
+import re
+
 from flask import g, request, url_for
 
 from frontdesk.api import bp
@@ -12,6 +14,7 @@ from frontdesk.counter.operations import (
     ContactInput,
     LoggedContact,
     NotYourOffice,
+    SubmissionKeyReused,
     log_contact,
 )
 from frontdesk.counter.schemas import (
@@ -25,7 +28,35 @@ from frontdesk.counter.schemas import (
 )
 from frontdesk.extensions import db
 from frontdesk.models import Contact
+from frontdesk.models.contact import SUBMISSION_KEY_MAX, SUBMISSION_KEY_PATTERN
 from frontdesk.roles import DESK_ROLES
+
+IDEMPOTENCY_KEY = "Idempotency-Key"
+IDEMPOTENCY_PARAMETER = {
+    "name": IDEMPOTENCY_KEY,
+    "in": "header",
+    "required": False,
+    "description": (
+        "A key of the client's choosing for this contact. Sent again by the same user"
+        " (a retry after a lost answer), it gets the first answer and logs nothing new;"
+        " with another contact's fields it is 422."
+    ),
+    "schema": {
+        "type": "string",
+        "pattern": SUBMISSION_KEY_PATTERN,
+        "maxLength": SUBMISSION_KEY_MAX,
+    },
+}
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get(IDEMPOTENCY_KEY)
+    if key is None:
+        return None
+    if not re.fullmatch(SUBMISSION_KEY_PATTERN, key):
+        message = f"Högst {SUBMISSION_KEY_MAX} synliga ASCII-tecken utan mellanslag."
+        raise ApiError(422, "Kontakten kunde inte tas emot.", {IDEMPOTENCY_KEY: message})
+    return key
 
 
 def logged_response(logged: LoggedContact):
@@ -57,6 +88,7 @@ def logged_response(logged: LoggedContact):
         }
     },
     example=CONTACT_EXAMPLE,
+    parameters=[IDEMPOTENCY_PARAMETER],
 )
 def create_contact():
     """Log a contact
@@ -68,6 +100,7 @@ def create_contact():
     `citizen.reach_by` or `question`, and nothing is written.
     """
     user = g.user
+    submission_key = _idempotency_key()
     body: ContactBody = request.context.json
     # The catalogue cache's values: no query when the catalogue has not changed.
     known = catalogue()
@@ -90,12 +123,17 @@ def create_contact():
         occurred_at=body.occurred_at,
         put_through=body.outcome == "kopplat",
         is_repeat=bool(body.repeat),
+        submission_key=submission_key,
         **body.citizen_values(),
     )
     try:
         logged = log_contact(data, user)
     except NotYourOffice as error:
         raise ApiError(403, str(error)) from error
+    except SubmissionKeyReused as error:
+        raise ApiError(
+            422, "Kontakten kunde inte tas emot.", {IDEMPOTENCY_KEY: str(error)}
+        ) from error
     except ContactError as error:
         raise ApiError(409, str(error), {error.field: str(error)}) from error
     return logged_response(logged)

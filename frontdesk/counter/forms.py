@@ -5,6 +5,9 @@ The API validates its JSON with its own schema (counter/schemas.py); the rules b
 place each and both call them.
 """
 
+import re
+import secrets
+
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
@@ -22,7 +25,7 @@ from wtforms.validators import (
 from frontdesk.extensions import db
 from frontdesk.forms import LookupField, WholeNumberField, strip_text
 from frontdesk.models import CaseType, Office
-from frontdesk.models.contact import NOTE_MAX_LENGTH, QUESTION_MAX_LENGTH
+from frontdesk.models.contact import NOTE_MAX_LENGTH, QUESTION_MAX_LENGTH, SUBMISSION_KEY_PATTERN
 from kanaler import parse_channel
 from kanaler.citizen import (
     NAME_MAX,
@@ -232,6 +235,16 @@ class ContactForm(_ContactFields):
     def previewed(self) -> str | None:
         value = self.previewed_outcome.data
         return value if value in OUTCOMES else None
+
+    # A new key with every empty form: the same form posted twice (a double click, the
+    # browser resending) logs one contact. Kept when the form comes back with an error.
+    submission = HiddenField(default=lambda: secrets.token_urlsafe(18))
+
+    @property
+    def submission_key(self) -> str | None:
+        """The form's key, or None for a missing or odd one (then no double-submit guard)."""
+        value = self.submission.data
+        return value if value and re.fullmatch(SUBMISSION_KEY_PATTERN, value) else None
 
     duration_minutes = IntegerField(
         "Tid (min)",

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
 from frontdesk.audit import record
@@ -49,6 +50,15 @@ class ContactError(Exception):
         self.field = field
 
 
+class SubmissionKeyReused(Exception):
+    """The key was used before by the same person for a different contact."""
+
+    def __init__(self):
+        super().__init__(
+            "Nyckeln har redan använts för en annan kontakt: skicka en ny nyckel för en ny kontakt."
+        )
+
+
 class NotYourOffice(Exception):
     """A guide logs contacts for their own office only (managers for any)."""
 
@@ -80,6 +90,9 @@ class ContactInput:
     # An address the citizen can be found by without it being stored on the contact
     # (an inbox message's sender): only its keyed hash is kept, for repeats.
     known_email: str = ""
+    # The submission's key (SUBMISSION_KEY_PATTERN): the same key from the same person
+    # again is the same contact, answered as the first time (a double click, a retry).
+    submission_key: str | None = None
 
 
 def _referral_queue(case_type: CaseType):
@@ -185,6 +198,51 @@ class LoggedContact:
     outcome: Outcome
     referral_id: int | None = None
     queue: Queue | QueueInfo | None = None
+    # True when the submission's key was seen before: nothing new was logged.
+    replayed: bool = False
+
+
+_CONTACTS = Contact.__table__
+_INSERT_CONTACT = sa.insert(_CONTACTS).returning(_CONTACTS.c.id)
+
+
+def _insert_once():
+    """INSERT … ON CONFLICT DO NOTHING on the submission index: one statement, no race.
+
+    A second transaction with the same key waits for the first to commit (PostgreSQL's
+    unique index; SQLite's write lock), then inserts nothing and reads the first.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(_CONTACTS)
+    return insert.on_conflict_do_nothing(
+        index_elements=["staff_id", "submission_key"],
+        index_where=_CONTACTS.c.submission_key.is_not(None),
+    ).returning(_CONTACTS.c.id)
+
+
+def _logged_before(data: ContactInput, staff: User) -> LoggedContact:
+    """The first answer to a submission sent again; refused if the key named another contact."""
+    first = db.session.scalars(
+        sa.select(Contact).where(
+            Contact.staff_id == staff.id, Contact.submission_key == data.submission_key
+        )
+    ).one()
+    same = (first.office_id, first.case_type_id, first.channel, first.rosa_level) == (
+        data.office.id,
+        data.case_type.id,
+        data.channel,
+        data.rosa_level,
+    )
+    if not same:
+        raise SubmissionKeyReused
+    referral = first.referral
+    return LoggedContact(
+        first.id,
+        Outcome(first.outcome),
+        referral.id if referral else None,
+        referral.queue if referral else None,
+        replayed=True,
+    )
 
 
 def log_contact(data: ContactInput, staff: User) -> LoggedContact:
@@ -207,9 +265,13 @@ def log_contact(data: ContactInput, staff: User) -> LoggedContact:
     occurred_at = data.occurred_at or now
     _link_repeat(values, occurred_at)
     row = {**values, "occurred_at": occurred_at, "created_at": now, "staff_id": staff.id}
-    contact_id = db.session.execute(
-        sa.insert(Contact.__table__).returning(Contact.__table__.c.id), row
-    ).scalar_one()
+    if data.submission_key is None:
+        contact_id = db.session.execute(_INSERT_CONTACT, row).scalar_one()
+    else:
+        row["submission_key"] = data.submission_key
+        contact_id = db.session.execute(_insert_once(), row).scalar_one_or_none()
+        if contact_id is None:
+            return _logged_before(data, staff)
     referred = outcome is Outcome.ESKALERAT
     after = {name: row[name] for name in CONTACT_FIELDS}
     after["referral"] = (now, None) if referred else None

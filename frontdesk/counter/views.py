@@ -79,6 +79,7 @@ def _input_from(form: ContactForm, office: Office) -> ContactInput:
         put_through=form.put_through,
         is_repeat=form.repeat.data,
         question_required_if_referred=True,
+        submission_key=form.submission_key,
         **form.citizen_input(),
     )
 

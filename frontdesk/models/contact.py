@@ -19,6 +19,10 @@ NOTE_MAX_LENGTH = 2000
 QUESTION_MAX_LENGTH = 2000
 # A contact longer than a working day was not one contact.
 MAX_DURATION_SECONDS = 8 * 3600
+# A submission's key (the counter form's hidden key, an API client's Idempotency-Key):
+# printable ASCII without spaces, as the IETF Idempotency-Key draft's examples.
+SUBMISSION_KEY_MAX = 100
+SUBMISSION_KEY_PATTERN = rf"^[\x21-\x7e]{{1,{SUBMISSION_KEY_MAX}}}$"
 
 
 class Contact(db.Model):
@@ -42,6 +46,16 @@ class Contact(db.Model):
         # Repeat detection: the same citizen (by keyed hash) about the same case type lately.
         sa.Index("ix_contacts_phone_key", "phone_key", "case_type_id", "occurred_at"),
         sa.Index("ix_contacts_email_key", "email_key", "case_type_id", "occurred_at"),
+        # A submission is logged once per person: the counter form's one-time key and an
+        # API client's Idempotency-Key. Partial, so contacts without a key cost nothing.
+        sa.Index(
+            "ux_contacts_submission",
+            "staff_id",
+            "submission_key",
+            unique=True,
+            sqlite_where=sa.text("submission_key IS NOT NULL"),
+            postgresql_where=sa.text("submission_key IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,6 +86,8 @@ class Contact(db.Model):
     email_key: Mapped[str | None] = mapped_column(sa.String(64))
     # The earlier contact this one repeats (found by the keys, or None when flagged by hand).
     repeat_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id"))
+    # The key the submission came with (SUBMISSION_KEY_PATTERN), unique per staff member.
+    submission_key: Mapped[str | None] = mapped_column(sa.String(SUBMISSION_KEY_MAX))
 
     office: Mapped[Office] = relationship()
     case_type: Mapped[CaseType] = relationship()
