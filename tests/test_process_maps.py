@@ -7,6 +7,7 @@ import pytest
 
 from frontdesk.models import AuditEvent, ProcessMap
 from rosa.bpmn import read_bpmn
+from rosa.discovery import MAX_FLOWS
 from rosa.processmap import from_dict, to_dict
 from tests.helpers import count
 
@@ -259,6 +260,35 @@ def test_discovery_upload_stores_a_map_to_annotate(app, world, client, auth):
     )
     assert "Okänd ärendetyp" in nothing.get_data(as_text=True)
     assert count(app, ProcessMap) == 1
+
+
+def _tangled_log() -> bytes:
+    """90 activities, each following every other: 8,010 pairs, 90 starts, 90 ends."""
+    names = [f"steg {n}" for n in range(90)]
+    pairs = [(a, b) for a in names for b in names if a != b]
+    rows = "".join(f"{case},{a}\n{case},{b}\n" for case, (a, b) in enumerate(pairs))
+    return ("case,activity\n" + rows).encode()
+
+
+def test_a_log_too_tangled_for_a_map_is_refused_with_the_bound(app, world, client, auth, api):
+    log = _tangled_log()
+    refused = api.post(
+        "/rosa/discover", data=log, headers={"Content-Type": "text/csv"}, as_user="karin"
+    )
+    assert refused.status_code == 422
+    assert f"högst {MAX_FLOWS}" in refused.json["fields"]["flöden"]
+    auth.login("karin")
+    page = client.post(
+        "/processer/upptack",
+        data={"case_type": "PARK", "file": (io.BytesIO(log), "trassel.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert (
+        f"8190 olika flöden mellan aktiviteterna; en upptäckt processkarta får ha högst {MAX_FLOWS}"
+        in page.get_data(as_text=True)
+    )
+    assert count(app, ProcessMap) == 0
 
 
 @pytest.mark.parametrize(

@@ -423,9 +423,19 @@ def test_too_many_activities():
     rows = "".join(f"{n},a{n}\n" for n in range(rosa.discovery.MAX_ACTIVITIES + 1))
     with pytest.raises(ProcessMapError, match="för många olika aktiviteter"):
         from_text("case,activity\n" + rows)
-    rows = "".join(f"{n},a{n}\n" for n in range(2500))
-    with pytest.raises(ProcessMapError, match="högst"):
+    assert rosa.discovery.MAX_ACTIVITIES <= rosa.processmap.MAX_STEPS - 2
+
+
+def test_too_many_flows_are_refused_with_the_bound():
+    """80 activities where every one follows every other: 6,320 flows, too many to read."""
+    names = [f"a{n}" for n in range(80)]
+    pairs = [(a, b) for a in names for b in names if a != b]
+    rows = "".join(f"{case},{a}\n{case},{b}\n" for case, (a, b) in enumerate(pairs))
+    with pytest.raises(ProcessMapError, match=f"högst {rosa.discovery.MAX_FLOWS}") as refused:
         from_text("case,activity\n" + rows)
+    assert refused.value.place == "flöden"
+    # Fewer pairs are fine: the first 4,000 cases give at most 4,160 flows.
+    assert from_text("case,activity\n" + "".join(rows.splitlines(True)[:8000])).cases == 4000
 
 
 XES_WITH_BAD_EVENTS = """<?xml version="1.0" encoding="UTF-8"?>
