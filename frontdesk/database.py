@@ -94,8 +94,10 @@ def init_app(app: Flask) -> None:
         return response
 
 
-def insert_unless_taken(table: sa.Table, values: dict, unique: list[str]) -> int | None:
+def insert_unless_taken(table: sa.Table, values: dict, unique: list[str], where=None) -> int | None:
     """INSERT a row unless one with the same `unique` columns exists; its id, or None.
+
+    `where` is the condition of a partial unique index on those columns.
 
     The database decides between two simultaneous writers without a SAVEPOINT: with
     pysqlite's default transaction handling a SAVEPOINT can open (and its RELEASE
@@ -103,7 +105,8 @@ def insert_unless_taken(table: sa.Table, values: dict, unique: list[str]) -> int
     """
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(table).values(**values)
-    statement = insert.on_conflict_do_nothing(index_elements=unique).returning(table.c.id)
+    statement = insert.on_conflict_do_nothing(index_elements=unique, index_where=where)
+    statement = statement.returning(table.c.id)
     return db.session.execute(statement).scalar()
 
 

@@ -5,12 +5,12 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
 from frontdesk.audit import record
 from frontdesk.backoffice.deadlines import due_at
 from frontdesk.cache import CaseTypeInfo, OfficeInfo, QueueInfo, catalogue
+from frontdesk.database import insert_unless_taken
 from frontdesk.extensions import db
 from frontdesk.mail.notifications import notify_new_referral
 from frontdesk.mandates.operations import mandate_level
@@ -206,20 +206,6 @@ _CONTACTS = Contact.__table__
 _INSERT_CONTACT = sa.insert(_CONTACTS).returning(_CONTACTS.c.id)
 
 
-def _insert_once():
-    """INSERT … ON CONFLICT DO NOTHING on the submission index: one statement, no race.
-
-    A second transaction with the same key waits for the first to commit (PostgreSQL's
-    unique index; SQLite's write lock), then inserts nothing and reads the first.
-    """
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(_CONTACTS)
-    return insert.on_conflict_do_nothing(
-        index_elements=["staff_id", "submission_key"],
-        index_where=_CONTACTS.c.submission_key.is_not(None),
-    ).returning(_CONTACTS.c.id)
-
-
 def _logged_before(data: ContactInput, staff: User) -> LoggedContact:
     """The first answer to a submission sent again; refused if the key named another contact."""
     first = db.session.scalars(
@@ -269,7 +255,15 @@ def log_contact(data: ContactInput, staff: User) -> LoggedContact:
         contact_id = db.session.execute(_INSERT_CONTACT, row).scalar_one()
     else:
         row["submission_key"] = data.submission_key
-        contact_id = db.session.execute(_insert_once(), row).scalar_one_or_none()
+        # One statement, no race: a second transaction with the same key waits for the
+        # first to commit (PostgreSQL's unique index; SQLite's write lock), then inserts
+        # nothing and reads the first.
+        contact_id = insert_unless_taken(
+            _CONTACTS,
+            row,
+            ["staff_id", "submission_key"],
+            where=_CONTACTS.c.submission_key.is_not(None),
+        )
         if contact_id is None:
             return _logged_before(data, staff)
     referred = outcome is Outcome.ESKALERAT
