@@ -3,6 +3,7 @@
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g, request
 
 from frontdesk.extensions import db
 from frontdesk.models import AuditEvent, User
@@ -28,3 +29,26 @@ def record(action: str, entity: str, entity_id: int | None, user: User | None, *
             "data": data,
         },
     )
+
+
+def record_refusal(message: str) -> None:
+    """Audit a request refused with 403 (a role or an office it may not touch).
+
+    In a transaction of its own, after rolling back whatever the request had begun: the
+    refusal is kept although the request fails. Only logged-in users are refused with
+    403 (others are sent to the login page or get 401), so a stranger cannot fill the log.
+    """
+    user = g.get("user")
+    if user is None:
+        return
+    db.session.rollback()
+    record(
+        "access.refused",
+        "request",
+        None,
+        user,
+        method=request.method,
+        path=request.path[:200],
+        reason=message[:200],
+    )
+    db.session.commit()

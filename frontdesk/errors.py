@@ -4,6 +4,7 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from frontdesk.audit import record_refusal
 from frontdesk.extensions import db
 
 MESSAGES = {
@@ -34,6 +35,8 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         code = error.code or 500
         message = MESSAGES.get(code, error.description)
+        if code == 403:
+            record_refusal(error.description or message)
         if _wants_json():
             response = make_response(jsonify(error=message, fields={}), code)
         else:

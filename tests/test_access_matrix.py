@@ -38,6 +38,7 @@ from werkzeug.exceptions import MethodNotAllowed
 from frontdesk.extensions import db
 from frontdesk.inbox.intake import attachment_file_name
 from frontdesk.models import (
+    AuditEvent,
     InboxMessage,
     MandateChange,
     Organisation,
@@ -335,7 +336,8 @@ MATRIX = {
         "/oversikt/remisser/lista", LOGIN, 403, 403, 403, 200, 200
     ),
     ("overview.download", "GET"): [
-        page("/oversikt/export/kontakter.csv", LOGIN, 403, 403, 403, 200, 200),
+        # A download is audited (who took which selection of contacts).
+        page("/oversikt/export/kontakter.csv", LOGIN, 403, 403, 403, 200, 200, writes=True),
         page("/oversikt/export/nej.exe", LOGIN, 403, 403, 403, 404, 404),
     ],
     ("channels.index", "GET"): page("/kanaler/", LOGIN, 403, 403, 403, 200, 200),
@@ -413,19 +415,19 @@ MATRIX = {
         "/api/v1/stats/summary" + FILTERS, 401, 403, 403, 403, 200, 200
     ),
     ("api.export_contacts_csv", "GET"): page(
-        "/api/v1/export/contacts.csv", 401, 403, 403, 403, 200, 200
+        "/api/v1/export/contacts.csv", 401, 403, 403, 403, 200, 200, writes=True
     ),
     ("api.export_contacts_xlsx", "GET"): page(
-        "/api/v1/export/contacts.xlsx", 401, 403, 403, 403, 200, 200
+        "/api/v1/export/contacts.xlsx", 401, 403, 403, 403, 200, 200, writes=True
     ),
     ("api.export_referrals_csv", "GET"): page(
-        "/api/v1/export/referrals.csv", 401, 403, 403, 403, 200, 200
+        "/api/v1/export/referrals.csv", 401, 403, 403, 403, 200, 200, writes=True
     ),
     ("api.export_eventlog_xes", "GET"): page(
-        "/api/v1/export/eventlog.xes", 401, 403, 403, 403, 200, 200
+        "/api/v1/export/eventlog.xes", 401, 403, 403, 403, 200, 200, writes=True
     ),
     ("api.export_eventlog_csv", "GET"): page(
-        "/api/v1/export/eventlog.csv", 401, 403, 403, 403, 200, 200
+        "/api/v1/export/eventlog.csv", 401, 403, 403, 403, 200, 200, writes=True
     ),
     ("api.staircase", "GET"): page("/api/v1/rosa/staircase", 401, 403, 403, 403, 200, 200),
     ("api.recommendations", "GET"): page(
@@ -606,13 +608,27 @@ class Objects:
         return template.format(**values)
 
 
+REFUSAL = "access.refused"
+
+
 def snapshot(app) -> list:
-    """Every row of every table: a refused request must leave all of it as it was."""
+    """Every row of every table: a refused request must leave all of it as it was,
+    except for the audit event that records the refusal itself."""
     with app.app_context(), db.engine.connect() as connection:
-        return [
-            connection.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
-            for table in db.metadata.sorted_tables
-        ]
+        rows = []
+        for table in db.metadata.sorted_tables:
+            query = sa.select(table).order_by(*table.primary_key.columns)
+            if table is AuditEvent.__table__:
+                query = query.where(table.c.action != REFUSAL)
+            rows.append(connection.execute(query).all())
+        return rows
+
+
+def refusals(app) -> list[tuple[int, str]]:
+    """The users and paths of the refusals audited so far."""
+    with app.app_context():
+        events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == REFUSAL))
+        return [(event.user_id, event.data["path"]) for event in events]
 
 
 def logged_in_clients(app) -> dict:
@@ -663,11 +679,16 @@ def check(app, clients, objects, method, row: Row) -> list[str]:
     failures = []
     for caller, expected in zip(CALLERS, row.expect, strict=True):
         path, kwargs = prepare(caller, row, objects)
-        before = snapshot(app)
+        before, refused_before = snapshot(app), len(refusals(app))
         with clients[caller].open(path, method=method, **kwargs) as response:
             status = response.status_code
             location = response.headers.get("HX-Redirect") or response.headers.get("Location", "")
         changed = snapshot(app) != before
+        audited = refusals(app)[refused_before:]
+        if status == 403 and [p for _, p in audited] != [path.split("?")[0]]:
+            failures.append(f"{caller} {method} {row.path}: 403 without its audit event")
+        elif status != 403 and audited:
+            failures.append(f"{caller} {method} {row.path}: {status} audited as a refusal")
         where = f"{caller} {method} {row.path}: {status} {location}".rstrip()
         if isinstance(expected, Answer):
             wrong = status != expected.status or not location.startswith(expected.location or "")

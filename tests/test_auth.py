@@ -3,9 +3,10 @@
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from frontdesk.extensions import db
-from frontdesk.models import Contact, User
+from frontdesk.models import AuditEvent, Contact, User
 from tests.conftest import PASSWORD, make_app
 from tests.helpers import count, one
 
@@ -132,3 +133,26 @@ def test_forms_need_a_csrf_token(csrf_client):
     )
     assert response.status_code == 200
     assert count(app, Contact) == 1
+
+
+def test_a_refused_request_is_audited_with_who_and_where(app, world, client, auth, api):
+    """The admin's audit view shows refusals: a guide opening the overview, a token
+    calling a manager's operation."""
+    auth.login("anna")
+    assert client.get("/oversikt/").status_code == 403
+    assert api.get("/rosa/staircase", as_user="erik").status_code == 403
+    events = [(e.user_id, e.data["path"], e.data["method"]) for e in _refusals(app)]
+    assert events == [
+        (world.users["anna"], "/oversikt/", "GET"),
+        (world.users["erik"], "/api/v1/rosa/staircase", "GET"),
+    ]
+    # Not logged in is not a refusal: it is the login page.
+    client.post("/logout")
+    client.get("/oversikt/")
+    assert count(app, AuditEvent, AuditEvent.action == "access.refused") == 2
+
+
+def _refusals(app) -> list[AuditEvent]:
+    with app.app_context():
+        query = sa.select(AuditEvent).where(AuditEvent.action == "access.refused")
+        return db.session.scalars(query.order_by(AuditEvent.id)).all()

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from frontdesk.counter.operations import ContactInput, log_contact
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import set_mandate
-from frontdesk.models import CaseType, Contact, Office, Referral, User
+from frontdesk.models import AuditEvent, CaseType, Contact, Office, Referral, User
 from frontdesk.tallies import REFERRALS, TALLIES, rebuild
 from frontdesk.timeutil import LOCAL_TZ
-from tests.helpers import count
+from tests.helpers import count, one
 
 # (local time, office, guide, channel, case type, level, repeat). K1 has PARK up to
 # level 3 and the default mandate (2) for EKB; K2 the default for everything.
@@ -400,3 +400,14 @@ def test_a_page_marker_beyond_any_id_is_named_not_500(client, auth, world, path)
 
 def test_the_summary_api_ignores_the_pages_bucket(api, world):
     assert api.get("/stats/summary?bucket=timme", as_user="karin").status_code == 200
+
+
+def test_every_download_is_audited_with_its_selection(app, client, auth, api, history):
+    api.get(f"/export/contacts.csv?{SEPTEMBER_ARGS}&office=K1", as_user="karin")
+    event = one(app, AuditEvent, AuditEvent.action == "export.downloaded")
+    assert event.data["file"] == "contacts.csv" and event.data["office"] == "K1"
+    assert event.data["first"] == "2026-09-01"
+    auth.login("admin")
+    client.get(f"/oversikt/export/remisser.csv?{SEPTEMBER_ARGS}&state=forsenade")
+    events = count(app, AuditEvent, AuditEvent.action == "export.downloaded")
+    assert events == 2

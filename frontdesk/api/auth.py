@@ -4,6 +4,7 @@ from flask import g, request
 
 from frontdesk.api import bp
 from frontdesk.api.errors import ApiError, error_response
+from frontdesk.audit import record_refusal
 from frontdesk.cache import api_user
 from frontdesk.models import User
 
@@ -32,6 +33,8 @@ def require_role(*roles: str) -> User:
 @bp.errorhandler(ApiError)
 def api_error(error: ApiError):
     response, status = error_response(error.status, error.message, error.fields)
+    if status == 403:
+        record_refusal(error.message)
     if status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
     return response, status

@@ -5,8 +5,9 @@ its download and the API's export select the same rows.
 """
 
 import sqlalchemy as sa
-from flask import Response, stream_with_context
+from flask import Response, g, stream_with_context
 
+from frontdesk.audit import record
 from frontdesk.exports import eventlog, tables
 from frontdesk.models import Referral
 from frontdesk.models.referral import ReferralStatus, overdue_clause
@@ -46,6 +47,27 @@ MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "xes": "application/xml",
 }
+
+
+def record_download(name: str, filters: OverviewFilters, state: str | None = None) -> None:
+    """Audit a download: who took which file of which selection (contacts leave the app)."""
+    chosen = {
+        "office": filters.office.code if filters.office else None,
+        "organisation": filters.organisation.code if filters.organisation else None,
+        "case_type": filters.case_type.code if filters.case_type else None,
+        "channel": filters.channel,
+        "state": state,
+    }
+    record(
+        "export.downloaded",
+        "export",
+        None,
+        g.user,
+        file=name,
+        first=filters.period.first.isoformat(),
+        last=filters.period.last.isoformat(),
+        **{key: value for key, value in chosen.items() if value},
+    )
 
 
 def download_body(

@@ -5,7 +5,7 @@ from flask import request
 from frontdesk.api import bp
 from frontdesk.api.errors import ApiError
 from frontdesk.api.spec import operation
-from frontdesk.exports.downloads import download_body, streamed
+from frontdesk.exports.downloads import download_body, record_download, streamed
 from frontdesk.overview import queries
 from frontdesk.overview.filters import FilterError, OverviewFilters, read_overview_filters
 from frontdesk.overview.schemas import OverviewQuery, StatsSummary
@@ -93,7 +93,9 @@ def _export(name: str):
     kind, mimetype, summary = EXPORTS[name]
 
     def view():
-        return streamed(name, download_body(kind, _filters()))
+        filters = _filters()
+        record_download(name, filters)
+        return streamed(name, download_body(kind, filters))
 
     # Named before it is declared: the name is the operation's id in the document.
     view.__name__ = f"export_{name.replace('.', '_')}"

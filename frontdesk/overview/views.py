@@ -17,6 +17,7 @@ from frontdesk.catalog.queries import all_offices, office_to_show
 from frontdesk.exports.downloads import (
     REFERRAL_STATES,
     download_body,
+    record_download,
     referral_conditions,
     streamed,
 )
@@ -355,4 +356,5 @@ def download(name: str):
         ), 422  # fmt: skip
     kind = DOWNLOADS[name]
     extra = narrowing_conditions(narrowing, filters.period)
+    record_download(name, filters, state)
     return streamed(name, download_body(kind, filters, extra, state))
