@@ -118,4 +118,3 @@ def sign_in_at_provider(authorize_url: str, login: str, stop_at: str) -> str:
         if url.startswith(stop_at):
             return url
     raise AssertionError("the provider never sent the browser back to the app")
-

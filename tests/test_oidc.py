@@ -97,6 +97,10 @@ def test_each_user_lands_where_asked_or_on_their_home_page(sso_client):
     sso_client.post("/logout")
     answer = provider_answer(sso_client, "erik", next_page="https://evil.example/")
     assert sso_client.get(answer).headers["Location"] == "/remisser/"
+    sso_client.post("/logout")
+    # A line break in next would split the Location header: ignored, never a 500.
+    answer = provider_answer(sso_client, "anna", next_page="/disk%0D%0AX:1")
+    assert sso_client.get(answer).headers["Location"] == "/disk"
 
 
 def test_someone_the_app_does_not_know_gets_a_403_and_no_session(sso_app, sso_client):
