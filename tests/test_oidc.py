@@ -143,14 +143,14 @@ def _with_state(callback: str, state: str | None) -> str:
 
 @pytest.mark.parametrize("state", ["forged-state", None])
 def test_an_answer_with_a_wrong_or_missing_state_is_refused(sso_app, sso_client, state):
-    callback = provider_answer(sso_client, "anna")
+    callback = provider_answer(sso_client, "anna", next_page="/mandat/")
     response = sso_client.get(_with_state(callback, state))
     assert response.status_code == 400
     assert "Inloggningen kunde inte slutföras" in response.text
     assert logged_in_as(sso_client) is None
     assert audit_events(sso_app, "auth.oidc_failed") == [(None, None, {"reason": "state"})]
     # The genuine answer still works: the forgery did not spend the real login.
-    assert sso_client.get(callback).headers["Location"] == "/disk"
+    assert sso_client.get(callback).headers["Location"] == "/mandat/"
 
 
 def test_a_replayed_answer_is_refused(sso_app, sso_client):

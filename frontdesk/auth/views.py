@@ -155,7 +155,6 @@ def oidc_callback():
     """
     if not oidc.enabled():
         abort(404)
-    target = session.pop("oidc_next", None)
     try:
         username = oidc.finish()
     except oidc.ProviderUnavailable:
@@ -165,6 +164,7 @@ def oidc_callback():
         db.session.commit()  # kept although the answer is an error status
         cancelled = refused.reason.startswith("provider:")
         return _sso_page(400, SSO_CANCELLED if cancelled else SSO_NOT_ACCEPTED)
+    target = session.pop("oidc_next", None)  # a refused forgery leaves it for the real answer
     user = sign_in_with_oidc(username)
     if user is None:
         db.session.commit()
