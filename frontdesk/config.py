@@ -89,4 +89,12 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_FAILURES_PER_ADDRESS": _bounded_int("LOGIN_FAILURES_PER_ADDRESS", "20", 1, 10000),
         "LOGIN_WINDOW_MINUTES": _bounded_int("LOGIN_WINDOW_MINUTES", "15", 1, 1440),
         "SESSION_IDLE_MINUTES": _bounded_int("SESSION_IDLE_MINUTES", "60", 1, 720),
+        # Single sign-on with the municipality's identity provider (frontdesk/auth/oidc.py),
+        # checked at start-up there; LOCAL_LOGIN=0 switches the password form off.
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").strip(),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", "").strip(),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
+        "OIDC_USERNAME_CLAIM": os.environ.get("OIDC_USERNAME_CLAIM", "").strip()
+        or "preferred_username",
+        "LOCAL_LOGIN": _bounded_int("LOCAL_LOGIN", "1", 0, 1) == 1,
     }

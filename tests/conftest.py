@@ -17,6 +17,7 @@ from frontdesk.catalog import import_catalog
 from frontdesk.extensions import db
 from frontdesk.models import ApiToken, User
 from frontdesk.models.user import hash_token
+from tests.oidc_provider import oidc_provider  # noqa: F401  (one OpenID provider per session)
 from tests.smtp_server import smtp_server  # noqa: F401  (a fixture for every test module)
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")

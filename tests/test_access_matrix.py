@@ -133,6 +133,12 @@ MATRIX = {
     ("auth.login", "POST"): page("/login", 200, 200, 200, 200, 200, 200, data={}),
     # Logging out is audited when there was someone to log out.
     ("auth.logout", "POST"): page("/logout", *[Redirect("/login")] * 6, writes=None),
+    # Single sign-on is off without OIDC_ISSUER (as here): its routes do not exist. With a
+    # provider configured, who comes in is tests/test_oidc.py's subject.
+    ("auth.oidc_login", "GET"): page("/login/oidc", 404, 404, 404, 404, 404, 404),
+    ("auth.oidc_callback", "GET"): page(
+        "/login/oidc/callback?code=x&state=y", 404, 404, 404, 404, 404, 404
+    ),
     ("web.healthz", "GET"): page("/healthz", 200, 200, 200, 200, 200, 200),
     ("static", "GET"): page("/static/app.css", 200, 200, 200, 200, 200, 200),
     ("public.contact_form", "GET"): page("/kontakta-oss", 200, 200, 200, 200, 200, 200),

@@ -48,3 +48,26 @@ def attempt_login(username: str, password: str, address_key: str) -> LoginAttemp
 def log_out(user: User | None) -> None:
     if user is not None:
         audit.record("auth.logout", "user", user.id, user)
+
+
+def sign_in_with_oidc(username: str | None) -> User | None:
+    """Let in the active user the identity provider named; audit the login or the refusal.
+
+    Only a user an admin created and has not switched off comes in: single sign-on
+    proves who the person is, not that they may use the app.
+    """
+    user = db.session.scalar(sa.select(User).where(User.username == username)) if username else None
+    if user is None or not user.active:
+        reason = "unknown" if user is None else "inactive"
+        user_id = user.id if user is not None else None
+        audit.record(
+            "auth.oidc_refused", "user", user_id, None, reason=reason, **_typed(username or "")
+        )
+        return None
+    audit.record("auth.login", "user", user.id, user, method="oidc")
+    return user
+
+
+def refuse_oidc_answer(reason: str) -> None:
+    """Audit a sign-on answer that could not be trusted (forged, replayed, refused upstream)."""
+    audit.record("auth.oidc_failed", "user", None, None, reason=reason)

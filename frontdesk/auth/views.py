@@ -2,11 +2,27 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
+from frontdesk.auth import oidc
 from frontdesk.auth.access import begin_session, end_session, load_logged_in_user
 from frontdesk.auth.forms import LoginForm
-from frontdesk.auth.operations import attempt_login, log_out
+from frontdesk.auth.operations import (
+    attempt_login,
+    log_out,
+    refuse_oidc_answer,
+    sign_in_with_oidc,
+)
 from frontdesk.auth.throttle import LoginLimits, client_address_key
 from frontdesk.extensions import db
 from frontdesk.models import User
@@ -18,14 +34,37 @@ TOO_MANY_FAILURES = (
     "eller kontakta en administratör."
 )
 IDLE_LOGOUT = "Du loggades ut efter {minutes} minuter utan aktivitet. Logga in igen."
+LOCAL_LOGIN_OFF = "Inloggning med lösenord är avstängd. Logga in med kommunens konto."
+SSO_NO_ACCOUNT = (
+    "Inget konto i Medborgarkontoret",
+    "Kommunens inloggningstjänst känner igen dig, men det finns inget aktivt konto här med "
+    "ditt användarnamn. Be en administratör att lägga upp ditt konto eller aktivera det igen.",
+)
+SSO_NOT_ACCEPTED = (
+    "Inloggningen kunde inte slutföras",
+    "Svaret från kommunens inloggningstjänst kunde inte godkännas: det kan vara för gammalt, "
+    "redan använt eller komma från en annan webbläsare. Försök logga in igen.",
+)
+SSO_CANCELLED = (
+    "Inloggningen avbröts",
+    "Kommunens inloggningstjänst avbröt inloggningen. Försök igen, eller kontakta "
+    "IT-supporten om det händer igen.",
+)
+SSO_UNAVAILABLE = (
+    "Inloggningstjänsten svarar inte",
+    "Kommunens inloggningstjänst går inte att nå just nu. Försök igen om en stund.",
+)
 
 bp = Blueprint("auth", __name__)
 bp.before_app_request(load_logged_in_user)
+# The blueprint brings its sign-on client: settings checked and provider registered at start-up.
+bp.record_once(lambda state: oidc.init_app(state.app))
 
 
 def _safe_next(target: str | None) -> str | None:
     """Only follow a same-site path after login, never another host."""
-    if not target:
+    # Control characters (CR/LF) would break the Location header.
+    if not target or not target.isprintable():
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -58,6 +97,8 @@ def login():
     notice = None
     if session.pop("idle_logout", False):
         notice = IDLE_LOGOUT.format(minutes=current_app.config.get("SESSION_IDLE_MINUTES", 60))
+    if request.method == "POST" and not current_app.config["LOCAL_LOGIN"]:
+        return render_template("auth/login.html", form=form, error=LOCAL_LOGIN_OFF), 403
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form, error=None, notice=notice)
 
@@ -74,6 +115,64 @@ def login():
 
     begin_session(attempt.user)
     return redirect(_safe_next(request.args.get("next")) or home_for(attempt.user))
+
+
+@bp.context_processor
+def sign_in_options() -> dict:
+    """What the login page offers: the municipality's account, passwords, or both."""
+    return {"sso_enabled": oidc.enabled(), "local_login": current_app.config["LOCAL_LOGIN"]}
+
+
+def _sso_page(status: int, text: tuple[str, str], username: str | None = None):
+    heading, message = text
+    page = render_template(
+        "auth/oidc_refused.html", heading=heading, message=message, username=username
+    )
+    return page, status
+
+
+@bp.get("/login/oidc")
+def oidc_login():
+    """Log in with the municipality's account: off to the identity provider's sign-in page."""
+    if not oidc.enabled():
+        abort(404)
+    target = _safe_next(request.args.get("next"))
+    try:
+        response = oidc.start()
+    except oidc.ProviderUnavailable:
+        return _sso_page(503, SSO_UNAVAILABLE)
+    if target:
+        session["oidc_next"] = target
+    return response
+
+
+@bp.get("/login/oidc/callback")
+def oidc_callback():
+    """The identity provider's answer: an active user here comes in, anyone else gets a 403.
+
+    An answer that cannot be trusted (no or wrong state, a used or foreign code, a bad
+    ID token, an error from the provider) gets a 400 and an audit event, never a session.
+    """
+    if not oidc.enabled():
+        abort(404)
+    try:
+        username = oidc.finish()
+    except oidc.ProviderUnavailable:
+        return _sso_page(503, SSO_UNAVAILABLE)
+    except oidc.CallbackRefused as refused:
+        refuse_oidc_answer(refused.reason)
+        db.session.commit()  # kept although the answer is an error status
+        cancelled = refused.reason.startswith("provider:")
+        return _sso_page(400, SSO_CANCELLED if cancelled else SSO_NOT_ACCEPTED)
+    target = session.pop("oidc_next", None)  # a refused forgery leaves it for the real answer
+    user = sign_in_with_oidc(username)
+    if user is None:
+        db.session.commit()
+        # Whoever was logged in on this browser before, it is someone else now.
+        end_session()
+        return _sso_page(403, SSO_NO_ACCOUNT, username)
+    begin_session(user)
+    return redirect(_safe_next(target) or home_for(user))
 
 
 @bp.post("/logout")
