@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("LOGIN_FAILURES_PER_ADDRESS", 20)
     app.config.setdefault("LOGIN_WINDOW_MINUTES", 15)
     app.config.setdefault("SESSION_IDLE_MINUTES", 60)
+    app.config.setdefault("SESSION_LIFETIME_HOURS", 12)
 
     # Behind a reverse proxy: trust that many X-Forwarded-For/-Proto hops (0: none).
     hops = int(app.config.get("PROXY_FIX_X_FOR", 0))

@@ -46,13 +46,15 @@ def _bounded_int(name: str, default: str, low: int, high: int) -> int:
 
 def from_environment(instance_path: str) -> dict:
     url = database_url(instance_path)
+    lifetime_hours = _bounded_int("SESSION_LIFETIME_HOURS", "12", 1, 24)
     return {
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": secret_key(instance_path, url),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # The cookie lives as long as the server-side record may (frontdesk/auth/sessions.py).
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=lifetime_hours),
         # The counter page stays open all day: tie CSRF tokens to the session, not to the clock.
         "WTF_CSRF_TIME_LIMIT": None,
         # A server database can drop idle connections; a SQLite file cannot.
@@ -89,6 +91,7 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_FAILURES_PER_ADDRESS": _bounded_int("LOGIN_FAILURES_PER_ADDRESS", "20", 1, 10000),
         "LOGIN_WINDOW_MINUTES": _bounded_int("LOGIN_WINDOW_MINUTES", "15", 1, 1440),
         "SESSION_IDLE_MINUTES": _bounded_int("SESSION_IDLE_MINUTES", "60", 1, 720),
+        "SESSION_LIFETIME_HOURS": lifetime_hours,
         # Single sign-on with the municipality's identity provider (frontdesk/auth/oidc.py),
         # checked at start-up there; LOCAL_LOGIN=0 switches the password form off.
         "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").strip(),

@@ -5,7 +5,6 @@ loop (issue 13). Every test runs on SQLite and PostgreSQL.
 
 import json
 import re
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -20,7 +19,7 @@ from frontdesk.models import (
     OutgoingMail,
     Referral,
 )
-from tests.helpers import count, one
+from tests.helpers import count, last_seen, move_sessions, one
 
 HTMX = {"HX-Request": "true"}
 QUESTION = "Gäller tillståndet även för min dotters bil?"
@@ -262,15 +261,12 @@ def test_another_offices_mandate_does_not_change_this_offices_version(app, clien
 
 
 def test_the_poll_is_not_activity_but_the_guides_requests_are(client, guide):
-    with client.session_transaction() as session:
-        session["seen_at"] = int(time.time()) - 600
-        before = session["seen_at"]
+    move_sessions(client.application, "anna", idle_minutes=10)
+    before = last_seen(client.application, "anna")
     client.get("/disk/katalog", headers={"X-Background-Refresh": "1"})
-    with client.session_transaction() as session:
-        assert session["seen_at"] == before
+    assert last_seen(client.application, "anna") == before
     client.get("/disk/katalog")
-    with client.session_transaction() as session:
-        assert session["seen_at"] > before
+    assert last_seen(client.application, "anna") > before
 
 
 def test_a_handler_may_not_read_the_counters_catalogue(client, world, auth):

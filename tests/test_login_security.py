@@ -2,7 +2,6 @@
 
 import re
 import threading
-import time
 from datetime import timedelta
 
 import requests
@@ -10,8 +9,9 @@ import sqlalchemy as sa
 
 from frontdesk.extensions import db
 from frontdesk.models import AuditEvent, LoginThrottle, User
+from frontdesk.timeutil import utcnow
 from tests.conftest import PASSWORD
-from tests.helpers import count, one, serving
+from tests.helpers import count, last_seen, move_sessions, one, serving
 
 
 def _actions(app, action):
@@ -123,8 +123,7 @@ def test_a_personnummer_typed_as_user_name_is_not_kept_in_the_audit(app, auth, w
 
 
 def _idle_for(client, minutes):
-    with client.session_transaction() as session:
-        session["seen_at"] = int(time.time()) - minutes * 60
+    move_sessions(client.application, "anna", idle_minutes=minutes)
 
 
 def test_an_idle_session_ends_and_says_why(client, auth, world):
@@ -144,8 +143,7 @@ def test_background_refreshes_do_not_keep_a_session_alive(client, auth, world):
     _idle_for(client, 50)
     poll = {"HX-Request": "true", "X-Background-Refresh": "1"}
     assert client.get("/disk/kontakter/idag", headers=poll).status_code == 200
-    with client.session_transaction() as session:
-        session["seen_at"] -= 11 * 60  # 61 minutes since the person last did anything
+    _idle_for(client, 61)  # the poll did not count: 61 minutes since the person did anything
     expired = client.get("/disk/kontakter/idag", headers=poll)
     # htmx follows HX-Redirect with a full page load: the list leaves the screen.
     assert expired.status_code == 401
@@ -156,9 +154,8 @@ def test_a_person_using_the_page_keeps_the_session(client, auth, world):
     auth.login("anna")
     _idle_for(client, 50)
     assert client.get("/disk").status_code == 200
-    with client.session_transaction() as session:
-        session["seen_at"] -= 20 * 60  # 20 minutes after that visit
-    assert client.get("/disk").status_code == 200
+    # That visit counted: 50 minutes before it no longer matter.
+    assert (utcnow() - last_seen(client.application, "anna")).total_seconds() < 60
 
 
 def test_passwords_get_a_modern_hash_and_old_hashes_are_upgraded(app, auth, world):

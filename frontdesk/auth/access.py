@@ -1,74 +1,81 @@
 """Who is logged in, and what they may see.
 
-A session ends after SESSION_IDLE_MINUTES without the user doing anything
-(default 60), besides Flask's absolute PERMANENT_SESSION_LIFETIME: a counter
-left open when its guide walks away must not stay logged in all day. The
-pages' background refreshes (polling) send X-Background-Refresh and do not count
-as activity, so the open counter page itself does not keep the session alive;
-when the session has expired, the next refresh takes the browser to the login
-page and the citizens' matters leave the screen.
+A login is a server-side record (frontdesk/auth/sessions.py); the cookie holds only its
+secret. A session ends after SESSION_IDLE_MINUTES without the user doing anything
+(default 60) and SESSION_LIFETIME_HOURS after login (default 12), both enforced on the
+server: a counter left open when its guide walks away must not stay logged in all day.
+The pages' background refreshes (polling) send X-Background-Refresh and do not count as
+activity, so the open counter page itself does not keep the session alive; when the
+session has expired, the next refresh takes the browser to the login page and the
+citizens' matters leave the screen.
 """
 
 import functools
-import time
 
-from flask import abort, current_app, g, make_response, redirect, request, session, url_for
+from flask import abort, g, make_response, redirect, request, session, url_for
 
+from frontdesk.auth import sessions
 from frontdesk.extensions import db, htmx
 from frontdesk.models import User
+from frontdesk.timeutil import utcnow
 
 BACKGROUND_REFRESH = "X-Background-Refresh"
-# Activity is written into the session cookie at most this often, not on every request.
+# Activity is written into the session record at most this often, not on every request.
 SEEN_RESOLUTION_SECONDS = 30
-
-
-def _idle_limit_seconds() -> int:
-    return int(current_app.config.get("SESSION_IDLE_MINUTES", 60)) * 60
-
-
-def _session_is_idle() -> bool:
-    seen_at = session.get("seen_at")
-    return not isinstance(seen_at, int | float) or time.time() - seen_at > _idle_limit_seconds()
-
-
-def note_activity() -> None:
-    """Mark the session as in use now (at login, and by every request a person makes)."""
-    session["seen_at"] = int(time.time())
+# The cookie's one field: the session record's secret.
+SECRET = "sid"
+# Why the last session ended on its own, for the login page to say (idle, lifetime).
+EXPIRED = "expired"
 
 
 def begin_session(user: User) -> None:
-    """Log user in on this browser: a fresh session (nothing of the old one carries over)."""
+    """Log user in on this browser: a new record and secret (the id rotates at every
+    login), and nothing of the old session carries over."""
+    current = g.get("user_session")
+    if current is not None:
+        sessions.end(current, sessions.Reason.NEW_LOGIN)
     session.clear()
-    session["user_id"] = user.id
+    session[SECRET] = sessions.open_session(user)
     session.permanent = True
-    note_activity()
 
 
-def end_session() -> None:
-    """Log out on this browser."""
+def end_session(reason: str = sessions.Reason.LOGOUT) -> None:
+    """Log out on this browser: its record ends, so a copy of the cookie ends with it."""
+    current = g.get("user_session")
+    if current is not None:
+        sessions.end(current, reason)
+    g.user_session = None
     session.clear()
 
 
 def load_logged_in_user() -> None:
     g.user = None
+    g.user_session = None
     g.session_expired = False
-    user_id = session.get("user_id")
-    if user_id is None:
+    secret = session.get(SECRET)
+    if not isinstance(secret, str):
+        # Not logged in (the cookie may hold a sign-in in progress: OIDC's state).
+        # A login from before server-side sessions is not honoured.
+        session.pop("user_id", None)
         return
-    if _session_is_idle():
+    found, expired = sessions.find(secret)
+    if found is None:
         session.clear()
-        session["idle_logout"] = True
-        g.session_expired = True
+        if expired:
+            session[EXPIRED] = expired
+            g.session_expired = True
         return
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, found.user_id)
     if user is None or not user.active:
+        session.clear()
         return
-    g.user = user
+    g.user, g.user_session = user, found
     # A refresh's header is inherited by the buttons inside the refreshed list, so only
     # reads count as background; a POST is always a person doing something.
     background = request.method == "GET" and request.headers.get(BACKGROUND_REFRESH) == "1"
-    if not background and time.time() - session["seen_at"] >= SEEN_RESOLUTION_SECONDS:
-        note_activity()
+    now = utcnow()
+    if not background and (now - found.last_seen_at).total_seconds() >= SEEN_RESOLUTION_SECONDS:
+        found.last_seen_at = now
 
 
 def _to_login():

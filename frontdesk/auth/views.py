@@ -15,7 +15,7 @@ from flask import (
 )
 
 from frontdesk.auth import oidc
-from frontdesk.auth.access import begin_session, end_session, load_logged_in_user
+from frontdesk.auth.access import EXPIRED, begin_session, end_session, load_logged_in_user
 from frontdesk.auth.forms import LoginForm
 from frontdesk.auth.operations import (
     attempt_login,
@@ -34,6 +34,7 @@ TOO_MANY_FAILURES = (
     "eller kontakta en administratör."
 )
 IDLE_LOGOUT = "Du loggades ut efter {minutes} minuter utan aktivitet. Logga in igen."
+LIFETIME_LOGOUT = "Du har varit inloggad i {hours} timmar och har loggats ut. Logga in igen."
 LOCAL_LOGIN_OFF = "Inloggning med lösenord är avstängd. Logga in med kommunens konto."
 SSO_NO_ACCOUNT = (
     "Inget konto i Medborgarkontoret",
@@ -95,8 +96,11 @@ def login():
     """
     form = LoginForm()
     notice = None
-    if session.pop("idle_logout", False):
+    expired = session.pop(EXPIRED, None)
+    if expired == "idle":
         notice = IDLE_LOGOUT.format(minutes=current_app.config.get("SESSION_IDLE_MINUTES", 60))
+    elif expired == "lifetime":
+        notice = LIFETIME_LOGOUT.format(hours=current_app.config.get("SESSION_LIFETIME_HOURS", 12))
     if request.method == "POST" and not current_app.config["LOCAL_LOGIN"]:
         return render_template("auth/login.html", form=form, error=LOCAL_LOGIN_OFF), 403
     if not form.validate_on_submit():
@@ -167,9 +171,9 @@ def oidc_callback():
     target = session.pop("oidc_next", None)  # a refused forgery leaves it for the real answer
     user = sign_in_with_oidc(username)
     if user is None:
-        db.session.commit()
         # Whoever was logged in on this browser before, it is someone else now.
         end_session()
+        db.session.commit()  # the refusal and the ended session, although the answer is 403
         return _sso_page(403, SSO_NO_ACCOUNT, username)
     begin_session(user)
     return redirect(_safe_next(target) or home_for(user))

@@ -14,7 +14,7 @@ from frontdesk.models.inbox import CallRecord, InboxMessage
 from frontdesk.models.mail import MailKind, MailState, OutgoingMail
 from frontdesk.models.process import ProcessMap, RecommendationDecision
 from frontdesk.models.referral import Referral, ReferralMonthStat
-from frontdesk.models.user import ApiToken, LoginThrottle, User
+from frontdesk.models.user import ApiToken, LoginThrottle, PasswordReset, User, UserSession
 
 __all__ = [
     "ApiToken",
@@ -36,10 +36,12 @@ __all__ = [
     "OfficeHourStat",
     "Organisation",
     "OutgoingMail",
+    "PasswordReset",
     "ProcessMap",
     "Queue",
     "RecommendationDecision",
     "Referral",
     "ReferralMonthStat",
     "User",
+    "UserSession",
 ]

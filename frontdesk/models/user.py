@@ -117,3 +117,38 @@ class LoginThrottle(db.Model):
     key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     failures: Mapped[int] = mapped_column(default=0)
+
+
+class UserSession(db.Model):
+    """A browser's login. The cookie holds only its secret; the server decides each request
+    whether it still holds (not ended, not older than the lifetime, not idle too long), so
+    logging out, a password change, deactivation and *logga ut överallt* end it at once in
+    every process (frontdesk/auth/sessions.py)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A person's last request (background refreshes do not count), written at most
+    # every SEEN_RESOLUTION_SECONDS.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_reason: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
+
+
+class PasswordReset(db.Model):
+    """A one-time link to set a password, issued by an admin; only its hash is kept."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

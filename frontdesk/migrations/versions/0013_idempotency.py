@@ -1,7 +1,7 @@
 """Idempotent submissions: a contact's submission key, unique per staff member
 
 Revision ID: 0013_idempotency
-Revises: 0009_hot_path
+Revises: 0010_sessions
 Create Date: 2026-12-05 00:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013_idempotency'
-down_revision = '0009_hot_path'
+down_revision = '0010_sessions'
 branch_labels = None
 depends_on = None
 
