@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from frontdesk.audit import record
+from frontdesk.auth.passwords import password_problem
 from frontdesk.backup import BackupError, create_backup
 from frontdesk.catalog import CatalogError, export_catalog, import_catalog
 from frontdesk.demo.seed import seed_demo
@@ -131,8 +132,9 @@ def create_user_command(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Lösenord", hide_input=True, confirmation_prompt=True)
-    if len(password) < 8:
-        raise click.BadParameter("minst 8 tecken", param_hint="password")
+    problem = password_problem(password, username, display_name)
+    if problem:
+        raise click.BadParameter(problem, param_hint="password")
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
         user = User(username=username)

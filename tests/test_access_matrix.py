@@ -80,6 +80,11 @@ def Redirect(location: str) -> Answer:  # noqa: N802
     return Answer(302, location, refused=False, label=f"Redirect({location})")
 
 
+def See(location: str) -> Answer:  # noqa: N802
+    """Done, and sent on to this page with 303 See Other (after a POST)."""
+    return Answer(303, location, refused=False, label=f"See({location})")
+
+
 @dataclass(frozen=True)
 class Row:
     path: str
@@ -133,6 +138,20 @@ MATRIX = {
     ("auth.login", "POST"): page("/login", 200, 200, 200, 200, 200, 200, data={}),
     # Logging out is audited when there was someone to log out.
     ("auth.logout", "POST"): page("/logout", *[Redirect("/login")] * 6, writes=None),
+    # One's own account: everyone logged in; a wrong current password changes nothing.
+    ("auth.change_password", "GET"): page("/konto/losenord", LOGIN, 200, 200, 200, 200, 200),
+    ("auth.change_password", "POST"): page(
+        "/konto/losenord", LOGIN, 422, 422, 422, 422, 422,
+        data={"current_password": "fel", "new_password": "x", "repeat": "x"},
+    ),
+    ("auth.log_out_everywhere", "POST"): page(
+        "/konto/logga-ut-overallt", LOGIN, *[See("/login")] * 5, writes=True
+    ),
+    # A reset link is its own key: no login, and a wrong one is 404 for everyone.
+    ("auth.reset_password", "GET"): page("/konto/aterstall/okand", *[404] * 6),
+    ("auth.reset_password", "POST"): page(
+        "/konto/aterstall/okand", *[404] * 6, data={"new_password": "x", "repeat": "x"}
+    ),
     # Single sign-on is off without OIDC_ISSUER (as here): its routes do not exist. With a
     # provider configured, who comes in is tests/test_oidc.py's subject.
     ("auth.oidc_login", "GET"): page("/login/oidc", 404, 404, 404, 404, 404, 404),

@@ -60,14 +60,14 @@ def _seed(app):
         db.engine.dispose()
 
 
-def login_with_keyboard(page, base, username="anna", lands_on="/disk"):
+def login_with_keyboard(page, base, username="anna", lands_on="/disk", password=PASSWORD):
     page.goto(f"{base}/login")
     # The username field has autofocus; on a loaded machine the first keys can come
     # before the browser has applied it, so wait for the focus as a person would see it.
     expect(page.locator("[name=username]")).to_be_focused()
     page.keyboard.type(username)
     page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
+    page.keyboard.type(password)
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}{lands_on}")
 

@@ -385,6 +385,7 @@ def test_guide_pages(site, sessions):
         ("/remisser/", 200, False),
         (f"/remisser/{ids['aterford']}", 200, False),
         ("/mandat/", 200, False),
+        ("/konto/losenord", 200, True),
         ("/oversikt/", 403, True),
         ("/remisser/999999", 404, False),
     ]

@@ -73,6 +73,9 @@ def test_ending_a_users_sessions_in_one_process_ends_them_in_another(app, client
         db.session.commit()
     assert not _logged_in(client)
     assert not _logged_in(other_browser)
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
     event = one(app, AuditEvent, AuditEvent.action == "auth.sessions_ended")
     assert event.data == {"reason": "admin", "sessions": 1}
 

@@ -1,8 +1,12 @@
 """Logging in and out as domain actions: each is checked, counted and audited here."""
 
+import secrets
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
+from flask import current_app
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from frontdesk import audit
 from frontdesk.auth.throttle import count_attempt
@@ -24,6 +28,16 @@ def _typed(username: str) -> dict:
     return {"username": mask_personnummer(username)[:80]}
 
 
+@cache
+def _dummy_hash_for(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
+def _dummy_hash() -> str:
+    """A hash of a random password with the method real passwords are checked with."""
+    return _dummy_hash_for(current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
+
+
 def attempt_login(username: str, password: str, address_key: str) -> LoginAttempt:
     """Check a username and password, count the attempt against the limits and audit it.
 
@@ -32,7 +46,13 @@ def attempt_login(username: str, password: str, address_key: str) -> LoginAttemp
     """
     username = username.strip()
     user = db.session.scalar(sa.select(User).where(User.username == username))
-    password_ok = user is not None and user.active and user.check_password(password)
+    if user is not None and user.active and user.password_hash:
+        password_ok = user.check_password(password)
+    else:
+        # As slow as a wrong password: the answer's time must not tell who has an account
+        # (or one without a password, signing in through the municipality's account).
+        check_password_hash(_dummy_hash(), password)
+        password_ok = False
     user_id = user.id if user is not None else None
     if not count_attempt(username, address_key, password_ok):
         audit.record("auth.login_refused", "user", user_id, None, **_typed(username))

@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     g,
     redirect,
     render_template,
@@ -14,9 +15,15 @@ from flask import (
     url_for,
 )
 
-from frontdesk.auth import oidc
-from frontdesk.auth.access import EXPIRED, begin_session, end_session, load_logged_in_user
-from frontdesk.auth.forms import LoginForm
+from frontdesk.auth import oidc, passwords, sessions
+from frontdesk.auth.access import (
+    EXPIRED,
+    begin_session,
+    end_session,
+    load_logged_in_user,
+    login_required,
+)
+from frontdesk.auth.forms import ChangePasswordForm, LoginForm, NewPasswordFields
 from frontdesk.auth.operations import (
     attempt_login,
     log_out,
@@ -68,7 +75,8 @@ def _safe_next(target: str | None) -> str | None:
     if not target or not target.isprintable():
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    # Browsers read "/\\host" as "//host": another site.
+    if parts.scheme or parts.netloc or not target.startswith("/") or target[1:2] in ("/", "\\"):
         return None
     return target
 
@@ -185,3 +193,64 @@ def logout():
     log_out(g.user)
     end_session()
     return redirect(url_for("auth.login"))
+
+
+# --- the person's own account: password and sessions -----------------------------------
+
+POLICY = (
+    f"Minst {passwords.PASSWORD_MIN} tecken. Inte ett vanligt lösenord och inte ditt namn; "
+    "några ord som inte hör ihop är lätta att minnas och svåra att gissa."
+)
+
+
+@bp.context_processor
+def password_policy() -> dict:
+    return {"policy": POLICY}
+
+
+@bp.route("/konto/losenord", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password: the other sessions end, this one gets a new id."""
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return render_template("auth/password.html", form=form), 422 if form.is_submitted() else 200
+    refused = passwords.change_password(
+        g.user, form.current_password.data, form.new_password.data, g.user_session
+    )
+    if refused:
+        field, message = refused
+        form[field].errors.append(message)
+        return render_template("auth/password.html", form=form), 422
+    begin_session(g.user)
+    flash("Lösenordet är bytt. Du är utloggad på alla andra enheter.", "success")
+    return redirect(url_for("auth.change_password"), 303)
+
+
+@bp.post("/konto/logga-ut-overallt")
+@login_required
+def log_out_everywhere():
+    """End every session of the person, this one included (a lost phone, a shared desk)."""
+    user = g.user
+    sessions.end_sessions(user, sessions.Reason.EVERYWHERE, by=user)
+    end_session()
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.route("/konto/aterstall/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Set a password through a one-time link from an admin; no login needed."""
+    reset = passwords.valid_reset(token)
+    if reset is None:
+        return render_template("auth/reset.html", form=None, expired=True), 404
+    form = NewPasswordFields()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("auth/reset.html", form=form, user=reset.user), status
+    problem = passwords.use_reset(reset, form.new_password.data)
+    if problem:
+        form.new_password.errors.append(problem)
+        return render_template("auth/reset.html", form=form, user=reset.user), 422
+    end_session()
+    flash("Lösenordet är sparat. Logga in med det nya lösenordet.", "success")
+    return redirect(url_for("auth.login"), 303)
