@@ -15,7 +15,7 @@ import functools
 from flask import abort, g, make_response, redirect, request, session, url_for
 
 from frontdesk.auth import sessions
-from frontdesk.extensions import db, htmx
+from frontdesk.extensions import htmx
 from frontdesk.models import User
 from frontdesk.timeutil import utcnow
 
@@ -58,15 +58,14 @@ def load_logged_in_user() -> None:
         # A login from before server-side sessions is not honoured.
         session.pop("user_id", None)
         return
-    found, expired = sessions.find(secret)
+    user, found, expired = sessions.find(secret)
     if found is None:
         session.clear()
         if expired:
             session[EXPIRED] = expired
             g.session_expired = True
         return
-    user = db.session.get(User, found.user_id)
-    if user is None or not user.active:
+    if not user.active:
         session.clear()
         return
     g.user, g.user_session = user, found
@@ -75,7 +74,7 @@ def load_logged_in_user() -> None:
     background = request.method == "GET" and request.headers.get(BACKGROUND_REFRESH) == "1"
     now = utcnow()
     if not background and (now - found.last_seen_at).total_seconds() >= SEEN_RESOLUTION_SECONDS:
-        found.last_seen_at = now
+        sessions.seen(found, now)
 
 
 def _to_login():

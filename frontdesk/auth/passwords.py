@@ -19,7 +19,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from frontdesk.audit import record
 from frontdesk.auth import sessions
 from frontdesk.extensions import db
-from frontdesk.models import PasswordReset, User, UserSession
+from frontdesk.models import PasswordReset, User
 from frontdesk.models.user import hash_token
 from frontdesk.timeutil import utcnow
 
@@ -56,7 +56,7 @@ def password_problem(password: str, username: str = "", display_name: str = "") 
 
 
 def change_password(
-    user: User, current: str, new: str, this_session: UserSession | None = None
+    user: User, current: str, new: str, this_session: sessions.OpenSession | None = None
 ) -> tuple[str, str] | None:
     """A person changes their own password; (field, Swedish refusal), or None when changed.
 
