@@ -13,6 +13,8 @@ import ipaddress
 import logging
 import sys
 import time
+import unicodedata
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, g, jsonify, request
@@ -41,6 +43,25 @@ SECURITY_HEADERS = {
 HSTS = "max-age=31536000; includeSubDomains"
 
 request_log = logging.getLogger("frontdesk.requests")
+
+
+def as_download(response, filename: str):
+    """Mark response as a file download named filename, quoted safely (RFC 6266).
+
+    The name may come from the catalogue (a case type's code) or a person: control
+    characters are dropped (a CR/LF would split the header), quotes and backslashes are
+    escaped in the quoted string, and a non-ASCII name is sent as RFC 5987 `filename*`
+    with an ASCII `filename` fallback, as Werkzeug's send_file does.
+    """
+    name = "".join(ch for ch in filename if ch.isprintable()).strip() or "fil"
+    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    quoted = (fallback or "fil").replace("\\", "\\\\").replace('"', '\\"')
+    value = f'attachment; filename="{quoted}"'
+    if fallback != name:
+        value += "; filename*=UTF-8''" + quote(name, safe="!#$&+^`|~")
+    response.headers["Content-Disposition"] = value
+    return response
+
 
 bp = Blueprint("web", __name__)
 

@@ -1,5 +1,6 @@
 """Checking a catalogue file before anything is written: every error, with its place in the file."""
 
+import re
 from datetime import time
 from typing import Any
 
@@ -7,6 +8,11 @@ from frontdesk.models.catalog import ORGANISATION_KINDS, REASON_MAX
 
 SECTIONS = ("organisations", "queues", "offices", "case_types", "mandates")
 CODE_MAX = {"organisations": 20, "queues": 20, "offices": 20, "case_types": 30}
+# Codes name things in URLs, file names (Content-Disposition) and CSV columns: capital
+# A-Z, digits, "_" and "-" only. Capitals only, because codes are matched in any case
+# where people type them (the counter's type-ahead, the API) and must not collide.
+CODE_PATTERN = re.compile(r"[A-Z0-9_-]+")
+CODE_RULE = "får bara innehålla A–Z (versaler), 0–9, _ och -"
 
 
 class Checker:
@@ -119,6 +125,8 @@ def check_catalog(
             check.string(item, "name", place)
             code = item.get("code")
             if isinstance(code, str):
+                if code.strip() and not CODE_PATTERN.fullmatch(code):
+                    check.error(f"{place}.code", CODE_RULE)
                 if code in seen:
                     check.error(f"{place}.code", f"koden {code} förekommer flera gånger")
                 seen.add(code)

@@ -13,6 +13,7 @@ from frontdesk.models import Referral
 from frontdesk.models.referral import ReferralStatus, overdue_clause
 from frontdesk.overview.filters import OverviewFilters, contact_conditions
 from frontdesk.timeutil import utcnow
+from frontdesk.web import as_download
 
 REFERRAL_STATES = {
     "besvarade": "Besvarade",
@@ -102,6 +103,6 @@ def streamed(filename: str, body) -> Response:
     """A download, its type read from the file name's extension."""
     mimetype = MIMETYPES[filename.rsplit(".", 1)[1]]
     response = Response(stream_with_context(body), mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    as_download(response, filename)
     response.headers["Cache-Control"] = "no-store"
     return response

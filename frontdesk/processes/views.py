@@ -43,6 +43,7 @@ from frontdesk.processes.queries import (
     versions,
 )
 from frontdesk.roles import MANAGER_ROLES
+from frontdesk.web import as_download
 from rosa import LEVELS
 from rosa.bpmn import read_bpmn, write_bpmn
 from rosa.diagram import LEVEL_COLOURS, render_svg
@@ -170,11 +171,7 @@ def download_bpmn(code: str):
         abort(404)
     body = write_bpmn(graph_of(process_map), case_type.name)
     filename = f"{case_type.code}-v{process_map.version}.bpmn"
-    return Response(
-        body,
-        mimetype="application/xml",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return as_download(Response(body, mimetype="application/xml"), filename)
 
 
 def _edit(case_type: CaseType, version: int, edit, note: str, *, may_create: bool = False):
