@@ -24,13 +24,14 @@ disagree instead of publishing it: what it reads may be its own uncommitted chan
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.orm import Mapped, make_transient_to_detached, mapped_column
 
 from frontdesk.extensions import db
+from frontdesk.timeutil import utcnow
 from rosa import DEFAULT_MANDATE
 
 EXTENSION = "frontdesk.cache"
@@ -93,9 +94,20 @@ class CaseTypeInfo:
         return self.queue
 
 
+class TokenExpired(Exception):
+    """A known, unrevoked API token whose expiry has passed."""
+
+    def __init__(self, expired_at: datetime | None):
+        super().__init__("expired")
+        self.expired_at = expired_at
+
+
 @dataclass(frozen=True, slots=True)
 class CachedUser:
-    """What a request needs of an API token's user, without the password hash."""
+    """What a request needs of an API token's user, without the password hash.
+
+    `token_expires_at` is the token's, not the user's: the entry is per token.
+    """
 
     id: int
     username: str
@@ -106,6 +118,7 @@ class CachedUser:
     active: bool
     email: str
     notify_new_referrals: bool
+    token_expires_at: datetime | None = None
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
@@ -317,7 +330,11 @@ def catalogue() -> Catalogue:
 
 
 def user_for_token(token: str) -> CachedUser | None:
-    """The user of an unrevoked API token (active or not), or None for an unknown token."""
+    """The user of an unrevoked API token (active or not), or None for an unknown token.
+
+    Raises TokenExpired for a token past its expiry. The expiry is checked at every use,
+    cached or not: a token expires by the clock, with no write to bump the version.
+    """
     from frontdesk.models import ApiToken, User
     from frontdesk.models.user import hash_token
 
@@ -330,7 +347,7 @@ def user_for_token(token: str) -> CachedUser | None:
     if shareable:
         cached = state.tokens.get(token_hash)
         if cached is not None:
-            return cached
+            return _unexpired(cached)
     row = connection.execute(
         sa.select(
             User.id,
@@ -342,6 +359,7 @@ def user_for_token(token: str) -> CachedUser | None:
             User.active,
             User.email,
             User.notify_new_referrals,
+            ApiToken.expires_at,
         )
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
@@ -353,6 +371,13 @@ def user_for_token(token: str) -> CachedUser | None:
         if len(state.tokens) >= MAX_TOKENS:
             state.tokens = {}
         state.tokens[token_hash] = user
+    return _unexpired(user)
+
+
+def _unexpired(user: CachedUser) -> CachedUser:
+    expires_at = user.token_expires_at
+    if expires_at is None or expires_at <= utcnow():
+        raise TokenExpired(expires_at)
     return user
 
 

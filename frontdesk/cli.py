@@ -26,7 +26,7 @@ from frontdesk.inbox.intake import (
     store_unreadable,
 )
 from frontdesk.models import ApiToken, Office, Organisation, User
-from frontdesk.models.user import hash_token
+from frontdesk.models.user import TOKEN_DAYS_DEFAULT, TOKEN_DAYS_MAX, hash_token, token_expiry
 from frontdesk.retention import (
     DEFAULT_RETENTION_MONTHS,
     MAX_RETENTION_MONTHS,
@@ -35,11 +35,13 @@ from frontdesk.retention import (
 )
 from frontdesk.roles import Role
 from frontdesk.tallies import rebuild as rebuild_tallies
-from frontdesk.timeutil import LOCAL_TZ, utcnow
+from frontdesk.timeutil import LOCAL_TZ, to_local, utcnow
 from kanaler.calls import parse_calls
 from kanaler.citizen import ContactDetailError, normalise_email
 from kanaler.mailbox import ImapMailbox, MailboxError, read_maildir
 from rosa import OUTCOMES
+
+LABEL_MAX = 100  # ApiToken.name
 
 
 @click.command("seed-demo")
@@ -94,7 +96,12 @@ def export_catalog_command(file) -> None:
 @with_appcontext
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--office", "office_code", help="Kontorets kod (samhällsvägledare).")
+@click.option(
+    "--office",
+    "office_codes",
+    multiple=True,
+    help="Kontorets kod (samhällsvägledare). En chef kan få flera: den första är hemkontoret.",
+)
 @click.option("--org", "org_code", help="Organisationens kod (handläggare).")
 @click.option("--name", "display_name", default="", help="Namn som visas.")
 @click.option("--email", default=None, help="E-postadress för aviseringar.")
@@ -105,19 +112,34 @@ def export_catalog_command(file) -> None:
 )
 @click.option("--password-stdin", is_flag=True, help="Läs lösenordet från standard in.")
 def create_user_command(
-    username, role, office_code, org_code, display_name, email, notify_new_referrals, password_stdin
+    username,
+    role,
+    office_codes,
+    org_code,
+    display_name,
+    email,
+    notify_new_referrals,
+    password_stdin,
 ):
-    """Create a staff account (or reset its password and role if it exists)."""
+    """Create a staff account (or reset its password and role if it exists).
+
+    A chef manages the offices given with --office (the first is the home office).
+    """
     office = organisation = None
+    offices = []
     if email is not None:
         try:
             email = normalise_email(email)
         except ContactDetailError as error:
             raise click.BadParameter(str(error), param_hint="--email") from error
-    if office_code:
-        office = db.session.scalar(sa.select(Office).where(Office.code == office_code))
-        if office is None:
+    for office_code in dict.fromkeys(office_codes):  # in order, each once
+        found = db.session.scalar(sa.select(Office).where(Office.code == office_code))
+        if found is None:
             raise click.BadParameter(f"okänt kontor {office_code}", param_hint="--office")
+        offices.append(found)
+    if len(offices) > 1 and role != Role.CHEF:
+        raise click.BadParameter("bara en chef kan ha flera kontor", param_hint="--office")
+    office = offices[0] if offices else None
     if org_code:
         organisation = db.session.scalar(
             sa.select(Organisation).where(Organisation.code == org_code)
@@ -142,6 +164,7 @@ def create_user_command(
     user.role = role
     user.office = office
     user.organisation = organisation
+    user.managed_offices = offices if role == Role.CHEF else []
     user.display_name = display_name or user.display_name or username
     if email is not None:
         user.email = email
@@ -157,16 +180,38 @@ def create_user_command(
 @click.command("create-token")
 @with_appcontext
 @click.argument("username")
-@click.option("--label", default="", help="Vad nyckeln används till.")
-def create_token_command(username: str, label: str) -> None:
-    """Print a new API token acting as USERNAME (shown once; only its hash is kept)."""
+@click.option(
+    "--label", default="", help="Vad nyckeln används till (högst 100 tecken).", metavar="TEXT"
+)
+@click.option(
+    "--days",
+    default=TOKEN_DAYS_DEFAULT,
+    show_default=True,
+    type=click.IntRange(1, TOKEN_DAYS_MAX),
+    help="Hur många dagar nyckeln gäller.",
+)
+def create_token_command(username: str, label: str, days: int) -> None:
+    """Print a new API token acting as USERNAME (shown once; only its hash is kept).
+
+    The token is refused from DAYS days on; the expiry goes to standard error, so that
+    standard output is the token alone.
+    """
+    label = label.strip()
+    if len(label) > LABEL_MAX:
+        raise click.BadParameter(f"högst {LABEL_MAX} tecken", param_hint="--label")
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
         raise click.BadParameter(f"okänd användare {username}", param_hint="USERNAME")
     token = secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, name=label, token_hash=hash_token(token)))
+    row = ApiToken(
+        user=user, name=label, token_hash=hash_token(token), expires_at=token_expiry(days)
+    )
+    db.session.add(row)
+    db.session.flush()
+    record("api_token.created", "user", user.id, None, token=row.id, label=label, days=days)
     db.session.commit()
     click.echo(token)
+    click.echo(f"Gäller till {to_local(row.expires_at):%Y-%m-%d %H:%M}.", err=True)
 
 
 @click.command("revoke-tokens")

@@ -6,6 +6,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from frontdesk.audit import record_refusal
 from frontdesk.extensions import db
+from frontdesk.office_access import OfficeNotManaged
 
 MESSAGES = {
     400: "Felaktig begäran (ogiltiga tecken eller värden).",
@@ -47,6 +48,14 @@ def init_app(app: Flask) -> None:
             # RFC 9110: a 405 says which methods the resource does take.
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
+
+    @app.errorhandler(OfficeNotManaged)
+    def office_not_managed(error: OfficeNotManaged):
+        # Raised by the operations (mandates, decisions): the page and the API say the same.
+        record_refusal(str(error))
+        if _wants_json():
+            return jsonify(error=str(error), fields={}), 403
+        return render_template("error.html", code=403, message=str(error)), 403
 
     @app.errorhandler(500)
     def server_error(error):

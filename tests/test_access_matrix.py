@@ -7,7 +7,7 @@ and HTTP method and gives the request to send and the status each caller must ge
     anna        vägledare at K1 (the office whose contacts, messages and referrals we use)
     johan       vägledare at K2 (another office: K1's matters are not his)
     erik        handläggare at TEK (owns PARK; the SOC referral is another organisation's)
-    karin       chef at K1
+    karin       chef at K1 (she manages K1 only: K2's mandates and proposals are refused)
     admin       admin
 
 A route of the app without an entry fails test_every_route_is_in_the_matrix, naming
@@ -38,6 +38,7 @@ from werkzeug.exceptions import MethodNotAllowed
 from frontdesk.extensions import db
 from frontdesk.inbox.intake import attachment_file_name
 from frontdesk.models import (
+    ApiToken,
     AuditEvent,
     InboxMessage,
     MandateChange,
@@ -45,6 +46,7 @@ from frontdesk.models import (
     RecommendationDecision,
     User,
 )
+from frontdesk.models.user import hash_token
 from frontdesk.timeutil import local_today
 from tests.conftest import PASSWORD, make_app
 
@@ -290,9 +292,41 @@ MATRIX = {
 
     # --- Mandates ----------------------------------------------------------------------------------
     ("mandates.index", "GET"): page("/mandat/", LOGIN, 200, 200, 200, 200, 200),
-    ("mandates.change", "POST"): page(
-        "/mandat/K1/PARK", LOGIN, 403, 403, 403, 303, 303,
-        data={"max_level": "{other_level}", "reason": "Utbildning klar."}, writes=True,
+    ("mandates.change", "POST"): [
+        page(
+            "/mandat/K1/PARK", LOGIN, 403, 403, 403, 303, 303,
+            data={"max_level": "{other_level}", "reason": "Utbildning klar."}, writes=True,
+        ),
+        # Another office than the chef's own: only the admin manages it.
+        page(
+            "/mandat/K2/PARK", LOGIN, 403, 403, 403, 403, 303,
+            data={"max_level": "{other_level_k2}", "reason": "Utbildning klar."}, writes=True,
+        ),
+    ],
+
+    # --- Administration: admin only -------------------------------------------------------
+    ("admin.users", "GET"): page("/admin/anvandare?q=a", LOGIN, 403, 403, 403, 403, 200),
+    ("admin.new_user", "GET"): page("/admin/anvandare/ny", LOGIN, 403, 403, 403, 403, 200),
+    ("admin.new_user", "POST"): page(
+        "/admin/anvandare/ny", LOGIN, 403, 403, 403, 403, 303,
+        data={"username": "{new_username}", "role": "vagledare", "office": "K1"}, writes=True,
+    ),
+    ("admin.edit_user", "GET"): page("/admin/anvandare/{new_user_id}", LOGIN, 403, 403, 403, 403, 200),
+    ("admin.edit_user", "POST"): page(
+        "/admin/anvandare/{new_user_id}", LOGIN, 403, 403, 403, 403, 303,
+        data={"username": "{new_username}", "role": "vagledare", "office": "K2"}, writes=True,
+    ),
+    ("admin.deactivate", "POST"): page(
+        "/admin/anvandare/{new_user_id}/inaktivera", LOGIN, 403, 403, 403, 403,
+        303, writes=True,
+    ),
+    ("admin.reactivate", "POST"): page(
+        "/admin/anvandare/{inactive_user_id}/aktivera", LOGIN, 403, 403, 403, 403,
+        303, writes=True,
+    ),
+    ("admin.revoke", "POST"): page(
+        "/admin/anvandare/{token_of_new_user}/aterkalla", LOGIN, 403, 403, 403, 403,
+        303, writes=True,
     ),
 
     # --- ROSA: staircase, recommendations, what-if ------------------------------------
@@ -300,10 +334,16 @@ MATRIX = {
     ("recommendations.recommendations", "GET"): page(
         "/rosa/rekommendationer?office=K1", LOGIN, 403, 403, 403, 200, 200
     ),
-    ("recommendations.decision", "POST"): page(
-        "/rosa/rekommendationer/{proposal}/beslut", LOGIN, 403, 403, 403, 303, 303,
-        data={"decision": "reject", "note": "Inte nu."}, writes=True,
-    ),
+    ("recommendations.decision", "POST"): [
+        page(
+            "/rosa/rekommendationer/{proposal}/beslut", LOGIN, 403, 403, 403, 303, 303,
+            data={"decision": "reject", "note": "Inte nu."}, writes=True,
+        ),
+        page(
+            "/rosa/rekommendationer/{proposal_k2}/beslut", LOGIN, 403, 403, 403, 403, 303,
+            data={"decision": "reject", "note": "Inte nu."}, writes=True,
+        ),
+    ],
     ("recommendations.whatif", "GET"): page("/rosa/vad-om", LOGIN, 403, 403, 403, 200, 200),
     ("recommendations.whatif", "POST"): page(
         "/rosa/vad-om", LOGIN, 403, 403, 403, 200, 200, data={"office": "K1"}
@@ -372,10 +412,16 @@ MATRIX = {
     ("api.list_case_types", "GET"): page("/api/v1/case-types", 401, 200, 200, 200, 200, 200),
     ("api.list_offices", "GET"): page("/api/v1/offices", 401, 200, 200, 200, 200, 200),
     ("api.list_mandates", "GET"): page("/api/v1/mandates", 401, 200, 200, 200, 200, 200),
-    ("api.put_mandate", "PUT"): page(
-        "/api/v1/mandates/K1/PARK", 401, 403, 403, 403, 200, 200,
-        json={"max_level": "{other_level}", "reason": "Utbildning klar."}, writes=True,
-    ),
+    ("api.put_mandate", "PUT"): [
+        page(
+            "/api/v1/mandates/K1/PARK", 401, 403, 403, 403, 200, 200,
+            json={"max_level": "{other_level}", "reason": "Utbildning klar."}, writes=True,
+        ),
+        page(
+            "/api/v1/mandates/K2/PARK", 401, 403, 403, 403, 403, 200,
+            json={"max_level": "{other_level_k2}", "reason": "Utbildning klar."}, writes=True,
+        ),
+    ],
     ("api.create_contact", "POST"): page(
         "/api/v1/contacts", 401, 201, 403, 403, 201, 201, json=CONTACT, writes=True
     ),
@@ -458,9 +504,26 @@ MATRIX = {
     ("api.recommendations", "GET"): page(
         "/api/v1/rosa/recommendations?office=K1", 401, 403, 403, 403, 200, 200
     ),
-    ("api.recommendation_decision", "POST"): page(
-        "/api/v1/rosa/recommendations/{proposal}/decision", 401, 403, 403, 403, 201, 201,
-        json={"decision": "reject", "note": "Inte nu."}, writes=True,
+    ("api.recommendation_decision", "POST"): [
+        page(
+            "/api/v1/rosa/recommendations/{proposal}/decision", 401, 403, 403, 403, 201, 201,
+            json={"decision": "reject", "note": "Inte nu."}, writes=True,
+        ),
+        page(
+            "/api/v1/rosa/recommendations/{proposal_k2}/decision", 401, 403, 403, 403, 403, 201,
+            json={"decision": "reject", "note": "Inte nu."}, writes=True,
+        ),
+    ],
+    # --- The users API: admin only ------------------------------------------------------
+    ("api.list_users", "GET"): page("/api/v1/users", 401, 403, 403, 403, 403, 200),
+    ("api.get_user", "GET"): page("/api/v1/users/anna", 401, 403, 403, 403, 403, 200),
+    ("api.post_user", "POST"): page(
+        "/api/v1/users", 401, 403, 403, 403, 403, 201,
+        json={"username": "{new_username}", "role": "vagledare", "office": "K1"}, writes=True,
+    ),
+    ("api.patch_user", "PATCH"): page(
+        "/api/v1/users/{new_user}", 401, 403, 403, 403, 403, 200,
+        json={"display_name": "Nytt namn"}, writes=True,
     ),
     ("api.put_process_map", "PUT"): page(
         "/api/v1/process-maps/PARK", 401, 403, 403, 403, 201, 201, json=MAP_JSON, writes=True
@@ -594,15 +657,55 @@ class Objects:
         self.map_version()
         return "PARK"
 
-    def other_level(self):
-        mandates = self.call("GET", "/mandates?office=K1", "admin")["mandates"]
+    def other_level(self, office="K1"):
+        mandates = self.call("GET", f"/mandates?office={office}", "admin")["mandates"]
         current = next(m["max_level"] for m in mandates if m["case_type"] == "PARK")
         return current % 8 + 1
 
-    def proposal(self):
-        """K1:PARK:3:4, open: level-4 contacts above the mandate of 3, no decision yet."""
-        self.call("POST", "/contacts", "anna", json={**CONTACT, "rosa_level": 4})
-        key = "K1:PARK:3:4"
+    def other_level_k2(self):
+        return self.other_level("K2")
+
+    def new_username(self):
+        self._users = getattr(self, "_users", 0) + 1
+        return f"ny{self._users}"
+
+    def new_user(self):
+        """A fresh vägledare at K1 with one API token, made by the admin."""
+        username = self.new_username()
+        body = {"username": username, "role": "vagledare", "office": "K1"}
+        self.call("POST", "/users", "admin", json=body)
+        return username
+
+    def new_user_id(self):
+        username = self.new_user()
+        with self.app.app_context():
+            return db.session.scalar(sa.select(User.id).where(User.username == username))
+
+    def inactive_user_id(self):
+        user_id = self.new_user_id()
+        with self.app.app_context():
+            db.session.get(User, user_id).active = False
+            db.session.commit()
+        return user_id
+
+    def token_of_new_user(self):
+        """`{user id}/nycklar/{token id}` of a new user's unrevoked token."""
+        user_id = self.new_user_id()
+        with self.app.app_context():
+            token = ApiToken(user_id=user_id, name="Prov", token_hash=hash_token(f"t{user_id}"))
+            db.session.add(token)
+            db.session.commit()
+            return f"{user_id}/nycklar/{token.id}"
+
+    def proposal(self, office="K1"):
+        """K1:PARK:3:4, open: level-4 contacts above the mandate of 3, no decision yet.
+
+        For K2 (`proposal_k2`), K2:PARK:2:4 (K2 has no agreed mandate: 2).
+        """
+        guide = "anna" if office == "K1" else "johan"
+        contact = {**CONTACT, "office": office, "rosa_level": 4}
+        self.call("POST", "/contacts", guide, json=contact)
+        key = "K1:PARK:3:4" if office == "K1" else "K2:PARK:2:4"
         with self.app.app_context():  # earlier decisions on it forgotten, so it is open again
             decided = sa.select(RecommendationDecision.id).where(
                 RecommendationDecision.proposal_key == key
@@ -617,6 +720,9 @@ class Objects:
             )
             db.session.commit()
         return key
+
+    def proposal_k2(self):
+        return self.proposal("K2")
 
     def today(self):
         return local_today().isoformat()

@@ -451,6 +451,7 @@ def test_manager_pages(site, sessions):
 def test_admin_pages(site, sessions):
     pages = [(path, 200, path == "/disk") for path in MANAGER_PAGES]
     pages.append((f"/remisser/{site.ids['pagar']}", 200, False))
+    pages += [("/admin/anvandare", 200, True), ("/admin/anvandare/ny", 200, True)]
     assert check_all(sessions("admin"), site.base, "admin", pages) == {}
 
 

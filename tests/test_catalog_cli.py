@@ -108,7 +108,7 @@ def test_create_user_and_token(app, runner, tmp_path, client):
         == 302
     )
     result = runner.invoke(args=["create-token", "lisa"])
-    token = result.output.strip()
+    token = result.stdout.strip()  # the expiry goes to standard error
     assert result.exit_code == 0 and len(token) > 30
     assert token not in one(app, ApiToken).token_hash
     response = client.get("/api/v1/offices", headers={"Authorization": f"Bearer {token}"})

@@ -307,6 +307,22 @@ PAGE_FORMS = {
     "discover": PageForm(
         "/processer/upptack", "karin", {"case_type": "PARK", "file": EVENT_LOG}, ("case_type",)
     ),
+    "admin_user_new": PageForm(
+        "/admin/anvandare/ny",
+        "admin",
+        {"username": "{new_username}", "display_name": "Ok", "role": "vagledare", "office": "K1"},
+        ("username", "display_name", "role", "office", "organisation", "email"),
+        free_text=("display_name",),
+        shows=("/admin/anvandare",),
+    ),
+    "admin_user_edit": PageForm(
+        "/admin/anvandare/{new_user_id}",
+        "admin",
+        {"username": "{new_username}", "display_name": "Ok", "role": "vagledare", "office": "K2"},
+        ("username", "display_name", "role", "office", "organisation", "email"),
+        free_text=("display_name",),
+        shows=("/admin/anvandare?status=alla",),
+    ),
     "whatif": PageForm(
         "/rosa/vad-om",
         "karin",
@@ -398,6 +414,8 @@ def test_page_forms_refuse_or_store_hostile_text_safely(app, world, name):
 
 # Text a form cannot do without: blanks alone (spaces, a tab, a no-break space) are none.
 REQUIRED_TEXT = {
+    "admin_user_new": ("username",),
+    "admin_user_edit": ("username",),
     "letter": ("sender", "subject", "body"),
     "web_form": ("question",),
     "reply": ("reply",),
@@ -551,6 +569,24 @@ API_INPUTS = {
         {"max_level": "{other_level}", "reason": "Ok"},
         ("reason",),
         free_text=("reason",),
+    ),
+    "user": ApiInput(
+        "POST",
+        "/users",
+        "admin",
+        {"username": "{new_username}", "display_name": "Ok", "role": "vagledare", "office": "K1"},
+        ("username", "display_name", "role", "office", "organisation", "email"),
+        free_text=("display_name",),
+        read_back="",  # the answer is the account
+    ),
+    "user_patch": ApiInput(
+        "PATCH",
+        "/users/{new_user}",
+        "admin",
+        {"display_name": "Ok", "email": "ny@example.se"},
+        ("username", "display_name", "role", "office", "organisation", "email"),
+        free_text=("display_name",),
+        read_back="",
     ),
     "decision": ApiInput(
         "POST",

@@ -1,7 +1,7 @@
 """Upgrading from 0007 to 0008_vocabulary_checks with data in place, and back, on SQLite and
 PostgreSQL (a database of its own, so the shared test schema stays at head)."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -123,5 +123,57 @@ def test_upgrade_from_0007_and_downgrade_keep_the_data(empty_url):
 
         _migrate(upgrade, AFTER)
         assert _revision() == AFTER
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_0011_admin_gives_tokens_a_year_and_chefs_their_home_office(empty_url):
+    """Tokens that exist get a year from the upgrade; a chef's home office becomes the first
+    row of user_offices; down and up again keeps the users and the tokens."""
+    app = make_app(empty_url)
+    with app.app_context():
+        _migrate(upgrade, "0009_hot_path")
+        import_catalog(TEST_CATALOG)
+        # Core statements: the models already know columns this revision does not have.
+        db.session.execute(
+            sa.text(
+                "INSERT INTO users (username, display_name, password_hash, role, office_id,"
+                " active, email, notify_new_referrals, created_at)"
+                " SELECT 'karin', 'Karin', '', 'chef', id, true, '', false, '2020-01-01'"
+                " FROM offices WHERE code = 'K1'"
+            )
+        )
+        db.session.execute(
+            sa.text(
+                "INSERT INTO api_tokens (user_id, name, token_hash, created_at)"
+                " SELECT id, 'gammal', 'abc', '2020-01-01' FROM users WHERE username = 'karin'"
+            )
+        )
+        db.session.commit()
+
+        _migrate(upgrade, "0011_admin")
+        expires_at = db.session.execute(sa.text("SELECT expires_at FROM api_tokens")).scalar_one()
+        if isinstance(expires_at, str):  # SQLite hands back text
+            expires_at = datetime.fromisoformat(expires_at)
+        left = expires_at - utcnow().replace(tzinfo=None)
+        assert timedelta(days=364) < left <= timedelta(days=365)
+        rows = (
+            db.session.execute(
+                sa.text("SELECT o.code FROM user_offices uo JOIN offices o ON o.id = uo.office_id")
+            )
+            .scalars()
+            .all()
+        )
+        assert rows == ["K1"]
+
+        _migrate(downgrade, "0009_hot_path")
+        assert db.session.execute(sa.text("SELECT name FROM api_tokens")).scalar_one() == "gammal"
+        # The cache-version triggers survived (the column was dropped in place).
+        before = db.session.execute(sa.text("SELECT tokens FROM cache_versions")).scalar_one()
+        db.session.execute(sa.text("UPDATE api_tokens SET name = 'ny'"))
+        db.session.commit()
+        after = db.session.execute(sa.text("SELECT tokens FROM cache_versions")).scalar_one()
+        assert after == before + 1
+        _migrate(upgrade)
         db.session.remove()
         db.engine.dispose()

@@ -419,6 +419,27 @@ def test_walkthrough_answers_as_documented(app, world):
     call(409, "POST", "/inbox/{message_id}/triage", "anna", path_parameters=msg, body=triage)
     call(200, "GET", "/inbox", "anna", query={"status": "triaged"})
 
+    user = {"username": "sara.ek", "role": "chef", "offices": ["K2", "K1"], "email": "s@b.se"}
+    call(201, "POST", "/users", body=user)
+    call(409, "POST", "/users", body={**user, "username": "Sara.Ek"})
+    call(422, "POST", "/users", body={**user, "offices": ["K9"]})
+    call(403, "POST", "/users", "karin", body=user)
+    call(200, "GET", "/users", query={"q": "sara", "role": "chef", "active": "true"})
+    call(422, "GET", "/users", query={"active": "ja"})
+    sara = {"username": "sara.ek"}
+    call(200, "GET", "/users/{username}", path_parameters=sara)
+    call(200, "PATCH", "/users/{username}", path_parameters=sara, body={"active": False})
+    call(422, "PATCH", "/users/{username}", path_parameters=sara, body={"role": "handlaggare"})
+    call(404, "PATCH", "/users/{username}", path_parameters={"username": "ingen"}, body={})
+    call(
+        403,
+        "PUT",
+        "/mandates/{office_code}/{case_type_code}",
+        "karin",
+        body=mandate,
+        path_parameters={"office_code": "K2", "case_type_code": "PARK"},
+    )
+
     call(200, "GET", "/channels/parity", "karin")
     call(200, "GET", "/channels/parity", "karin", query={"from": yesterday, "to": yesterday})
     call(200, "GET", "/openapi.json")

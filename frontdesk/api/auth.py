@@ -5,8 +5,9 @@ from flask import g, request
 from frontdesk.api import bp
 from frontdesk.api.errors import ApiError, error_response
 from frontdesk.audit import record_refusal
-from frontdesk.cache import api_user
+from frontdesk.cache import TokenExpired, api_user
 from frontdesk.models import User
+from frontdesk.timeutil import to_local
 
 
 @bp.before_request
@@ -18,7 +19,15 @@ def authenticate():
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "Ange en API-nyckel: Authorization: Bearer ...")
-    user = api_user(token.strip())
+    try:
+        user = api_user(token.strip())
+    except TokenExpired as error:
+        when = (
+            f" {to_local(error.expired_at):%Y-%m-%d %H:%M}" if error.expired_at is not None else ""
+        )
+        raise ApiError(
+            401, f"API-nyckeln gick ut{when}. Be en administratör om en ny nyckel."
+        ) from error
     if user is None or not user.active:
         raise ApiError(401, "Okänd eller återkallad API-nyckel.")
     g.user = user

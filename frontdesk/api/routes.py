@@ -1,5 +1,6 @@
 """Every module that registers operations on the API blueprint; the app factory imports it."""
 
+from frontdesk.admin import api as admin_api  # noqa: F401
 from frontdesk.api import auth, document  # noqa: F401
 from frontdesk.backoffice import api as backoffice_api  # noqa: F401
 from frontdesk.catalog import api as catalog_api  # noqa: F401

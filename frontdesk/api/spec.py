@@ -247,7 +247,7 @@ ERROR_RESPONSES = {
         "Malformed JSON, a body that is not a JSON object, a bad query or header value, "
         "or a NUL byte in a query, path or form value (`fields` names where).",
     ),
-    401: ("Unauthorized", "No bearer token, or an unknown or revoked one."),
+    401: ("Unauthorized", "No bearer token, or an unknown, revoked or expired one."),
     403: ("Forbidden", "The caller's role may not do this."),
     404: ("NotFound", "Unknown, or not visible to the caller."),
     409: ("Conflict", "A domain rule refused the change."),

@@ -13,6 +13,7 @@ from frontdesk.models import (
     RecommendationDecision,
     User,
 )
+from frontdesk.office_access import require_managed
 from frontdesk.timeutil import utcnow
 from kanaler import mask_personnummer
 from rosa import DEFAULT_MANDATE, level_by_number
@@ -41,8 +42,12 @@ def set_mandate(
 ) -> MandateChange | None:
     """Set the mandate; returns the change, or None when the level was already that.
 
-    `recommendation` links the change to the approved proposal that caused it.
+    `recommendation` links the change to the approved proposal that caused it. A person
+    (`user`) may change only the offices they manage (OfficeNotManaged); None is the
+    system itself (the catalogue import).
     """
+    if user is not None:
+        require_managed(user, office)
     level_by_number(max_level)
     reason = mask_personnummer(reason)
     mandate = db.session.scalar(

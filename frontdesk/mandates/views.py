@@ -9,6 +9,7 @@ from frontdesk.extensions import db
 from frontdesk.mandates.forms import MandateForm
 from frontdesk.mandates.operations import mandate_levels, set_mandate
 from frontdesk.models import CaseType, MandateChange, Office
+from frontdesk.office_access import manages_office
 from frontdesk.roles import MANAGER_ROLES
 from rosa import DEFAULT_MANDATE, LEVELS
 
@@ -58,7 +59,8 @@ def index():
         rows=[(ct, levels.get(ct.id, DEFAULT_MANDATE)) for ct in case_types],
         changes=changes,
         case_types_by_id=case_type_codes,
-        can_change=g.user.has_role(*MANAGER_ROLES),
+        is_manager=g.user.has_role(*MANAGER_ROLES),
+        can_change=g.user.has_role(*MANAGER_ROLES) and manages_office(g.user, office.id),
         form=MandateForm(formdata=None),
         levels=LEVELS,
     )

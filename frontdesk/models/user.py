@@ -1,7 +1,7 @@
 """Staff accounts and their API tokens."""
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -13,6 +13,15 @@ from frontdesk.models._sql import in_list
 from frontdesk.models.catalog import Office, Organisation
 from frontdesk.roles import Role
 from frontdesk.timeutil import UTCDateTime, utcnow
+
+# The offices a chef manages (their mandates, proposals and decisions), besides the home
+# office in users.office_id, which a chef always manages. Admins manage every office.
+user_offices = sa.Table(
+    "user_offices",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("office_id", sa.ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class User(db.Model):
@@ -45,6 +54,10 @@ class User(db.Model):
 
     office: Mapped[Office | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
+    # A chef's offices (the home office among them when set through the admin or the CLI).
+    managed_offices: Mapped[list[Office]] = relationship(
+        secondary=user_offices, order_by=Office.code
+    )
 
     def set_password(self, password: str) -> None:
         # Tests set a cheap method; production keeps Werkzeug's default (scrypt).
@@ -89,8 +102,26 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# How long a new API token lasts unless its creator says otherwise, and the longest allowed.
+TOKEN_DAYS_DEFAULT = 365
+TOKEN_DAYS_MAX = 3650
+
+
+def token_expiry(days: int = TOKEN_DAYS_DEFAULT) -> datetime:
+    return utcnow() + timedelta(days=days)
+
+
+def _default_expiry() -> datetime:
+    # No parameters: SQLAlchemy passes an execution context to a default that takes one.
+    return token_expiry()
+
+
 class ApiToken(db.Model):
-    """A bearer token for the JSON API; it acts as its user, with that user's role."""
+    """A bearer token for the JSON API; it acts as its user, with that user's role.
+
+    `name` is its label (what it is for). It is refused from `expires_at` on; a token
+    without an expiry (only a row written by hand) is refused too.
+    """
 
     __tablename__ = "api_tokens"
 
@@ -100,8 +131,19 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Nullable only because SQLite cannot add a NOT NULL column to a filled table in place
+    # (migration 0011); the app always sets it.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=_default_expiry)
 
     user: Mapped[User] = relationship()
+
+    def state(self, now: datetime) -> str:
+        """ "aktiv", "utgangen" or "aterkallad" (the admin's list of a user's tokens)."""
+        if self.revoked_at is not None:
+            return "aterkallad"
+        if self.expires_at is None or self.expires_at <= now:
+            return "utgangen"
+        return "aktiv"
 
 
 class LoginThrottle(db.Model):

@@ -7,6 +7,7 @@ from frontdesk.database import insert_unless_taken
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import set_mandate
 from frontdesk.models import CaseType, Office, RecommendationDecision, User
+from frontdesk.office_access import require_managed
 from frontdesk.periods import Period
 from frontdesk.processes.queries import latest_graphs
 from frontdesk.recommendations.queries import pair_histories
@@ -80,8 +81,10 @@ def decide(
     """Approve or reject the proposal `key`; an approval sets the mandate to its target.
 
     The proposal is computed again first: a decision is only taken on what still holds.
+    Only a manager of the office may decide (OfficeNotManaged).
     """
     office, case_type = parse_key(key)
+    require_managed(user, office)
     # Masking may lengthen a text (a personnummer without its dash): cut to the column.
     note = mask_personnummer(note)[:NOTE_MAX]
     existing = db.session.scalar(

@@ -7,6 +7,7 @@ from frontdesk.auth import roles_required
 from frontdesk.catalog.queries import all_offices, office_to_show
 from frontdesk.extensions import db, htmx
 from frontdesk.models import CaseType, Office
+from frontdesk.office_access import manages_office
 from frontdesk.periods import FilterError, months_back, read_filters
 from frontdesk.recommendations.forms import DecisionForm
 from frontdesk.recommendations.operations import (
@@ -74,6 +75,7 @@ def recommendations():
         office=office,
         offices=all_offices(),
         period=period,
+        can_decide=manages_office(g.user, office.id),
         ceiling=current_app.config["ROSA_CEILING"],
         open_views=[v for v in views if v.decision is None],
         decided_views=[v for v in views if v.decision is not None],
