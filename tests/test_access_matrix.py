@@ -324,6 +324,14 @@ MATRIX = {
         "/admin/anvandare/{inactive_user_id}/aktivera", LOGIN, 403, 403, 403, 403,
         303, writes=True,
     ),
+    # No session of the new user to end: the record of the action is the write.
+    ("admin.end_sessions", "POST"): page(
+        "/admin/anvandare/{new_user_id}/logga-ut", LOGIN, 403, 403, 403, 403, 303, writes=None,
+    ),
+    ("admin.reset_password", "POST"): page(
+        "/admin/anvandare/{new_user_id}/aterstall-losenord", LOGIN, 403, 403, 403, 403,
+        303, writes=True,
+    ),
     ("admin.revoke", "POST"): page(
         "/admin/anvandare/{token_of_new_user}/aterkalla", LOGIN, 403, 403, 403, 403,
         303, writes=True,

@@ -11,10 +11,15 @@ import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import current_app
 
 from frontdesk.audit import record
+from frontdesk.auth import sessions
+from frontdesk.auth.passwords import issue_password_reset
 from frontdesk.extensions import db
-from frontdesk.models import ApiToken, Office, Organisation, User
+from frontdesk.mail import texts
+from frontdesk.mail.outbox import enqueue
+from frontdesk.models import ApiToken, MailKind, Office, Organisation, User
 from frontdesk.roles import Role
 from frontdesk.timeutil import utcnow
 from kanaler.citizen import ContactDetailError, normalise_email
@@ -226,7 +231,39 @@ def deactivate_user(user: User, by: User) -> int:
     revoked = _revoke_all(user)
     db.session.flush()
     record("user.deactivated", "user", user.id, by, username=user.username, tokens=revoked)
+    # Requests already check users.active; ending the records says so in the audit trail
+    # and keeps them ended if the account is reactivated.
+    sessions.end_sessions(user, sessions.Reason.DEACTIVATED, by=by)
     return revoked
+
+
+def log_out_everywhere(user: User, by: User) -> int:
+    """An admin's *Logga ut överallt*: every session of the person ends; how many."""
+    return sessions.end_sessions(user, sessions.Reason.ADMIN, by=by)
+
+
+@dataclass(frozen=True)
+class ResetLink:
+    """Where a reset link went: mailed to `mailed_to`, or to show the admin once (`url`)."""
+
+    url: str
+    mailed_to: str = ""
+
+
+def send_password_reset(user: User, by: User, base_url: str) -> ResetLink:
+    """A one-time link for the person to choose a password.
+
+    Mailed through the outbox when the person has an address and mail is configured
+    (SMTP_URL); otherwise returned for the admin to pass on, shown once.
+    """
+    if not user.active:
+        raise UserError({"active": "Kontot är inaktiverat: aktivera det först."})
+    url = base_url.rstrip("/") + issue_password_reset(user, by)
+    if user.email and current_app.config.get("SMTP_URL"):
+        subject, body = texts.password_reset(user.name, url)
+        enqueue(MailKind.PASSWORD_RESET, user.email, subject, body, user=by)
+        return ResetLink(url=url, mailed_to=user.email)
+    return ResetLink(url=url)
 
 
 def reactivate_user(user: User, by: User) -> None:

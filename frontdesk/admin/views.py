@@ -1,7 +1,17 @@
 """The admin's pages: staff accounts, their API tokens, and the offices a chef manages."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from frontdesk.admin.forms import UserForm, UserSearchForm
 from frontdesk.admin.operations import (
@@ -9,8 +19,10 @@ from frontdesk.admin.operations import (
     create_user,
     deactivate_user,
     describe,
+    log_out_everywhere,
     reactivate_user,
     revoke_token,
+    send_password_reset,
     update_user,
 )
 from frontdesk.admin.queries import STATUSES, find_users, tokens_of
@@ -118,6 +130,38 @@ def deactivate(user_id: int):
         f"{user.name} är inaktiverad och utloggad överallt; "
         f"{revoked} {'API-nyckel' if revoked == 1 else 'API-nycklar'} återkallades."
     )
+    return _back(user)
+
+
+@bp.post("/anvandare/<int:user_id>/logga-ut")
+@roles_required(Role.ADMIN)
+def end_sessions(user_id: int):
+    """Log the person out on every browser (a lost laptop, a shared desk)."""
+    user = _user(user_id)
+    ended = log_out_everywhere(user, g.user)
+    flash(f"{user.name} är utloggad överallt ({ended} {'session' if ended == 1 else 'sessioner'}).")
+    return _back(user)
+
+
+@bp.post("/anvandare/<int:user_id>/aterstall-losenord")
+@roles_required(Role.ADMIN)
+def reset_password(user_id: int):
+    """A one-time link to choose a password: mailed, or shown once on the next page."""
+    user = _user(user_id)
+    base = current_app.config.get("APP_URL") or request.host_url
+    try:
+        link = send_password_reset(user, g.user, base)
+    except UserError as error:
+        flash(" ".join(error.fields.values()), "error")
+        return _back(user)
+    if link.mailed_to:
+        flash(f"En länk för att välja lösenord är skickad till {link.mailed_to}.")
+    else:
+        flash(
+            f"Ge {user.name} den här länken (den visas bara nu, fungerar en gång i 24 timmar): "
+            f"{link.url}",
+            "reset-link",
+        )
     return _back(user)
 
 

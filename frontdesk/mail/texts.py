@@ -113,3 +113,17 @@ def overdue_digest(organisation_name: str, referrals: list[Referral]) -> tuple[s
         + (f"\n{link}\n" if link else "")
     )
     return subject, body
+
+
+def password_reset(name: str, url: str) -> tuple[str, str]:
+    """To a staff member: an admin's link to choose a (new) password."""
+    subject = "Välj lösenord till Medborgarkontoret"
+    body = (
+        f"Hej {name}!\n\n"
+        "En administratör har skickat dig en länk för att välja ett nytt lösenord till "
+        "Medborgarkontoret:\n\n"
+        f"{url}\n\n"
+        "Länken fungerar en gång och bara en begränsad tid. Om du inte väntade dig det här "
+        "brevet: kontakta administratören och använd inte länken.\n"
+    )
+    return subject, body

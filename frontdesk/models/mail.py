@@ -51,6 +51,7 @@ class MailKind(StrEnum):
     RECEIPT = "receipt"  # the web form's receipt
     NEW_REFERRAL = "new_referral"  # to a handler: a referral arrived in their queues
     OVERDUE_DIGEST = "overdue_digest"  # to a handler: the organisation's overdue referrals
+    PASSWORD_RESET = "password_reset"  # to a staff member: an admin's link to choose a password
 
     @property
     def label(self) -> str:
@@ -60,6 +61,7 @@ class MailKind(StrEnum):
             "receipt": "Mottagningskvitto",
             "new_referral": "Avisering om ny remiss",
             "overdue_digest": "Försenade remisser",
+            "password_reset": "Länk för nytt lösenord",
         }[self.value]
 
 

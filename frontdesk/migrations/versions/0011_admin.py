@@ -1,4 +1,4 @@
-"""Administration: API tokens expire, and the offices a chef manages
+"""Administration: API tokens expire, the offices a chef manages, and password-reset mail
 
 Revision ID: 0011_admin
 Revises: 0013_idempotency
@@ -9,6 +9,9 @@ their creation): an integration that has run for more than a year keeps working 
 upgrade day, and has a year to move to a new token. Every chef with a home office gets
 that office as the first row of user_offices (it is managed either way; the row makes
 the table the whole list).
+
+The outbox takes a new kind, password_reset (an admin's reset link sent by e-mail); the
+CHECK is spelled out as in 0007, so this revision stays what it was.
 
 Plain add_column on SQLite, not a batch: a recreated api_tokens would lose its
 cache-version triggers (migration 0009).
@@ -24,6 +27,17 @@ revision = '0011_admin'
 down_revision = '0013_idempotency'
 branch_labels = None
 depends_on = None
+
+
+KINDS = "'answer', 'reply', 'receipt', 'new_referral', 'overdue_digest'"
+
+
+def _mail_kinds(kinds: str) -> None:
+    # A batch: SQLite changes a CHECK only by copying the table (outgoing_mail has no
+    # cache-version triggers to lose).
+    with op.batch_alter_table('outgoing_mail', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_outgoing_mail_kind_known'), type_='check')
+        batch_op.create_check_constraint('kind_known', f"kind IN ({kinds})")
 
 
 def upgrade():
@@ -45,9 +59,13 @@ def upgrade():
         "INSERT INTO user_offices (user_id, office_id)"
         " SELECT id, office_id FROM users WHERE role = 'chef' AND office_id IS NOT NULL"
     )
+    _mail_kinds(KINDS + ", 'password_reset'")
 
 
 def downgrade():
+    # Reset links are short-lived and single-use: their mails go with the kind.
+    op.execute("DELETE FROM outgoing_mail WHERE kind = 'password_reset'")
+    _mail_kinds(KINDS)
     op.drop_table('user_offices')
     # SQLite 3.35+ drops a column in place (the table and its triggers stay).
     op.drop_column('api_tokens', 'expires_at')
