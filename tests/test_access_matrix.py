@@ -324,6 +324,7 @@ MATRIX = {
         "/admin/anvandare/{inactive_user_id}/aktivera", LOGIN, 403, 403, 403, 403,
         303, writes=True,
     ),
+    ("admin.audit", "GET"): page("/admin/logg?kind=nekade", LOGIN, 403, 403, 403, 403, 200),
     # No session of the new user to end: the record of the action is the write.
     ("admin.end_sessions", "POST"): page(
         "/admin/anvandare/{new_user_id}/logga-ut", LOGIN, 403, 403, 403, 403, 303, writes=None,

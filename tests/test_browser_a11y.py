@@ -452,6 +452,7 @@ def test_admin_pages(site, sessions):
     pages = [(path, 200, path == "/disk") for path in MANAGER_PAGES]
     pages.append((f"/remisser/{site.ids['pagar']}", 200, False))
     pages += [("/admin/anvandare", 200, True), ("/admin/anvandare/ny", 200, True)]
+    pages += [("/admin/logg", 200, True), ("/admin/logg?kind=allt", 422, False)]
     assert check_all(sessions("admin"), site.base, "admin", pages) == {}
 
 

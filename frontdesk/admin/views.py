@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 
+from frontdesk.admin import audit_log
 from frontdesk.admin.forms import UserForm, UserSearchForm
 from frontdesk.admin.operations import (
     UserError,
@@ -189,3 +190,31 @@ def revoke(user_id: int, token_id: int):
     else:
         flash(f"API-nyckeln ”{label}” var redan återkallad.")
     return _back(user)
+
+
+@bp.get("/logg")
+@roles_required(Role.ADMIN)
+def audit():
+    """The audit log: logins, refusals, user and catalogue changes, mandates, exports,
+    backups; filterable by person, kind and date, newest first."""
+    try:
+        filters = audit_log.read_filters(request.args)
+    except audit_log.AuditFilterError as error:
+        return render_template(
+            "admin/audit.html", kinds=audit_log.KINDS, args=request.args, errors=error.fields,
+            events=[], older_url=None, kind_of=audit_log.kind_of,
+        ), 422  # fmt: skip
+    events, next_before = audit_log.events(filters)
+    older_url = None
+    if next_before is not None:
+        kept = {k: v for k, v in request.args.items() if k != "before" and v}
+        older_url = url_for("admin.audit", **kept, before=next_before)
+    return render_template(
+        "admin/audit.html",
+        kinds=audit_log.KINDS,
+        args=request.args,
+        errors={},
+        events=events,
+        older_url=older_url,
+        kind_of=audit_log.kind_of,
+    )

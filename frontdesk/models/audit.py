@@ -13,7 +13,12 @@ from frontdesk.timeutil import UTCDateTime, utcnow
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
-    __table_args__ = (sa.Index("ix_audit_events_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_events_entity", "entity", "entity_id"),
+        # The admin's audit view filters by kind and by person, newest first.
+        sa.Index("ix_audit_events_action", "action", "id"),
+        sa.Index("ix_audit_events_user", "user_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
