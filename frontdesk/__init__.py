@@ -58,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from frontdesk.admin import views as admin_views
     from frontdesk.api import routes  # noqa: F401  (the operations register on api.bp)
     from frontdesk.backoffice import views as backoffice_views
+    from frontdesk.catalog import views as catalog_views
     from frontdesk.channels import views as channels_views
     from frontdesk.cli import register_commands
     from frontdesk.counter import views as counter_views
@@ -77,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(inbox_views.bp)
     app.register_blueprint(inbox_views.public_bp)
     app.register_blueprint(channels_views.bp)
+    app.register_blueprint(catalog_views.bp)
     app.register_blueprint(overview_views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(api.bp)

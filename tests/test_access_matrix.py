@@ -324,6 +324,19 @@ MATRIX = {
         "/admin/anvandare/{inactive_user_id}/aktivera", LOGIN, 403, 403, 403, 403,
         303, writes=True,
     ),
+    # The catalogue in the app: the admin only; a save goes through the catalogue import.
+    ("catalog.index", "GET"): page(
+        "/admin/katalog/", LOGIN, 403, 403, 403, 403, Redirect("/admin/katalog/arendetyper")
+    ),
+    ("catalog.items", "GET"): page("/admin/katalog/kontor", LOGIN, 403, 403, 403, 403, 200),
+    ("catalog.edit", "GET"): [
+        page("/admin/katalog/arendetyper/PARK", LOGIN, 403, 403, 403, 403, 200),
+        page("/admin/katalog/kontor/ny", LOGIN, 403, 403, 403, 403, 200),
+    ],
+    ("catalog.edit", "POST"): page(
+        "/admin/katalog/kontor/K2", LOGIN, 403, 403, 403, 403, See("/admin/katalog/kontor"),
+        data={"name": "Kontor Syd", "opens": "08:00", "closes": "16:30"}, writes=True,
+    ),
     ("admin.audit", "GET"): page("/admin/logg?kind=nekade", LOGIN, 403, 403, 403, 403, 200),
     # No session of the new user to end: the record of the action is the write.
     ("admin.end_sessions", "POST"): page(

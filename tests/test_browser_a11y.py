@@ -453,6 +453,10 @@ def test_admin_pages(site, sessions):
     pages.append((f"/remisser/{site.ids['pagar']}", 200, False))
     pages += [("/admin/anvandare", 200, True), ("/admin/anvandare/ny", 200, True)]
     pages += [("/admin/logg", 200, True), ("/admin/logg?kind=allt", 422, False)]
+    pages += [
+        ("/admin/katalog/arendetyper", 200, True),
+        ("/admin/katalog/arendetyper/PARK", 200, True),
+    ]
     assert check_all(sessions("admin"), site.base, "admin", pages) == {}
 
 
