@@ -78,6 +78,12 @@ class OfficeInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkInfo:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class CaseTypeInfo:
     """A case type with its owner and the queue its referrals go to (None: the owner has none)."""
 
@@ -89,6 +95,10 @@ class CaseTypeInfo:
     active: bool
     organisation: OrganisationInfo
     queue: QueueInfo | None
+    # What the counter's guidance search reads (counter/guidance_search.py).
+    guidance: str = ""
+    links: tuple[LinkInfo, ...] = ()
+    keywords: tuple[str, ...] = ()
 
     def referral_queue(self) -> QueueInfo | None:
         return self.queue
@@ -216,6 +226,9 @@ def _load_catalogue(connection: sa.Connection, version: int) -> Catalogue:
             CaseType.active,
             CaseType.organisation_id,
             CaseType.queue_id,
+            CaseType.guidance,
+            CaseType.guidance_links,
+            CaseType.guidance_keywords,
         ).order_by(CaseType.id)
     ):
         queue = queues.get(row.queue_id) if row.queue_id is not None else None
@@ -228,6 +241,9 @@ def _load_catalogue(connection: sa.Connection, version: int) -> Catalogue:
             row.active,
             organisations[row.organisation_id],
             queue or default_queue.get(row.organisation_id),
+            row.guidance or "",
+            tuple(LinkInfo(link["title"], link["url"]) for link in row.guidance_links or ()),
+            tuple(row.guidance_keywords or ()),
         )
     mandates = {
         (row.office_id, row.case_type_id): row.max_level

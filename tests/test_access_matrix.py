@@ -187,6 +187,9 @@ MATRIX = {
     ("counter.guidance", "GET"): page(
         "/disk/arendetyper/PARK", HX_LOGIN, 200, 200, 403, 200, 200, headers=HTMX
     ),
+    ("counter.guidance_search", "GET"): page(
+        "/disk/vagledning?q=park", LOGIN, 200, 200, 403, 200, 200
+    ),
     # Anna's contact of today: only she may change it; K2 does not see it at all.
     ("counter.edit_contact", "GET"): page(
         "/disk/kontakter/{contact}/andra", LOGIN, 200, 404, 403, 200, 200

@@ -36,6 +36,8 @@ def test_case_types_and_offices(api):
         "sla_hours": 72,
         "queue": "TEK-GATA",
         "guidance": "Hjälp med ansökan. Läs mer: https://example.se/park",
+        "guidance_links": [],
+        "guidance_keywords": [],
         "active": True,
     }
     offices = api.get("/offices").get_json()["offices"]

@@ -2,7 +2,9 @@
 and case types through the catalogue import's own validation and audit."""
 
 import pytest
+import sqlalchemy as sa
 
+from frontdesk.extensions import db
 from frontdesk.models import AuditEvent, CaseType, Office, Organisation, Queue
 from tests.helpers import count, one
 
@@ -133,3 +135,37 @@ def test_only_the_admin_edits_the_catalogue(client, auth, world):
     auth.login("karin")
     assert client.get("/admin/katalog/arendetyper").status_code == 403
     assert client.post("/admin/katalog/arendetyper/PARK", data={"name": "x"}).status_code == 403
+
+
+def test_guidance_links_and_keywords_from_the_form(app, admin):
+    data = {
+        "name": "Parkeringstillstånd",
+        "organisation": "TEK",
+        "queue": "TEK-GATA",
+        "sla_hours": "72",
+        "active": "on",
+        "guidance": "Ansök i e-tjänsten.",
+        "guidance_links": "E-tjänsten | https://kommun.se/parkering\nAvgifter | https://kommun.se/avgifter",
+        "guidance_keywords": "boende, p-tillstånd , ",
+    }
+    assert admin.post("/admin/katalog/arendetyper/PARK", data=data).status_code == 303
+    assert _guidance(app) == (
+        [{"title": "E-tjänsten", "url": "https://kommun.se/parkering"},
+         {"title": "Avgifter", "url": "https://kommun.se/avgifter"}],
+        ["boende", "p-tillstånd"],
+    )  # fmt: skip
+    form = admin.get("/admin/katalog/arendetyper/PARK").text
+    assert "E-tjänsten | https://kommun.se/parkering" in form and "boende, p-tillstånd" in form
+    bad = admin.post(
+        "/admin/katalog/arendetyper/PARK",
+        data={**data, "guidance_links": "Fel | javascript:alert(1)"},
+    )
+    assert bad.status_code == 422
+    assert 'id="c-guidance_links-error"' in bad.text
+    assert _guidance(app)[0][0]["title"] == "E-tjänsten"  # nothing changed
+
+
+def _guidance(app):
+    with app.app_context():
+        park = db.session.scalar(sa.select(CaseType).where(CaseType.code == "PARK"))
+        return park.guidance_links, park.guidance_keywords

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from flask import g, request
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, undefer_group
 
 from frontdesk.api import bp
 from frontdesk.api.errors import ApiError
@@ -34,6 +34,7 @@ def list_case_types():
         .options(
             joinedload(CaseType.organisation).selectinload(Organisation.queues),
             joinedload(CaseType.queue),
+            undefer_group("guidance"),
         )
         .order_by(CaseType.code)
     ).all()

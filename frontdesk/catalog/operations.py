@@ -3,6 +3,7 @@
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import undefer_group
 
 from frontdesk.audit import record
 from frontdesk.catalog.validation import check_catalog, parse_clock
@@ -109,6 +110,14 @@ def import_catalog(data: Any, user: User | None = None) -> dict[str, int]:
         for key in ("guidance", "sla_hours"):
             if item.get(key) is not None:
                 values[key] = item[key]
+        # Only when the file has them: a database at an older revision has no such columns.
+        if item.get("guidance_links") is not None:
+            values["guidance_links"] = [
+                {"title": link["title"].strip(), "url": link["url"].strip()}
+                for link in item["guidance_links"]
+            ]
+        if item.get("guidance_keywords") is not None:
+            values["guidance_keywords"] = [k.strip() for k in item["guidance_keywords"]]
         _, created = _upsert(case_types, CaseType, item["code"], **values)
         count(created)
     db.session.flush()
@@ -131,7 +140,9 @@ def export_catalog() -> dict[str, list[dict]]:
     organisations = db.session.scalars(sa.select(Organisation).order_by(Organisation.code)).all()
     queues = db.session.scalars(sa.select(Queue).order_by(Queue.code)).all()
     offices = db.session.scalars(sa.select(Office).order_by(Office.code)).all()
-    case_types = db.session.scalars(sa.select(CaseType).order_by(CaseType.code)).all()
+    case_types = db.session.scalars(
+        sa.select(CaseType).options(undefer_group("guidance")).order_by(CaseType.code)
+    ).all()
     mandates = db.session.scalars(
         sa.select(Mandate)
         .join(Mandate.office)
@@ -160,6 +171,8 @@ def export_catalog() -> dict[str, list[dict]]:
                 "category": ct.category,
                 "sla_hours": ct.sla_hours,
                 "guidance": ct.guidance,
+                "guidance_links": ct.guidance_links,
+                "guidance_keywords": ct.guidance_keywords,
                 **({"queue": ct.queue.code} if ct.queue else {}),
                 "active": ct.active,
             }

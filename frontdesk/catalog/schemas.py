@@ -17,6 +17,11 @@ Code = Annotated[str, Field(description="A catalogue code.")]
 Reason = text(REASON_MAX, required=True)
 
 
+class GuidanceLink(Out):
+    title: str
+    url: str = Field(description="An http(s) address.")
+
+
 class CaseTypeOut(Out):
     code: Code
     name: str
@@ -25,6 +30,8 @@ class CaseTypeOut(Out):
     sla_hours: int
     queue: str | None = Field(description="The referral queue, if any.")
     guidance: str
+    guidance_links: list[GuidanceLink] = Field(description="Links for further reading.")
+    guidance_keywords: list[str] = Field(description="Words the guidance search finds it by.")
     active: bool
 
     @classmethod
@@ -38,6 +45,8 @@ class CaseTypeOut(Out):
             sla_hours=case_type.sla_hours,
             queue=queue.code if queue else None,
             guidance=case_type.guidance,
+            guidance_links=[GuidanceLink(**link) for link in case_type.guidance_links],
+            guidance_keywords=case_type.guidance_keywords,
             active=case_type.active,
         )
 

@@ -3,6 +3,7 @@
 import re
 from datetime import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from frontdesk.models.catalog import ORGANISATION_KINDS, REASON_MAX
 
@@ -13,6 +14,9 @@ CODE_MAX = {"organisations": 20, "queues": 20, "offices": 20, "case_types": 30}
 # where people type them (the counter's type-ahead, the API) and must not collide.
 CODE_PATTERN = re.compile(r"[A-Z0-9_-]+")
 CODE_RULE = "får bara innehålla A–Z (versaler), 0–9, _ och -"
+# A case type's guidance links and search keywords (models.CaseType).
+LINKS_MAX, LINK_TITLE_MAX, LINK_URL_MAX = 10, 200, 500
+KEYWORDS_MAX, KEYWORD_MAX = 30, 50
 
 
 class Checker:
@@ -45,6 +49,73 @@ class Checker:
             return
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.error(f"{place}.{key}", f"ska vara ett heltal {low}–{high}")
+
+
+def _web_address(url: str) -> bool:
+    """An absolute http(s) address with a host and nothing a browser would read otherwise."""
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def check_guidance_links(check: Checker, item: dict, place: str) -> None:
+    """At most LINKS_MAX links, each {"title", "url"} with an http(s) address."""
+    links = item.get("guidance_links")
+    if links is None:
+        return
+    place = f"{place}.guidance_links"
+    if not isinstance(links, list):
+        check.error(place, 'ska vara en lista av {"title": ..., "url": ...}')
+        return
+    if len(links) > LINKS_MAX:
+        check.error(place, f"högst {LINKS_MAX} länkar")
+    for index, link in enumerate(links):
+        here = f"{place}[{index}]"
+        if not isinstance(link, dict):
+            check.error(here, 'ska vara ett objekt {"title": ..., "url": ...}')
+            continue
+        for key in link:
+            if key not in ("title", "url"):
+                check.error(f"{here}.{key}", "okänt fält (tillåtna: title, url)")
+        check.string(link, "title", here, max_length=LINK_TITLE_MAX)
+        check.string(link, "url", here, max_length=LINK_URL_MAX)
+        url = link.get("url")
+        if (
+            isinstance(url, str)
+            and url.strip()
+            and len(url) <= LINK_URL_MAX
+            and not _web_address(url.strip())
+        ):
+            check.error(f"{here}.url", "ska vara en fullständig webbadress som börjar med https://")
+
+
+def check_guidance_keywords(check: Checker, item: dict, place: str) -> None:
+    """At most KEYWORDS_MAX distinct non-empty words or phrases of at most KEYWORD_MAX."""
+    keywords = item.get("guidance_keywords")
+    if keywords is None:
+        return
+    place = f"{place}.guidance_keywords"
+    if not isinstance(keywords, list):
+        check.error(place, "ska vara en lista av sökord")
+        return
+    if len(keywords) > KEYWORDS_MAX:
+        check.error(place, f"högst {KEYWORDS_MAX} sökord")
+    seen: set[str] = set()
+    for index, keyword in enumerate(keywords):
+        here = f"{place}[{index}]"
+        if not isinstance(keyword, str) or not keyword.strip():
+            check.error(here, "ska vara en icke-tom sträng")
+        elif len(keyword) > KEYWORD_MAX:
+            check.error(here, f"högst {KEYWORD_MAX} tecken")
+        elif keyword.strip().casefold() in seen:
+            check.error(here, f"sökordet {keyword.strip()!r} förekommer flera gånger")
+        else:
+            seen.add(keyword.strip().casefold())
 
 
 def parse_clock(value: Any) -> time | None:
@@ -172,6 +243,8 @@ def check_catalog(
             )
         check.string(item, "category", place, required=False, max_length=100)
         check.string(item, "guidance", place, required=False, max_length=20000)
+        check_guidance_links(check, item, place)
+        check_guidance_keywords(check, item, place)
         check.integer(item, "sla_hours", place, 1, 24 * 365, required=False)
         if "active" in item and not isinstance(item["active"], bool):
             check.error(f"{place}.active", "ska vara true eller false")

@@ -87,6 +87,20 @@ SECTIONS = {
             Field("sla_hours", "Svarstid (arbetstimmar)", "number"),
             Field("active", "Aktiv (visas i disken)", "checkbox", required=False),
             Field("guidance", "Vägledning: vad disken får svara", "textarea", required=False),
+            Field(
+                "guidance_links",
+                "Länkar",
+                "links",
+                required=False,
+                hint="En per rad: rubrik | https://adress",
+            ),  # fmt: skip
+            Field(
+                "guidance_keywords",
+                "Sökord",
+                "keywords",
+                required=False,
+                hint="Ord som disken söker på, åtskilda med kommatecken.",
+            ),  # fmt: skip
         ),
     ),
 }
@@ -123,6 +137,15 @@ def _item_from_form(section: Section, code: str | None) -> dict:
             item["code"] = code if code is not None else request.form.get("code", "").strip()
         elif field.kind == "checkbox":
             item[field.name] = request.form.get(field.name) == "on"
+        elif field.kind == "keywords":
+            words = request.form.get(field.name, "").split(",")
+            item[field.name] = [word.strip() for word in words if word.strip()]
+        elif field.kind == "links":
+            item[field.name] = [
+                _link(line)
+                for line in request.form.get(field.name, "").splitlines()
+                if line.strip()
+            ]
         elif field.kind == "number":
             raw = request.form.get(field.name, "").strip()
             item[field.name] = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 9 else raw
@@ -138,6 +161,21 @@ def _item_from_form(section: Section, code: str | None) -> dict:
     return item
 
 
+def _link(line: str) -> dict:
+    """ "Rubrik | https://…" as the catalogue's link; the import checks the address."""
+    title, _, url = line.rpartition("|")
+    return {"title": title.strip() or url.strip(), "url": url.strip()}
+
+
+def form_text(field: Field, value) -> str:
+    """A catalogue value as the form shows it (lists as lines or a comma list)."""
+    if field.kind == "keywords":
+        return ", ".join(value or [])
+    if field.kind == "links":
+        return "\n".join(f"{link['title']} | {link['url']}" for link in value or [])
+    return "" if value is None else str(value)
+
+
 def _field_errors(section: Section, errors: list[str]) -> tuple[dict[str, str], list[str]]:
     """The import's "case_types[0].sla_hours: …" lines per form field, and the rest."""
     prefix = f"{section.key}[0]."
@@ -146,7 +184,12 @@ def _field_errors(section: Section, errors: list[str]) -> tuple[dict[str, str], 
     for line in errors:
         place, _, message = line.partition(": ")
         if place.startswith(prefix):
-            fields.setdefault(place[len(prefix) :].split(".")[0], message)
+            # "guidance_links[1].url" is the form's guidance_links field.
+            name = place[len(prefix) :].split(".")[0].split("[")[0]
+            fields.setdefault(
+                name,
+                f"{place[len(prefix) :]}: {message}" if name != place[len(prefix) :] else message,
+            )
         else:
             other.append(line)
     return fields, other
@@ -209,4 +252,5 @@ def edit(name: str, code: str | None = None):
         errors=errors,
         other_errors=other,
         choices=_choices(section),
+        form_text=form_text,
     ), status

@@ -10,7 +10,7 @@ import secrets
 
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, undefer_group
 from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import (
     AnyOf,
@@ -62,7 +62,7 @@ def find_case_type(text: str) -> CaseType | None:
     code = text.split(" – ")[0].strip()
     # Routing needs the queue and the owner: one query, not lazy loads mid-transaction.
     query = sa.select(CaseType).options(
-        joinedload(CaseType.queue), joinedload(CaseType.organisation)
+        joinedload(CaseType.queue), joinedload(CaseType.organisation), undefer_group("guidance")
     )
     case_type = db.session.scalar(query.where(CaseType.code == code, CaseType.active))
     if case_type is None:

@@ -20,6 +20,7 @@ from frontdesk.backoffice import operations as backoffice_operations
 from frontdesk.backoffice import queries as backoffice_queries
 from frontdesk.counter import queries
 from frontdesk.counter.forms import ContactForm, PreviewForm, find_case_type
+from frontdesk.counter.guidance_search import QUERY_MAX, SearchError, search_guidance
 from frontdesk.counter.operations import (
     ContactError,
     ContactInput,
@@ -266,12 +267,30 @@ def guidance(code: str):
     if case_type is None:
         abort(404)
     office = current_office()
-    return render_partial(
-        "counter/_guidance.html",
-        case_type=case_type,
-        mandate=mandate_level(office, case_type),
-        levels=LEVELS,
-    )
+    context = {
+        "case_type": case_type,
+        "mandate": mandate_level(office, case_type),
+        "levels": LEVELS,
+    }
+    if htmx:
+        return render_partial("counter/_guidance.html", **context)
+    # A search hit followed without JavaScript: the card on a page of its own.
+    return render_template("counter/guidance.html", **context)
+
+
+@bp.get("/disk/vagledning")
+@roles_required(*DESK_ROLES)
+def guidance_search():
+    """*Sök i vägledningen*: case types by code, name, category, keywords and guidance text."""
+    query = request.args.get("q", "")
+    try:
+        hits, message = search_guidance(query), None
+    except SearchError as error:
+        hits, message = [], str(error)
+    context = {"query": query[: QUERY_MAX * 2], "hits": hits, "message": message}
+    if htmx:
+        return render_partial("counter/_guidance_results.html", **context)
+    return render_template("counter/guidance_search.html", query_max=QUERY_MAX, **context)
 
 
 @bp.route("/disk/kontakter/<int:contact_id>/andra", methods=["GET", "POST"])

@@ -439,6 +439,103 @@ CASE_TYPES = [
 ]
 
 # Mandates already agreed beyond the default of 2 (the office's "uppdrag").
+# Further reading and the words citizens use, for the counter's guidance search.
+_K = "https://www.example-kommun.se/"
+_GUIDANCE = {
+    "PARK": (
+        [("Parkeringstillstånd för personer med funktionsnedsättning", _K + "parkeringstillstand")],
+        ["p-tillstånd", "handikapparkering", "rullstol", "läkarintyg"],
+    ),
+    "SNOW": (
+        [("Snöröjning – så prioriterar kommunen", _K + "snorojning")],
+        ["snö", "halka", "sandning", "plogning"],
+    ),
+    "AVFALL": (
+        [("Sophämtning och abonnemang", _K + "avfall")],
+        ["sopor", "soptunna", "återvinning", "grovsopor", "matavfall"],
+    ),
+    "BYGGLOV": (
+        [
+            ("Bygglov – när behövs det?", _K + "bygglov"),
+            (
+                "Boverket: Bygglov",
+                "https://www.boverket.se/sv/PBL-kunskapsbanken/lov--byggande/bygglov/",
+            ),
+        ],
+        ["tillbyggnad", "garage", "altan", "plank", "fasad"],
+    ),
+    "EKB": (
+        [("Ekonomiskt bistånd", _K + "ekonomiskt-bistand")],
+        ["försörjningsstöd", "socialbidrag", "hyra", "nödprövning"],
+    ),
+    "FARDT": (
+        [("Färdtjänst och riksfärdtjänst", _K + "fardtjanst")],
+        ["taxi", "resor", "riksfärdtjänst", "rullstol"],
+    ),
+    "FSKOLA": (
+        [("Ansök om förskoleplats", _K + "forskola")],
+        ["dagis", "barnomsorg", "kö", "placering"],
+    ),
+    "FKBARN": (
+        [
+            (
+                "Försäkringskassan: Föräldrapenning",
+                "https://www.forsakringskassan.se/privatperson/foralder/foraldrapenning",
+            ),
+            (
+                "Försäkringskassan: Barnbidrag",
+                "https://www.forsakringskassan.se/privatperson/foralder/barnbidrag",
+            ),
+        ],
+        ["föräldraledighet", "vab", "flerbarnstillägg", "barnbidrag"],
+    ),
+    "FKSJUK": (
+        [
+            (
+                "Försäkringskassan: Sjukpenning",
+                "https://www.forsakringskassan.se/privatperson/sjuk/anstalld/sjukpenning",
+            )
+        ],
+        ["sjukskriven", "sjukskrivning", "läkarintyg", "karensavdrag"],
+    ),
+    "FKBOST": (
+        [
+            (
+                "Försäkringskassan: Bostadsbidrag",
+                "https://www.forsakringskassan.se/privatperson/barnfamiljer/bostadsbidrag",
+            )
+        ],
+        ["hyra", "bidrag", "barnfamilj", "ungdom"],
+    ),
+    "SKVFOLK": (
+        [
+            (
+                "Skatteverket: Flytta inom Sverige",
+                "https://www.skatteverket.se/privat/folkbokforing/flyttainomsverige",
+            )
+        ],
+        ["flytt", "adressändring", "folkbokföring", "personbevis"],
+    ),
+    "SKVID": (
+        [("Skatteverket: Id-kort", "https://www.skatteverket.se/privat/folkbokforing/idkort")],
+        ["legitimation", "identitetskort", "id-handling"],
+    ),
+    "PMPENS": (
+        [
+            (
+                "Pensionsmyndigheten: Bostadstillägg",
+                "https://www.pensionsmyndigheten.se/forsta-dina-pensioner/bostadstillagg/bostadstillagg",
+            )
+        ],
+        ["pensionär", "bostadstillägg", "garantipension", "äldreförsörjningsstöd"],
+    ),
+}
+for _item in CASE_TYPES:
+    if _item["code"] in _GUIDANCE:
+        _links, _keywords = _GUIDANCE[_item["code"]]
+        _item["guidance_links"] = [{"title": t, "url": u} for t, u in _links]
+        _item["guidance_keywords"] = _keywords
+
 MANDATES = [
     {"office": "K1", "case_type": "PARK", "max_level": 3},
     {"office": "K1", "case_type": "BOPARK", "max_level": 4},

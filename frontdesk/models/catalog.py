@@ -74,6 +74,8 @@ class CaseType(db.Model):
 
     __tablename__ = "case_types"
     __table_args__ = (sa.CheckConstraint("sla_hours > 0", name="sla_hours_positive"),)
+    # No RETURNING of the server defaults below: they stay unread until someone reads them.
+    __mapper_args__ = {"eager_defaults": False}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(30), unique=True)
@@ -83,6 +85,16 @@ class CaseType(db.Model):
     queue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("queues.id"))
     category: Mapped[str] = mapped_column(sa.String(100), default="")
     guidance: Mapped[str] = mapped_column(sa.Text, default="")
+    # [{"title": ..., "url": ...}], checked by the catalogue import (catalog/validation.py).
+    # Server defaults only, and deferred (loaded when read; the readers undefer the group):
+    # the catalogue import still runs on a database at an older revision (test_migrations).
+    guidance_links: Mapped[list] = mapped_column(
+        sa.JSON, server_default=sa.text("'[]'"), deferred=True, deferred_group="guidance"
+    )
+    # Words the counter's guidance search finds the case type by (synonyms, everyday words).
+    guidance_keywords: Mapped[list] = mapped_column(
+        sa.JSON, server_default=sa.text("'[]'"), deferred=True, deferred_group="guidance"
+    )
     sla_hours: Mapped[int] = mapped_column(default=72)
     active: Mapped[bool] = mapped_column(default=True)
 

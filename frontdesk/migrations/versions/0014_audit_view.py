@@ -1,7 +1,7 @@
 """The admin's audit view: indexes to filter the audit log by kind and by person
 
 Revision ID: 0014_audit_view
-Revises: 0011_admin
+Revises: 0012_guidance
 Create Date: 2026-12-05 01:50:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0014_audit_view'
-down_revision = '0011_admin'
+down_revision = '0012_guidance'
 branch_labels = None
 depends_on = None
 
