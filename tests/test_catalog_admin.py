@@ -45,6 +45,7 @@ def test_an_admin_changes_a_case_types_guidance_sla_and_queue(app, admin):
         app, AuditEvent, AuditEvent.action == "catalog.imported", AuditEvent.user_id.is_not(None)
     )
     assert event.data["updated"] == 1
+    assert event.data["case_types"] == ["PARK"]  # the log says which
 
 
 def test_a_case_type_is_deactivated_not_deleted(app, admin):

@@ -12,6 +12,7 @@ from frontdesk.mandates.operations import set_mandate
 from frontdesk.models import CaseType, Mandate, Office, Organisation, Queue, User
 
 IMPORT_REASON = "Import av katalog"
+AUDIT_NAMES_MAX = 20
 
 
 class CatalogError(Exception):
@@ -130,7 +131,14 @@ def import_catalog(data: Any, user: User | None = None) -> dict[str, int]:
             user,
         )
         counts["mandates_changed"] += change is not None
-    record("catalog.imported", "catalog", None, user, **counts)
+    # Which items, when they are few (an edit in the admin's catalogue pages is one):
+    # the log then says what changed, not only how much.
+    named = {
+        section: [item["code"] for item in data.get(section, [])]
+        for section in ("organisations", "queues", "offices", "case_types")
+        if 0 < len(data.get(section, [])) <= AUDIT_NAMES_MAX
+    }
+    record("catalog.imported", "catalog", None, user, **counts, **named)
     db.session.flush()
     return counts
 
