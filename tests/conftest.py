@@ -20,7 +20,30 @@ from frontdesk.models.user import hash_token
 from tests.oidc_provider import oidc_provider  # noqa: F401  (one OpenID provider per session)
 from tests.smtp_server import smtp_server  # noqa: F401  (a fixture for every test module)
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own on the same server
+    (`frontdesk_test_gw0`, ...), created here if missing: the workers' TRUNCATEs and
+    migrations never meet. Without xdist the URL is used as it is."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker:
+        return url
+    base = sa.make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.exec_driver_sql(
+                "SELECT 1 FROM pg_database WHERE datname = %(name)s", {"name": name}
+            ).scalar()
+            if not exists:
+                connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _worker_database(os.environ.get("TEST_POSTGRES_URL", ""))
 if os.environ.get("REQUIRE_POSTGRES") == "1" and not POSTGRES_URL:
     raise RuntimeError("REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
