@@ -6,6 +6,7 @@ from flask import current_app, send_file
 
 from frontdesk.inbox.intake import attachment_file_name
 from frontdesk.models import InboxMessage
+from frontdesk.web import as_download
 
 
 def attachment_file(message: InboxMessage, index: int) -> tuple[dict, Path] | None:
@@ -28,9 +29,6 @@ def send_attachment(message: InboxMessage | None, index: int):
     if found is None:
         return None
     listed, path = found
-    return send_file(
-        path,
-        mimetype="application/octet-stream",
-        as_attachment=True,
-        download_name=listed.get("filename") or f"bilaga-{index + 1}",
-    )
+    # The sender chose the name: one place quotes every download's name (web.as_download).
+    response = send_file(path, mimetype="application/octet-stream")
+    return as_download(response, listed.get("filename") or f"bilaga-{index + 1}")
