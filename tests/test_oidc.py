@@ -56,7 +56,9 @@ def logged_in_as(client) -> str | None:
     response = client.get("/disk")
     if response.status_code != 200:
         return None
-    return response.text.split('<div class="who">')[1].split("<span>")[1].split(" <")[0]
+    return (
+        response.text.split('<div class="who">')[1].split('<span class="person">')[1].split(" <")[0]
+    )
 
 
 def audit_events(app, action: str) -> list[AuditEvent]:

@@ -1,13 +1,13 @@
 """The users API: list, create and change staff accounts (admin only)."""
 
-from flask import g, request
+from flask import g, request, url_for
 
 from frontdesk.admin.operations import UserError, create_user, update_user
 from frontdesk.admin.queries import find_users, user_by_username
 from frontdesk.admin.schemas import UserInput, UserList, UserOut, UserPatch, UsersQuery
 from frontdesk.api import bp
 from frontdesk.api.errors import ApiError
-from frontdesk.api.spec import operation
+from frontdesk.api.spec import LOCATION, operation
 from frontdesk.roles import Role
 
 USERNAME_PATH = {
@@ -72,13 +72,7 @@ def get_user(username: str):
     ok_description="Created, without a password (SSO, or a reset link from an admin).",
     errors=(403, 409, 422),
     refused="Användaren kunde inte sparas.",
-    headers={
-        "Location": {
-            "description": "Where the account can be read.",
-            "required": True,
-            "schema": {"type": "string"},
-        }
-    },
+    headers=LOCATION,
     example={
         "username": "sara.ek",
         "display_name": "Sara Ek",
@@ -95,7 +89,7 @@ def post_user():
         user = create_user(body.model_dump(), g.user)
     except UserError as error:
         raise _refused(error) from error
-    return UserOut.of(user), 201, {"Location": f"/api/v1/users/{user.username}"}
+    return UserOut.of(user), 201, {"Location": url_for("api.get_user", username=user.username)}
 
 
 @bp.patch("/users/<username>")

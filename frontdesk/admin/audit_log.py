@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from frontdesk.extensions import db
 from frontdesk.models import AuditEvent, User
+from frontdesk.periods import FilterError
 from frontdesk.timeutil import EARLIEST_YEAR, local_day_bounds, local_today
 
 PAGE_SIZE = 50
@@ -42,14 +43,6 @@ KINDS: dict[str, Kind] = {
 }
 
 
-class AuditFilterError(ValueError):
-    """A filter that cannot be used; `fields` holds a Swedish message per field."""
-
-    def __init__(self, fields: dict[str, str]):
-        super().__init__("; ".join(fields.values()))
-        self.fields = fields
-
-
 @dataclass(frozen=True)
 class AuditFilters:
     person: User | None = None
@@ -74,7 +67,7 @@ def _day(text: str, field: str, errors: dict) -> date | None:
 
 
 def read_filters(args) -> AuditFilters:
-    """The filters of the page's query string; AuditFilterError naming each bad field."""
+    """The filters of the page's query string; FilterError naming each bad field."""
     errors: dict[str, str] = {}
     username = (args.get("person") or "").strip()
     person = None
@@ -97,7 +90,7 @@ def read_filters(args) -> AuditFilters:
         else:
             before = int(before_text)
     if errors:
-        raise AuditFilterError(errors)
+        raise FilterError(errors)
     return AuditFilters(person, kind, first, last, before)
 
 

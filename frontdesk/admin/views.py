@@ -30,6 +30,7 @@ from frontdesk.admin.queries import STATUSES, find_users, tokens_of
 from frontdesk.auth import roles_required
 from frontdesk.extensions import db, htmx
 from frontdesk.models import ApiToken, Office, Organisation, User
+from frontdesk.periods import FilterError
 from frontdesk.roles import Role
 from frontdesk.timeutil import utcnow
 
@@ -199,7 +200,7 @@ def audit():
     backups; filterable by person, kind and date, newest first."""
     try:
         filters = audit_log.read_filters(request.args)
-    except audit_log.AuditFilterError as error:
+    except FilterError as error:
         return render_template(
             "admin/audit.html", kinds=audit_log.KINDS, args=request.args, errors=error.fields,
             events=[], older_url=None, kind_of=audit_log.kind_of,

@@ -15,6 +15,7 @@ records are deleted when their user next logs in, once ended or run out.
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 import sqlalchemy as sa
 from flask import current_app
@@ -28,7 +29,7 @@ from frontdesk.timeutil import utcnow
 _SESSIONS = UserSession.__table__
 
 
-class Reason:
+class Reason(StrEnum):
     """Why a session ended (user_sessions.ended_reason)."""
 
     LOGOUT = "logout"

@@ -184,12 +184,10 @@ def _field_errors(section: Section, errors: list[str]) -> tuple[dict[str, str], 
     for line in errors:
         place, _, message = line.partition(": ")
         if place.startswith(prefix):
-            # "guidance_links[1].url" is the form's guidance_links field.
-            name = place[len(prefix) :].split(".")[0].split("[")[0]
-            fields.setdefault(
-                name,
-                f"{place[len(prefix) :]}: {message}" if name != place[len(prefix) :] else message,
-            )
+            # "guidance_links[1].url" is the form's guidance_links field; say which part.
+            within = place[len(prefix) :]
+            name = within.split(".")[0].split("[")[0]
+            fields.setdefault(name, message if within == name else f"{within}: {message}")
         else:
             other.append(line)
     return fields, other
