@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask import Flask, render_template, request, url_for
 
+import svformat
 from frontdesk.models.contact import ReachBy
 from frontdesk.models.referral import ReferralAction, ReferralStatus
 from frontdesk.roles import DESK_ROLES, HANDLER_ROLES, MANAGER_ROLES, Role
@@ -46,12 +47,6 @@ def _local_datetime(moment: datetime | None) -> str:
     return "" if moment is None else to_local(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def _minutes(seconds: int | None) -> str:
-    if seconds is None:
-        return ""
-    return f"{round(seconds / 60)} min"
-
-
 def url_with(**changes) -> str:
     """This page's URL with some query arguments changed (paging keeps the filters)."""
     args = {**request.args.to_dict(), **changes}
@@ -62,7 +57,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         clock=_clock,
         local_datetime=_local_datetime,
-        minutes=_minutes,
+        # Every number, share, date and duration on a page goes through svformat (sv_SE).
+        duration=svformat.duration,
+        number=svformat.number,
+        percent=svformat.percent,
+        sv_date=svformat.date,
+        weekday=svformat.weekday,
         channel_label=channel_label,
         outcome_label=OUTCOME_LABELS.get,
         status_label=REFERRAL_STATUS_LABELS.get,
@@ -73,6 +73,8 @@ def init_app(app: Flask) -> None:
         CHANNELS=CHANNELS,
         LEVELS=LEVELS,
         url_with=url_with,
+        fmt=svformat.number,
+        pct=svformat.percent,
         REACH_BY_CHOICES=[("", "Inget särskilt")] + [(r.value, r.label) for r in ReachBy],
         # The vocabulary, so templates compare with names instead of spelling the values.
         ReferralStatus=ReferralStatus,

@@ -14,6 +14,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import svformat
 from kanaler.calls import CallRecord
 from kanaler.channels import CHANNEL_CODES, channel_label
 
@@ -108,7 +109,7 @@ def _check_fraction(name: str, value: float) -> None:
 
 
 def _percent(share: float) -> str:
-    return f"{share * 100:.0f} %"
+    return svformat.percent(share, 0)
 
 
 # --- Channel parity -----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
+import svformat
 from rosa.layout import LANE_HEADER, POOL_HEADER, Box, layout
 from rosa.processmap import unique_ids
 
@@ -57,11 +58,6 @@ def _n(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
 
-def _swedish_number(value: float) -> str:
-    text = f"{value:.1f}".removesuffix(".0")
-    return text.replace(".", ",")
-
-
 def step_dom_ids(graph: nx.DiGraph) -> dict[str, str]:
     """Step id -> the id of its <g> in the SVG ("step-" + the id with other characters as _)."""
     return unique_ids(graph, "step-", _ID_BAD, "-")
@@ -79,9 +75,9 @@ def _edge_label(attrs: dict) -> str:
     if attrs.get("name"):
         parts.append(str(attrs["name"]))
     if attrs.get("share") is not None:
-        parts.append(f"{_swedish_number(attrs['share'] * 100)} %")
+        parts.append(svformat.percent(attrs["share"]))
     if attrs.get("count") is not None:
-        parts.append(f"n={attrs['count']}")
+        parts.append(f"n={svformat.number(attrs['count'], 0)}")
     return " · ".join(parts)
 
 
@@ -113,7 +109,7 @@ def _step_title(attrs: dict, name: str) -> str:
         LANE_NAMES.get(actor, NO_ACTOR),
     ]
     if minutes is not None:
-        parts.append(f"{_swedish_number(minutes)} min")
+        parts.append(svformat.duration(minutes * 60))
     return " — ".join(parts)
 
 

@@ -217,7 +217,7 @@ def test_one_group_per_step_with_tooltip():
     assert dom_ids == [f"step-{n}" for n in graph]
     assert len(set(dom_ids)) == len(dom_ids)
     tooltip = {g.get("data-step-id"): g.find(f"{SVG}title").text for g in groups}
-    assert tooltip["d"] == "Bedöm rätt till bidrag — Nivå 6 — Bakre ledet — 30 min"
+    assert tooltip["d"] == "Bedöm rätt till bidrag — Nivå 6 — Bakre ledet — 30\u00a0min"
     assert tooltip["e"] == "Fatta beslut — Nivå saknas — aktör saknas"
     assert "level-6" in groups[list(graph).index("d")].get("class")
 
@@ -262,7 +262,7 @@ def test_flows_have_arrows_and_labels():
     marker = root.find(f"{SVG}defs/{SVG}marker")
     assert all(line.get("marker-end") == f"url(#{marker.get('id')})" for line in lines)
     texts = [" ".join(t.itertext()) for t in root.iter(f"{SVG}text")]
-    assert "nej · 30 %" in texts and "ja · 70 %" in texts and "n=12" in texts
+    assert "nej · 30\u00a0%" in texts and "ja · 70\u00a0%" in texts and "n=12" in texts
     custom = render_svg(graph, "Karta", labels={("d", "e"): "60 ärenden <mest>"})
     assert "60 ärenden &lt;mest&gt;" in custom and "n=12" not in custom
 

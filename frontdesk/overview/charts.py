@@ -17,8 +17,12 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
+from svformat import NBSP
+from svformat import number as format_number
+from svformat import percent as format_percent
+
 NO_DATA = "Inga data för urvalet."
-NBSP = "\u00a0"
+
 MAX_SERIES = 8
 
 _WIDTH = 720
@@ -61,21 +65,6 @@ _FILLS = (
     ("#525252", '<path d="M4 0V8" stroke="{fg}" stroke-width="1.5"/>'),
     ("#262626", ""),
 )
-
-
-def format_number(value: float, decimals: int = 1) -> str:
-    """Swedish style: "12 345" with a no-break space, "2,5" with a decimal comma."""
-    rounded = round(float(value), decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
-    text = f"{abs(rounded):,.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    sign = "\u2212" if rounded < 0 else ""
-    return sign + text.replace(",", NBSP).replace(".", ",")
-
-
-def format_percent(fraction: float, decimals: int = 1) -> str:
-    """A fraction 0..1 as "42 %" or "42,5 %"."""
-    return f"{format_number(fraction * 100, decimals)}{NBSP}%"
 
 
 def nice_ticks(maximum: float, *, integer: bool = False, count: int = 5) -> list[float]:

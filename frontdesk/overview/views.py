@@ -68,8 +68,6 @@ def _choices() -> dict:
         "channels": CHANNELS,
         "buckets": BUCKETS,
         "field_labels": FIELD_LABELS,
-        "fmt": charts.format_number,
-        "pct": charts.format_percent,
         "channel_label": channel_label,
         "weekdays": queries.WEEKDAYS,
     }
