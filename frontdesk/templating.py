@@ -12,12 +12,9 @@ from frontdesk.timeutil import to_local
 from kanaler import CHANNELS, channel_label
 from kanaler.citizen import display_phone
 from rosa import LEVELS
+from rosa.routing import Outcome
 
-OUTCOME_LABELS = {
-    "informerat": "Besvarat i disken",
-    "kopplat": "Kopplat vidare",
-    "eskalerat": "Remitterat",
-}
+OUTCOME_LABELS = {o.value: o.label for o in Outcome}
 EVENT_LABELS = {
     "contact.logged": "Kontakt registrerad, remiss skapad",
     "referral.claimed": "Tagen",

@@ -21,7 +21,7 @@ time-zone aware.
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from xml.sax.saxutils import quoteattr
@@ -191,17 +191,29 @@ def _csv_value(column: str, trace: Trace, event: LogEvent) -> Value | None:
     return None
 
 
-def csv_chunks(traces: Iterable[Trace], *, extra_columns: list[str]) -> Iterator[str]:
+def csv_chunks(
+    traces: Iterable[Trace],
+    *,
+    extra_columns: list[str],
+    delimiter: str = ",",
+    header: Sequence[str] | None = None,
+    time_format: Callable[[datetime], str] = format_time,
+    preamble: str = "",
+) -> Iterator[str]:
     """The log as CSV text, one row per event, in pieces of about CHUNK_SIZE characters.
 
     After the four standard columns come `extra_columns`: a column holds the event's
     attribute of that name; a column named `case:<key>` that no event attribute
     claims holds the trace's attribute <key>, repeated on every row of the case.
     Missing values are empty. Rows end in CRLF (RFC 4180); the text has no byte
-    order mark (add one for Excel if needed).
+    order mark unless `preamble` is one.
+
+    A spreadsheet dialect passes its own `delimiter`, `header` (one name per column),
+    `time_format` and `preamble` (e.g. the byte order mark Excel looks for).
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    buffer.write(preamble)
+    writer = csv.writer(buffer, delimiter=delimiter)
 
     def take() -> str:
         text = buffer.getvalue()
@@ -209,7 +221,12 @@ def csv_chunks(traces: Iterable[Trace], *, extra_columns: list[str]) -> Iterator
         buffer.truncate()
         return text
 
-    writer.writerow([_csv_cell(name) for name in (*CSV_HEADER, *extra_columns)])
+    names = (*CSV_HEADER, *extra_columns) if header is None else tuple(header)
+    if len(names) != len(CSV_HEADER) + len(extra_columns):
+        raise ValueError(
+            f"header has {len(names)} names for {len(CSV_HEADER) + len(extra_columns)} columns"
+        )
+    writer.writerow([_csv_cell(name) for name in names])
     yield take()
     for trace in traces:
         case_id = _csv_cell(trace.case_id)
@@ -218,7 +235,7 @@ def csv_chunks(traces: Iterable[Trace], *, extra_columns: list[str]) -> Iterator
                 [
                     case_id,
                     _csv_cell(event.activity),
-                    format_time(event.timestamp),
+                    time_format(event.timestamp),
                     _csv_cell(event.resource),
                     *(_csv_cell(_csv_value(column, trace, event)) for column in extra_columns),
                 ]

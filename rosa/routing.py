@@ -13,6 +13,15 @@ class Outcome(StrEnum):
     KOPPLAT = "kopplat"  # put through live to a specialist
     ESKALERAT = "eskalerat"  # referred to the owner's back-office queue
 
+    @property
+    def label(self) -> str:
+        """What the pages and the Swedish exports call the outcome."""
+        return {
+            "informerat": "Besvarat i disken",
+            "kopplat": "Kopplat vidare",
+            "eskalerat": "Remitterat",
+        }[self.value]
+
 
 OUTCOMES: tuple[str, ...] = tuple(o.value for o in Outcome)
 

@@ -248,7 +248,7 @@ def test_csv_and_excel_exports_hold_the_filtered_contacts(client, auth, api, his
     assert workbook.headers["Content-Disposition"] == 'attachment; filename="kontakter.xlsx"'
     sheet = openpyxl.load_workbook(io.BytesIO(workbook.data), read_only=True).active
     values = list(sheet.values)
-    assert values[0][:5] == ("occurred_at", "office", "channel", "case_type", "rosa_level")
+    assert values[0][:5] == ("Datum och tid", "Kontor", "Kanal", "Ärendetyp", "ROSA-nivå")
     assert len(values) == 1 + 6
     referrals = client.get(f"/oversikt/export/remisser.csv?{SEPTEMBER_ARGS}").text
     answered = sorted(
@@ -383,12 +383,18 @@ def test_the_lists_downloads_keep_what_the_list_shows(client, auth, history):
     auth.login("karin")
     listed = client.get(f"/oversikt/kontakter?{SEPTEMBER_ARGS}&outcome=informerat").text
     link = listed.split("download>Kontakter (CSV)")[0].rsplit('href="', 1)[1].split('"')[0]
-    rows = list(csv.DictReader(io.StringIO(client.get(link.replace("&amp;", "&")).text)))
-    assert {r["outcome"] for r in rows} == {"informerat"} and len(rows) == 3
+    rows = _excel_rows(client.get(link.replace("&amp;", "&")).data)
+    assert {r["Utfall"] for r in rows} == {"Besvarat i disken"} and len(rows) == 3
     overdue = client.get(f"/oversikt/remisser/lista?{SEPTEMBER_ARGS}&state=forsenade").text
     link = overdue.split("download>Remisser (CSV)")[0].rsplit('href="', 1)[1].split('"')[0]
-    rows = list(csv.DictReader(io.StringIO(client.get(link.replace("&amp;", "&")).text)))
-    assert [r["status"] for r in rows] == ["ny"]  # C, the one overdue
+    rows = _excel_rows(client.get(link.replace("&amp;", "&")).data)
+    assert [r["Status"] for r in rows] == ["Ny"]  # C, the one overdue
+
+
+def _excel_rows(data: bytes) -> list[dict]:
+    """An excel-sv CSV read as Swedish Excel reads it: BOM, then `;`-separated UTF-8."""
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
 
 
 @pytest.mark.parametrize("path", ["/oversikt/kontakter", "/oversikt/remisser/lista"])
@@ -411,3 +417,80 @@ def test_every_download_is_audited_with_its_selection(app, client, auth, api, hi
     client.get(f"/oversikt/export/remisser.csv?{SEPTEMBER_ARGS}&state=forsenade")
     events = count(app, AuditEvent, AuditEvent.action == "export.downloaded")
     assert events == 2
+
+
+def test_excel_sv_contacts_open_in_swedish_excel(api, history):
+    data = api.get(
+        f"/export/contacts.csv?{SEPTEMBER_ARGS}&office=K1&dialect=excel-sv", as_user="karin"
+    ).data
+    text = data.decode("utf-8-sig")
+    header = text.splitlines()[0]
+    assert header.startswith("Datum och tid;Kontor;Kanal;Ärendetyp;ROSA-nivå;Utfall;")
+    rows = _excel_rows(data)
+    assert len(rows) == 5
+    first = rows[0]
+    assert first["Datum och tid"] == "2026-09-07 09:15:00"  # local time, as Excel reads a date
+    assert first["Kanal"] == "Besök" and first["Utfall"] == "Besvarat i disken"
+    assert {r["Upprepad kontakt"] for r in rows} == {"Ja", "Nej"}
+    assert "," not in header and "true" not in text and "informerat" not in text
+
+
+def test_excel_sv_referrals_have_a_decimal_comma_and_swedish_statuses(api, history):
+    data = api.get(f"/export/referrals.csv?{SEPTEMBER_ARGS}&dialect=excel-sv", as_user="karin").data
+    rows = _excel_rows(data)
+    assert sorted(r["Timmar till svar"] for r in rows) == ["", "10", "4"]
+    assert {r["Status"] for r in rows} <= {"Ny", "Pågår", "Väntar", "Återförd", "Avslutad"}
+    plain = api.get(f"/export/referrals.csv?{SEPTEMBER_ARGS}", as_user="karin").text
+    assert plain.startswith("id,contact_id,created_at,")  # the plain CSV is unchanged
+
+
+def test_excel_sv_hours_keep_their_decimals_with_a_comma(app, api, history):
+    with app.app_context():
+        referral = db.session.scalars(
+            sa.select(Referral).where(Referral.answered_at.is_not(None))
+        ).first()
+        referral.answered_at = referral.created_at + timedelta(hours=2, minutes=15)
+        db.session.commit()
+    rows = _excel_rows(
+        api.get(f"/export/referrals.csv?{SEPTEMBER_ARGS}&dialect=excel-sv", as_user="karin").data
+    )
+    assert "2,25" in {r["Timmar till svar"] for r in rows}
+
+
+def test_excel_sv_event_log_has_swedish_headers(api, history):
+    rows = _excel_rows(
+        api.get(f"/export/eventlog.csv?{SEPTEMBER_ARGS}&dialect=excel-sv", as_user="karin").data
+    )
+    assert list(rows[0])[:4] == ["Ärende", "Aktivitet", "Tidpunkt", "Resurs"]
+    assert all(len(r["Tidpunkt"]) == 19 and "T" not in r["Tidpunkt"] for r in rows)
+
+
+def test_an_unknown_dialect_is_refused_naming_the_field(api, client, auth, history):
+    answer = api.get(f"/export/contacts.csv?{SEPTEMBER_ARGS}&dialect=excel-us", as_user="karin")
+    assert answer.status_code == 422 and "dialect" in answer.json["fields"]
+    auth.login("karin")
+    page = client.get(f"/oversikt/export/kontakter.csv?{SEPTEMBER_ARGS}&dialect=excel-us")
+    assert page.status_code == 422 and "Okänt CSV-format" in page.text
+
+
+def test_the_workbook_has_date_cells_a_frozen_header_and_a_filter(client, auth, history):
+    auth.login("karin")
+    data = client.get(f"/oversikt/export/kontakter.xlsx?{SEPTEMBER_ARGS}").data
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = book.active
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:K7"
+    when = sheet["A2"].value
+    assert isinstance(when, datetime) and when == datetime(2026, 9, 7, 9, 15)
+    assert sheet["A2"].number_format == "yyyy-mm-dd hh:mm"
+    assert sheet["C2"].value == "Besök" and isinstance(sheet["E2"].value, int)
+    assert sheet.column_dimensions["A"].width >= 19
+    referrals = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"/oversikt/export/remisser.xlsx?{SEPTEMBER_ARGS}").data)
+    ).active
+    hours = sorted(
+        cell.value
+        for (cell,) in referrals.iter_rows(min_row=2, min_col=15, max_col=15)
+        if cell.value is not None
+    )
+    assert hours == [4.0, 10.0]

@@ -11,7 +11,7 @@ from frontdesk.audit import record
 from frontdesk.exports import eventlog, tables
 from frontdesk.models import Referral
 from frontdesk.models.referral import ReferralStatus, overdue_clause
-from frontdesk.overview.filters import OverviewFilters, contact_conditions
+from frontdesk.overview.filters import FilterError, OverviewFilters, contact_conditions
 from frontdesk.timeutil import utcnow
 from frontdesk.web import as_download
 
@@ -50,7 +50,24 @@ MIMETYPES = {
 }
 
 
-def record_download(name: str, filters: OverviewFilters, state: str | None = None) -> None:
+def read_dialect(args) -> tables.CsvDialect | None:
+    """`?dialect=` of a CSV download; FilterError (Swedish, naming the field) if unknown."""
+    value = args.get("dialect") or None
+    if value is None:
+        return None
+    try:
+        return tables.CsvDialect(value)
+    except ValueError:
+        known = ", ".join(d.value for d in tables.CsvDialect)
+        raise FilterError({"dialect": f"Okänt CSV-format: välj {known}."}) from None
+
+
+def record_download(
+    name: str,
+    filters: OverviewFilters,
+    state: str | None = None,
+    dialect: tables.CsvDialect | None = None,
+) -> None:
     """Audit a download: who took which file of which selection (contacts leave the app)."""
     chosen = {
         "office": filters.office.code if filters.office else None,
@@ -58,6 +75,7 @@ def record_download(name: str, filters: OverviewFilters, state: str | None = Non
         "case_type": filters.case_type.code if filters.case_type else None,
         "channel": filters.channel,
         "state": state,
+        "dialect": dialect.value if dialect else None,
     }
     record(
         "export.downloaded",
@@ -76,15 +94,17 @@ def download_body(
     filters: OverviewFilters,
     narrowing_extra: list | None = None,
     state: str | None = None,
+    dialect: tables.CsvDialect | None = None,
 ):
     """The streamed body of one download: chunks of text or bytes.
 
     `narrowing_extra` narrows the contacts (a figure's level, outcome, ...), `state`
-    the referrals (answered, overdue, waiting for the call-back).
+    the referrals (answered, overdue, waiting for the call-back); `dialect` is the CSV's
+    (None: the plain format, which the history import reads).
     """
     conditions = contact_conditions(filters) + (narrowing_extra or [])
     if kind == "contacts_csv":
-        return tables.csv_chunks(tables.CONTACT_COLUMNS, tables.contact_rows(conditions))
+        return tables.csv_chunks(tables.CONTACT_COLUMNS, tables.contact_rows(conditions), dialect)
     if kind == "contacts_xlsx":
         return tables.xlsx_chunks(
             "Kontakter", tables.CONTACT_COLUMNS, tables.contact_rows(conditions)
@@ -92,11 +112,11 @@ def download_body(
     if kind in ("referrals_csv", "referrals_xlsx"):
         rows = tables.referral_rows(referral_conditions(filters, state) + (narrowing_extra or []))
         if kind == "referrals_csv":
-            return tables.csv_chunks(tables.REFERRAL_COLUMNS, rows)
+            return tables.csv_chunks(tables.REFERRAL_COLUMNS, rows, dialect)
         return tables.xlsx_chunks("Remisser", tables.REFERRAL_COLUMNS, rows)
     if kind == "eventlog_xes":
         return eventlog.xes_export(conditions)
-    return eventlog.csv_export(conditions)
+    return eventlog.csv_export(conditions, dialect)
 
 
 def streamed(filename: str, body) -> Response:

@@ -33,6 +33,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from frontdesk.exports.tables import EXCEL_BOM, EXCEL_SEPARATOR, EXCEL_TIME, CsvDialect
 from frontdesk.extensions import db
 from frontdesk.models import (
     AuditEvent,
@@ -55,6 +56,22 @@ REFERRAL_ACTIVITY = "Remiss skapad"
 TRACE_ATTRIBUTES = ("channel", "rosa_level", "outcome", "office", "case_type", "organisation")
 EVENT_ATTRIBUTES = ("channel", "rosa_level", "organisation")
 CSV_COLUMNS = [f"case:{key}" for key in TRACE_ATTRIBUTES] + list(EVENT_ATTRIBUTES)
+# The excel-sv dialect's headers: CSV_HEADER's four, then CSV_COLUMNS' in their order.
+SWEDISH_HEADER = (
+    "Ärende",
+    "Aktivitet",
+    "Tidpunkt",
+    "Resurs",
+    "Kontaktens kanal",
+    "Kontaktens ROSA-nivå",
+    "Utfall",
+    "Kontor",
+    "Ärendetyp",
+    "Ägare",
+    "Kanal",
+    "ROSA-nivå",
+    "Organisation",
+)
 BATCH = 2000
 
 _ROW_COLUMNS = (
@@ -242,6 +259,15 @@ def xes_export(conditions: list, *, log_name: str = LOG_NAME) -> Iterator[bytes]
     return xes_chunks(iter_traces(conditions), log_name=log_name)
 
 
-def csv_export(conditions: list) -> Iterator[str]:
+def csv_export(conditions: list, dialect: CsvDialect | None = None) -> Iterator[str]:
     """The contacts' event log as CSV (one row per event), in pieces."""
+    if dialect is CsvDialect.EXCEL_SV:
+        return csv_chunks(
+            iter_traces(conditions),
+            extra_columns=CSV_COLUMNS,
+            delimiter=EXCEL_SEPARATOR,
+            header=SWEDISH_HEADER,
+            time_format=lambda moment: to_local(moment).strftime(EXCEL_TIME),
+            preamble=EXCEL_BOM,
+        )
     return csv_chunks(iter_traces(conditions), extra_columns=CSV_COLUMNS)

@@ -8,7 +8,7 @@ from frontdesk.api.spec import operation
 from frontdesk.exports.downloads import download_body, record_download, streamed
 from frontdesk.overview import queries
 from frontdesk.overview.filters import FilterError, OverviewFilters, read_overview_filters
-from frontdesk.overview.schemas import OverviewQuery, StatsSummary
+from frontdesk.overview.schemas import CsvExportQuery, OverviewQuery, StatsSummary
 from frontdesk.roles import MANAGER_ROLES
 
 CSV = "text/csv"
@@ -92,10 +92,13 @@ def _export(name: str):
     """The view of one export: the filters, then the file, streamed."""
     kind, mimetype, summary = EXPORTS[name]
 
+    csv_file = mimetype == CSV
+
     def view():
         filters = _filters()
-        record_download(name, filters)
-        return streamed(name, download_body(kind, filters))
+        dialect = request.context.query.dialect if csv_file else None
+        record_download(name, filters, dialect=dialect)
+        return streamed(name, download_body(kind, filters, dialect=dialect))
 
     # Named before it is declared: the name is the operation's id in the document.
     view.__name__ = f"export_{name.replace('.', '_')}"
@@ -106,7 +109,7 @@ def _export(name: str):
     return operation(
         tag="overview",
         roles=MANAGER_ROLES,
-        query=OverviewQuery,
+        query=CsvExportQuery if csv_file else OverviewQuery,
         ok_description="The file, streamed.",
         out_content={mimetype: {"schema": {"type": "string"}}},
         errors=(403, 422),

@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import Field
 
 from frontdesk.api.spec import Out, PeriodQuery
+from frontdesk.exports.tables import DIALECT_DESCRIPTION, CsvDialect
 
 Share = Annotated[float, Field(ge=0, le=1)]
 Count = Annotated[int, Field(ge=0)]
@@ -17,6 +18,10 @@ class OverviewQuery(PeriodQuery):
     )
     case_type: str | None = Field(None, description="Case type code.", examples=["PARK"])
     channel: str | None = Field(None, description="Channel code.", examples=["telefon"])
+
+
+class CsvExportQuery(OverviewQuery):
+    dialect: CsvDialect | None = Field(None, description=DIALECT_DESCRIPTION)
 
 
 class StatsSummary(Out):

@@ -17,10 +17,12 @@ from frontdesk.catalog.queries import all_offices, office_to_show
 from frontdesk.exports.downloads import (
     REFERRAL_STATES,
     download_body,
+    read_dialect,
     record_download,
     referral_conditions,
     streamed,
 )
+from frontdesk.exports.tables import CsvDialect
 from frontdesk.extensions import db
 from frontdesk.models import CaseType, Organisation
 from frontdesk.overview import charts, queries
@@ -70,6 +72,7 @@ def _choices() -> dict:
         "field_labels": FIELD_LABELS,
         "channel_label": channel_label,
         "weekdays": queries.WEEKDAYS,
+        "excel_dialect": CsvDialect.EXCEL_SV.value,
     }
 
 
@@ -347,6 +350,7 @@ def download(name: str):
         narrowing = read_narrowing(request.args)
         if state is not None and state not in REFERRAL_STATES:
             raise FilterError({"state": "Okänt urval av remisser."})
+        dialect = read_dialect(request.args) if name.endswith(".csv") else None
     except FilterError as error:
         return render_template(
             "overview/contacts.html", filters=None, errors=error.fields, args=request.args,
@@ -354,5 +358,5 @@ def download(name: str):
         ), 422  # fmt: skip
     kind = DOWNLOADS[name]
     extra = narrowing_conditions(narrowing, filters.period)
-    record_download(name, filters, state)
-    return streamed(name, download_body(kind, filters, extra, state))
+    record_download(name, filters, state, dialect)
+    return streamed(name, download_body(kind, filters, extra, state, dialect))
