@@ -12,23 +12,26 @@ roll back with the change. Bulk loads count the same rows (`_values`) in memory 
 import functools
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from operator import itemgetter
 
 import sqlalchemy as sa
 
+from frontdesk.cache import catalogue
 from frontdesk.extensions import db
 from frontdesk.models import (
     Contact,
     ContactDayStat,
     ContactDayTally,
     ContactMonthTally,
+    Office,
     OfficeDayStat,
     OfficeHourStat,
     Referral,
     ReferralMonthStat,
 )
 from frontdesk.timeutil import to_local
+from rosa.calendar import DEFAULT_HOURS, WorkingHours, working_time_between
 
 
 @dataclass(frozen=True)
@@ -72,19 +75,42 @@ REFERRALS = Tally(
 )
 NOT_ANSWERED = -1
 # (below this many minutes, round down to this many): exact to the minute for quick
-# answers, to the hour past a day, to the day past a month; about 300 buckets in all.
+# answers, to the hour past a working day and a half, to six hours past a working week
+# (of 24 h days: 168 h), then to the day; about 300 buckets in all. Every SLA in whole
+# hours below 168 h is a bucket boundary, so "answered within the SLA" is exact.
 _ANSWER_GRID = ((10, 1), (120, 5), (1440, 15), (10_080, 60), (43_200, 360))
 
 
-def answer_bucket(created_at: datetime, answered_at: datetime | None) -> int:
-    """The referral's time to answer in minutes, rounded down to the grid; -1 if unanswered."""
+def answer_bucket(
+    created_at: datetime, answered_at: datetime | None, hours: WorkingHours = DEFAULT_HOURS
+) -> int:
+    """The referral's time to answer in working minutes, rounded down to the grid; -1 if not.
+
+    Working time is the office's opening hours (rosa.calendar: weekdays, Swedish public
+    holidays and their eves closed), the unit its SLAs are set in; parked time counts, as
+    the citizen waited it too. Naive times are UTC (the driver's raw values).
+    """
     if answered_at is None:
         return NOT_ANSWERED
-    minutes = max(int((answered_at - created_at).total_seconds() // 60), 0)
+    start = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
+    end = answered_at if answered_at.tzinfo else answered_at.replace(tzinfo=UTC)
+    minutes = int(working_time_between(start, end, hours).total_seconds() // 60)
     for limit, step in _ANSWER_GRID:
         if minutes < limit:
             return minutes - minutes % step
     return minutes - minutes % 1440
+
+
+@functools.lru_cache(maxsize=64)
+def working_hours(opens: time, closes: time) -> WorkingHours:
+    """An office's working hours (as backoffice.deadlines counts due times)."""
+    return WorkingHours(opens=opens, closes=closes)
+
+
+def office_hours(office_id: int) -> WorkingHours:
+    """The working hours of an office (by id), from the cached catalogue."""
+    office = catalogue().office(office_id)
+    return DEFAULT_HOURS if office is None else working_hours(office.opens, office.closes)
 
 
 def _values(local: datetime, fields: dict, delta: int) -> dict:
@@ -220,7 +246,9 @@ def _referral_values(created_at, answered_at, fields: dict, delta: int) -> dict:
         "office_id": fields["office_id"],
         "case_type_id": fields["case_type_id"],
         "channel": fields["channel"],
-        "answer_bucket": answer_bucket(created_at, answered_at),
+        "answer_bucket": answer_bucket(created_at, answered_at, office_hours(fields["office_id"]))
+        if answered_at is not None
+        else NOT_ANSWERED,
         "referrals": delta,
     }
 
@@ -392,6 +420,12 @@ def _rebuild_referrals() -> int:
     connection = db.session.connection()
     local = LocalHours()
     counted: Counter = Counter()
+    hours = {
+        office_id: working_hours(opens, closes)
+        for office_id, opens, closes in db.session.execute(
+            sa.select(Office.id, Office.opens, Office.closes)
+        )
+    }
     cursor = connection.exec_driver_sql(
         "SELECT r.created_at, r.answered_at, c.office_id, c.case_type_id, c.channel"
         " FROM referrals r JOIN contacts c ON c.id = r.contact_id"
@@ -401,7 +435,7 @@ def _rebuild_referrals() -> int:
             bucket = (
                 NOT_ANSWERED
                 if answered_at is None
-                else answer_bucket(_naive(created_at), _naive(answered_at))
+                else answer_bucket(_naive(created_at), _naive(answered_at), hours[office_id])
             )
             month = local(created_at).date().replace(day=1)
             counted[(month, office_id, case_type_id, channel, bucket)] += 1

@@ -56,6 +56,7 @@ def init_app(app: Flask) -> None:
         local_datetime=_local_datetime,
         # Every number, share, date and duration on a page goes through svformat (sv_SE).
         duration=svformat.duration,
+        hours=svformat.hours,
         number=svformat.number,
         percent=svformat.percent,
         sv_date=svformat.date,

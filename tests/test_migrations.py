@@ -1,6 +1,7 @@
 """Upgrading from 0007 to 0008_vocabulary_checks with data in place, and back, on SQLite and
 PostgreSQL (a database of its own, so the shared test schema stays at head)."""
 
+import importlib
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -174,6 +175,58 @@ def test_0011_admin_gives_tokens_a_year_and_chefs_their_home_office(empty_url):
         db.session.commit()
         after = db.session.execute(sa.text("SELECT tokens FROM cache_versions")).scalar_one()
         assert after == before + 1
+        _migrate(upgrade)
+        db.session.remove()
+        db.engine.dispose()
+
+
+LEAD_TIMES = importlib.import_module("frontdesk.migrations.versions.0017_working_lead_times")
+
+
+def _answer_buckets() -> list[int]:
+    return sorted(
+        db.session.execute(sa.text("SELECT answer_bucket FROM referral_month_stats")).scalars()
+    )
+
+
+def test_0017_recounts_lead_times_in_working_hours_and_back(empty_url):
+    app = make_app(empty_url)
+    with app.app_context():
+        _migrate(upgrade, LEAD_TIMES.down_revision)
+        import_catalog(TEST_CATALOG)
+        office = db.session.scalar(sa.select(Office).where(Office.code == "K1"))  # 08-17
+        park = db.session.scalar(sa.select(CaseType).where(CaseType.code == "PARK"))
+        queue = db.session.scalar(sa.select(Queue).where(Queue.code == "TEK-GATA"))
+        # Tuesday 2026-09-08 14:50 local (12:50 UTC), answered ten calendar hours later.
+        created = datetime(2026, 9, 8, 12, 50)
+        for answered in (created + timedelta(hours=10), None):
+            contact_id = db.session.execute(
+                sa.insert(Contact.__table__).returning(Contact.__table__.c.id),
+                {
+                    "office_id": office.id,
+                    "channel": "telefon",
+                    "case_type_id": park.id,
+                    "rosa_level": 5,
+                    "outcome": "eskalerat",
+                },
+            ).scalar_one()
+            db.session.execute(
+                sa.insert(Referral.__table__),
+                {
+                    "contact_id": contact_id,
+                    "queue_id": queue.id,
+                    "status": "aterford" if answered else "ny",
+                    "created_at": created,
+                    "due_at": created + timedelta(days=3),
+                    "answered_at": answered,
+                },
+            )
+        db.session.commit()
+
+        _migrate(upgrade, LEAD_TIMES.revision)
+        assert _answer_buckets() == [-1, 120]  # 2 h 10 min of opening time, on the grid
+        _migrate(downgrade, LEAD_TIMES.down_revision)
+        assert _answer_buckets() == [-1, 600]  # ten calendar hours
         _migrate(upgrade)
         db.session.remove()
         db.engine.dispose()

@@ -36,7 +36,10 @@ def local(text: str) -> datetime:
 
 @pytest.fixture
 def history(app, world):
-    """The contacts above, and their referrals answered after 4 h (A) and 10 h (B)."""
+    """The contacts above, and their referrals answered after 4 h (A) and 10 h (B).
+
+    In K1's working hours (08-17) A took 4 h and B 2 h 10 min (14:50 to 17:00).
+    """
     with app.app_context():
         offices = {o.code: o for o in db.session.scalars(sa.select(Office))}
         types = {c.code: c for c in db.session.scalars(sa.select(CaseType))}
@@ -90,8 +93,10 @@ def test_summary_matches_hand_computed_figures(api, history):
     assert body["referrals"] == 3
     assert body["overdue"] == 1  # C
     assert body["awaiting_callback"] == 1  # A
-    assert body["median_hours_to_answer"] == 7.0  # of 4 h and 10 h
-    assert body["p90_hours_to_answer"] == 9.4  # 4 + 0.9 x 6
+    # In working hours (K1 opens 08-17): A took 4 h, all within the day; B, created on a
+    # Tuesday at 14:50 and answered 10 h later, at 00:50, took 2 h 10 min (bucket 2 h).
+    assert body["median_hours_to_answer"] == 3.0  # of 4 h and 2 h
+    assert body["p90_hours_to_answer"] == 3.8  # 2 + 0.9 x 2
     one_office = api.get(f"/stats/summary?{SEPTEMBER_ARGS}&office=K2", as_user="karin").json
     assert (one_office["contacts"], one_office["referrals"], one_office["overdue"]) == (1, 1, 1)
     assert one_office["median_hours_to_answer"] is None
@@ -194,8 +199,8 @@ def test_overview_pages_show_figures_with_links(client, auth, history):
         assert page.status_code == 200, path
         assert "<svg" in page.text or "<table" in page.text, path
     referrals = client.get(f"/oversikt/remisser?{SEPTEMBER_ARGS}").text
-    assert "7 h" in referrals
-    assert "9,4 h" in referrals
+    assert "3\u00a0h" in referrals  # the median, in working hours
+    assert "3,8\u00a0h" in referrals
     # A figure's link leads to the contacts behind it.
     listed = client.get(f"/oversikt/kontakter?{SEPTEMBER_ARGS}&outcome=informerat")
     assert "3 kontakter" in listed.text
@@ -494,3 +499,25 @@ def test_the_workbook_has_date_cells_a_frozen_header_and_a_filter(client, auth, 
         if cell.value is not None
     )
     assert hours == [4.0, 10.0]
+
+
+def test_lead_times_are_working_hours_next_to_the_sla_and_the_share_met(app, client, auth, history):
+    with app.app_context():
+        db.session.execute(sa.update(CaseType).where(CaseType.code == "EKB").values(sla_hours=2))
+        db.session.commit()
+    auth.login("karin")
+    page = client.get(f"/oversikt/remisser?{SEPTEMBER_ARGS}").text
+    rows = {
+        name: page.split(f'<th scope="row">{name}</th>')[1].split("</tr>")[0]
+        for name in ("Parkeringstillstånd", "Ekonomiskt bistånd")
+    }
+    # PARK: A took 4 working hours of a 72-hour SLA: met. EKB: B took 2 h 10 min of a 2-hour
+    # SLA: missed (its bucket, 2 h, is not below the SLA), C is not answered.
+    assert (
+        "72\u00a0h" in rows["Parkeringstillstånd"] and "100\u00a0%" in rows["Parkeringstillstånd"]
+    )
+    assert (
+        "2\u00a0h</td>" in rows["Ekonomiskt bistånd"] and "0\u00a0%" in rows["Ekonomiskt bistånd"]
+    )
+    assert 'id="within-sla-total">50\u00a0%' in page
+    assert "arbetstimmar" in page

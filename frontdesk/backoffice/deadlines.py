@@ -3,12 +3,13 @@
 from datetime import datetime
 
 from frontdesk.models import CaseType, Office
+from frontdesk.tallies import working_hours
 from rosa.calendar import WorkingHours, add_working_hours, working_time_between
 
 
 def office_hours(office: Office) -> WorkingHours:
     """Monday-Friday within the office's opening hours, Swedish public holidays closed."""
-    return WorkingHours(opens=office.opens, closes=office.closes)
+    return working_hours(office.opens, office.closes)
 
 
 def due_at(created_at: datetime, case_type: CaseType, office: Office) -> datetime:

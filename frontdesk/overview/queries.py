@@ -37,7 +37,7 @@ from frontdesk.overview.filters import (
     contact_conditions,
 )
 from frontdesk.periods import Period
-from frontdesk.tallies import NOT_ANSWERED, LocalHours, answer_bucket
+from frontdesk.tallies import NOT_ANSWERED, LocalHours, answer_bucket, office_hours
 from frontdesk.timeutil import local_day_bounds, local_today, utcnow
 from kanaler import CHANNEL_CODES
 from rosa import Outcome
@@ -402,8 +402,13 @@ class ReferralRow:
     answered: int = 0
     overdue: int = 0
     awaiting_callback: int = 0
-    median_hours: float | None = None
+    median_hours: float | None = None  # working hours (the office's opening hours)
     p90_hours: float | None = None
+    within_sla: int = 0  # answered in fewer working hours than the case type's SLA
+
+    @property
+    def within_sla_share(self) -> float | None:
+        return self.within_sla / self.answered if self.answered else None
 
 
 @dataclass
@@ -452,14 +457,17 @@ def _answer_histograms(filters: OverviewFilters) -> dict[int, Counter]:
     for first, last in edges:
         start, end = Period(first, last).bounds
         query = (
-            sa.select(Referral.created_at, Referral.answered_at, Contact.case_type_id)
+            sa.select(
+                Referral.created_at, Referral.answered_at, Contact.case_type_id, Contact.office_id
+            )
             .join(Contact, Contact.id == Referral.contact_id)
             .where(Referral.created_at >= start, Referral.created_at < end)
         )
-        for created_at, answered_at, case_type_id in db.session.execute(
+        for created_at, answered_at, case_type_id, office_id in db.session.execute(
             query.where(*contact_conditions(filters, dated=False))
         ):
-            histograms[case_type_id][answer_bucket(created_at, answered_at)] += 1
+            bucket = answer_bucket(created_at, answered_at, office_hours(office_id))
+            histograms[case_type_id][bucket] += 1
     return histograms
 
 
@@ -516,13 +524,21 @@ def _quantile_hours(histogram: Counter, share: float) -> float | None:
     return (low + (high - low) * (position - below)) / 60
 
 
-def _referral_row(organisation, case_type, histogram: Counter, live: tuple[int, int]):
+def _referral_row(
+    organisation, case_type, histogram: Counter, live: tuple[int, int], within_sla: int = 0
+):
     created = sum(histogram.values())
     answered = created - histogram.get(NOT_ANSWERED, 0)
-    row = ReferralRow(organisation, case_type, created, answered, *live)
+    row = ReferralRow(organisation, case_type, created, answered, *live, within_sla=within_sla)
     row.median_hours = _quantile_hours(histogram, 0.5)
     row.p90_hours = _quantile_hours(histogram, 0.9)
     return row
+
+
+def _within(histogram: Counter, sla_hours: int) -> int:
+    """Answered in less working time than the SLA (the buckets' grid has the SLA's hours)."""
+    limit = sla_hours * 60
+    return sum(n for bucket, n in histogram.items() if 0 <= bucket < limit)
 
 
 def referral_totals(filters: OverviewFilters, now: datetime | None = None) -> ReferralRow:
@@ -544,7 +560,11 @@ def referral_figures(filters: OverviewFilters, now: datetime | None = None) -> R
     }
     rows = [
         _referral_row(
-            case_types[id_].organisation, case_types[id_], histograms[id_], live.get(id_, (0, 0))
+            case_types[id_].organisation,
+            case_types[id_],
+            histograms[id_],
+            live.get(id_, (0, 0)),
+            _within(histograms[id_], case_types[id_].sla_hours),
         )
         for id_ in histograms
         if sum(histograms[id_].values())
@@ -555,7 +575,10 @@ def referral_figures(filters: OverviewFilters, now: datetime | None = None) -> R
         everything.update(histogram)
     overdue = sum(o for o, _ in live.values())
     callbacks = sum(c for _, c in live.values())
-    return ReferralFigures(_referral_row(None, None, everything, (overdue, callbacks)), rows)
+    within = sum(row.within_sla for row in rows)
+    return ReferralFigures(
+        _referral_row(None, None, everything, (overdue, callbacks), within), rows
+    )
 
 
 @dataclass

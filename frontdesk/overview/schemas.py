@@ -33,8 +33,12 @@ class StatsSummary(Out):
     referrals: Count = Field(description="Created in the period.")
     overdue: Count = Field(description="Of those, overdue now.")
     awaiting_callback: Count
-    median_hours_to_answer: Annotated[float, Field(ge=0)] | None
-    p90_hours_to_answer: Annotated[float, Field(ge=0)] | None
+    median_hours_to_answer: Annotated[float, Field(ge=0)] | None = Field(
+        description="Working hours (the office's opening hours, as SLAs are counted)."
+    )
+    p90_hours_to_answer: Annotated[float, Field(ge=0)] | None = Field(
+        description="Working hours, 90th percentile."
+    )
     by_channel: dict[str, Count] = Field(
         description="Contacts per channel code (channels with none left out)."
     )
