@@ -264,6 +264,29 @@ def bucket_label(start: date, bucket: str) -> str:
     return start.strftime("%Y-%m")
 
 
+PARTIAL_MARK = " (del)"
+
+
+def is_partial(start: date, bucket: str, period: Period, today: date) -> bool:
+    """Whether the period (or the clock) covers only part of the bucket.
+
+    A week cut by the period's first or last day, or still running today, has fewer
+    days than its neighbours: in a chart it looks like a drop that did not happen.
+    """
+    return start < period.first or bucket_end(start, bucket) > min(
+        period.last, today - timedelta(days=1)
+    )
+
+
+def bucket_labels(period: Period, bucket: str, starts: list[date], today: date) -> list[str]:
+    """The buckets' labels, partial ones marked (in the charts and the tables alike)."""
+    return [
+        bucket_label(start, bucket)
+        + (PARTIAL_MARK if is_partial(start, bucket, period, today) else "")
+        for start in starts
+    ]
+
+
 def bucket_starts(period: Period, bucket: str) -> list[date]:
     """Every bucket the period touches, in order, so empty ones show as zero."""
     starts, day = [], bucket_start(period.first, bucket)

@@ -28,10 +28,11 @@ from frontdesk.models import CaseType, Organisation
 from frontdesk.overview import charts, queries
 from frontdesk.overview.filters import (
     BUCKETS,
+    PARTIAL_MARK,
     FilterError,
     OverviewFilters,
     bucket_end,
-    bucket_label,
+    bucket_labels,
     bucket_starts,
     contact_conditions,
     hour_ranges,
@@ -41,6 +42,7 @@ from frontdesk.overview.filters import (
     read_overview_filters,
 )
 from frontdesk.roles import MANAGER_ROLES
+from frontdesk.timeutil import local_today
 from kanaler import CHANNELS, channel_label
 
 bp = Blueprint("overview", __name__, url_prefix="/oversikt")
@@ -98,6 +100,10 @@ def _buckets(filters: OverviewFilters):
     return bucket_starts(filters.period, filters.bucket)
 
 
+def _labels(filters: OverviewFilters, starts) -> list[str]:
+    return bucket_labels(filters.period, filters.bucket, starts, local_today())
+
+
 def _contacts_link(filters: OverviewFilters, **changes) -> str:
     return url_for("overview.contacts", **filters.query_args(**changes))
 
@@ -123,10 +129,11 @@ def volumes():
 
     def figures(filters):
         volumes = queries.volumes(filters)
-        labels = [bucket_label(b, filters.bucket) for b in volumes.buckets]
+        labels = _labels(filters, volumes.buckets)
         return {
             "volumes": volumes,
             "labels": labels,
+            "partial": any(label.endswith(PARTIAL_MARK) for label in labels),
             "bucket_links": _bucket_links(filters),
             "channel_chart": charts.line_chart(
                 "volymer-kanal",
@@ -190,10 +197,11 @@ def resolution():
 
     def figures(filters):
         resolution = queries.resolution(filters)
-        labels = [bucket_label(b, filters.bucket) for b in resolution.buckets]
+        labels = _labels(filters, resolution.buckets)
         return {
             "resolution": resolution,
             "labels": labels,
+            "partial": any(label.endswith(PARTIAL_MARK) for label in labels),
             "trend_chart": charts.line_chart(
                 "forsta-kontakten",
                 "Andel besvarade vid första kontakten och andel återkommande kontakter",
@@ -240,7 +248,7 @@ def breadth():
         breadth = queries.breadth(filters, office)
         # The index reads whole months: so do the links to its contacts.
         whole_months = {"from": filters.period.first.replace(day=1).isoformat()}
-        month_labels = [bucket_label(m, "manad") for m in breadth.months]
+        month_labels = bucket_labels(filters.period, "manad", breadth.months, local_today())
         return {
             "breadth": breadth,
             "index_chart": charts.line_chart(
