@@ -40,7 +40,7 @@ from frontdesk.periods import Period
 from frontdesk.tallies import NOT_ANSWERED, LocalHours, answer_bucket, office_hours
 from frontdesk.timeutil import local_day_bounds, local_today, utcnow
 from kanaler import CHANNEL_CODES
-from rosa import Outcome
+from rosa import LEVELS, Outcome
 
 AT_DESK = Outcome.INFORMERAT.value
 
@@ -89,7 +89,8 @@ def volumes(filters: OverviewFilters) -> Volumes:
     return Volumes(
         starts,
         {code: by_channel[code] for code in CHANNEL_CODES if code in by_channel},
-        {level: by_level[level] for level in sorted(by_level)},
+        # Every level, also one without contacts: a column of zeros says so.
+        {level.number: by_level[level.number] for level in LEVELS},
         total,
     )
 
