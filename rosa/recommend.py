@@ -17,9 +17,51 @@ from rosa.routing import Outcome
 # Levels 5-8 stay with the owner as a rule (DESIGN.md); proposals stop at 4 unless told.
 DEFAULT_CEILING = 4
 DEFAULT_MONTHS = 12
+# Decisions in a state agency's matters (myndighetsutövning) cannot be handed to municipal
+# staff: without a level in the catalogue, its case types stop at administrative routing.
+STATE_AGENCY_KIND = "stat"
+STATE_AGENCY_CAP = 3
 # From this share of contacts above the target on, the case type is mostly evaluative
 # work that the desk cannot take over, and moving the routine rest helps little.
 POOR_CANDIDATE_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class DelegationCap:
+    """The highest mandate the law and the owner allow for a case type, and why (Swedish)."""
+
+    level: int
+    reason: str = ""
+
+    @property
+    def limits(self) -> bool:
+        return self.level < MAX_LEVEL
+
+
+NO_CAP = DelegationCap(MAX_LEVEL)
+
+
+def delegation_cap(owner_kind: str, max_delegable_level: int | None) -> DelegationCap:
+    """The one rule for what may be delegated to the citizen office.
+
+    The catalogue's `max_delegable_level` (the owner's delegation order) wins; without it
+    a state agency's (`stat`) case types stop at level 3, and a municipality's are limited
+    only by the proposals' ceiling.
+    """
+    if max_delegable_level is not None:
+        if not 1 <= max_delegable_level <= MAX_LEVEL:
+            raise ValueError(f"max_delegable_level must be 1-{MAX_LEVEL}")
+        return DelegationCap(
+            max_delegable_level,
+            f"Ägarens delegationsordning tillåter högst nivå {max_delegable_level} på kontoret.",
+        )
+    if owner_kind == STATE_AGENCY_KIND:
+        return DelegationCap(
+            STATE_AGENCY_CAP,
+            "Myndighetsutövning i en statlig myndighets ärenden kan inte delegeras till "
+            f"kommunens personal: högst nivå {STATE_AGENCY_CAP}.",
+        )
+    return NO_CAP
 
 
 @dataclass
@@ -34,6 +76,12 @@ class PairHistory:
     # Sum and number of logged handling times (seconds) per level.
     seconds_sum: dict[int, float] = field(default_factory=dict)
     seconds_n: dict[int, int] = field(default_factory=dict)
+    cap: DelegationCap = NO_CAP
+
+    @property
+    def over_cap(self) -> bool:
+        """The mandate today is above what may be delegated: flag it, propose nothing higher."""
+        return self.current_mandate > self.cap.level
 
     def level_counts(self) -> dict[int, int]:
         result: dict[int, int] = {}
@@ -61,6 +109,13 @@ class Proposal:
     handoffs_after: int | None
     poor_candidate: bool
     warnings: list[str]
+    # What may be delegated limited the target (the card says why): level and reason.
+    cap: DelegationCap = NO_CAP
+
+    @property
+    def capped(self) -> bool:
+        """The cap, not the ceiling or the data, stopped the target where it is."""
+        return self.cap.limits and self.target_mandate == self.cap.level
 
     @property
     def key(self) -> str:
@@ -74,19 +129,41 @@ def target_level(level_counts: Mapping[int, int], current: int, ceiling: int) ->
     return max(above) if above else None
 
 
+def logged_hours_moved(history: PairHistory, target: int) -> float | None:
+    """Hours a month the desk would take over at `target`, from the logged handling times.
+
+    The contacts between today's mandate and the target, times their levels' mean logged
+    duration, per month; None when none of them has a logged duration.
+    """
+    moving = range(history.current_mandate + 1, target + 1)
+    levels = history.level_counts()
+    moved = sum(levels.get(lv, 0) for lv in moving)
+    seconds = sum(history.seconds_sum.get(lv, 0.0) for lv in moving)
+    timed = sum(history.seconds_n.get(lv, 0) for lv in moving)
+    if not moved:
+        return 0.0
+    if not timed:
+        return None
+    return moved * (seconds / timed) / 3600 / history.months
+
+
 def propose(
     history: PairHistory,
     graph: nx.DiGraph | None = None,
     ceiling: int = DEFAULT_CEILING,
 ) -> Proposal | None:
-    """The proposal for one office and case type, or None when nothing lies within reach."""
+    """The proposal for one office and case type, or None when nothing lies within reach.
+
+    Never above what may be delegated (`history.cap`): the target stops at the lower of
+    the ceiling and the cap.
+    """
     if not 1 <= ceiling <= MAX_LEVEL:
         raise ValueError(f"ceiling must be 1-{MAX_LEVEL}, got {ceiling}")
     if history.months <= 0:
         raise ValueError("months must be positive")
     levels = history.level_counts()
     current = history.current_mandate
-    target = target_level(levels, current, ceiling)
+    target = target_level(levels, current, min(ceiling, history.cap.level))
     if target is None:
         return None
     total = history.total
@@ -112,10 +189,8 @@ def propose(
             hours = moved * move.minutes_moved / 60 / history.months
             basis = "karta"
     if hours is None:
-        seconds = sum(history.seconds_sum.get(lv, 0.0) for lv in range(current + 1, target + 1))
-        timed = sum(history.seconds_n.get(lv, 0) for lv in range(current + 1, target + 1))
-        if timed:
-            hours = moved * (seconds / timed) / 3600 / history.months
+        hours = logged_hours_moved(history, target)
+        if hours is not None:
             basis = "loggad tid"
         else:
             warnings.append("Handläggningstid saknas: varken karta med minuter eller loggad tid.")
@@ -136,6 +211,7 @@ def propose(
         handoffs_after=handoffs_after,
         poor_candidate=poor,
         warnings=warnings,
+        cap=history.cap,
     )
 
 
@@ -169,6 +245,16 @@ class WhatIfRow:
     answered_then: int
     referred_now: int
     referred_then: int
+    hours_moved_per_month: float | None = 0.0  # None: moved contacts without logged times
+
+
+class AboveCap(ValueError):
+    """A what-if target above what may be delegated for that case type."""
+
+    def __init__(self, case_type: str, cap: DelegationCap):
+        super().__init__(f"{case_type}: {cap.reason}")
+        self.case_type = case_type
+        self.cap = cap
 
 
 @dataclass
@@ -180,6 +266,9 @@ class WhatIf:
     referrals_per_month_now: float
     referrals_per_month_then: float
     rows: list[WhatIfRow]
+    # Handling time the desk takes over (raised mandates) from the logged durations;
+    # None when some moved contacts have no logged time.
+    hours_moved_per_month: float | None = 0.0
 
 
 def what_if(histories: Iterable[PairHistory], targets: Mapping[str, int]) -> WhatIf:
@@ -188,9 +277,15 @@ def what_if(histories: Iterable[PairHistory], targets: Mapping[str, int]) -> Wha
     "Now" is what the logged contacts actually got. "Then" routes every contact of a
     case type in `targets` again under its target level: at or below it the desk answers,
     above it the contact is referred; contacts put through live stay put through.
-    Case types not in `targets` keep their logged outcomes.
+    Case types not in `targets` keep their logged outcomes. A target above what may be
+    delegated (and above today's mandate) raises AboveCap: the what-if proposes nothing
+    unlawful either.
     """
     histories = list(histories)
+    for history in histories:
+        target = targets.get(history.case_type)
+        if target is not None and target > max(history.cap.level, history.current_mandate):
+            raise AboveCap(history.case_type, history.cap)
     months = max((h.months for h in histories), default=1.0)
     contacts = answered_now = answered_then = referred_now = referred_then = 0
     rows = []
@@ -222,7 +317,10 @@ def what_if(histories: Iterable[PairHistory], targets: Mapping[str, int]) -> Wha
         referred_now += row.referred_now
         referred_then += row.referred_then
         if target is not None:
+            if target > history.current_mandate:
+                row.hours_moved_per_month = logged_hours_moved(history, target)
             rows.append(row)
+    moved = [row.hours_moved_per_month for row in rows]
     return WhatIf(
         months=months,
         contacts=contacts,
@@ -231,4 +329,5 @@ def what_if(histories: Iterable[PairHistory], targets: Mapping[str, int]) -> Wha
         referrals_per_month_now=referred_now / months,
         referrals_per_month_then=referred_then / months,
         rows=rows,
+        hours_moved_per_month=None if None in moved else sum(moved),
     )

@@ -38,6 +38,7 @@ def test_case_types_and_offices(api):
         "guidance": "Hjälp med ansökan. Läs mer: https://example.se/park",
         "guidance_links": [],
         "guidance_keywords": [],
+        "max_delegable_level": None,
         "active": True,
     }
     offices = api.get("/offices").get_json()["offices"]

@@ -338,7 +338,7 @@ def test_staircase_page_draws_chart_and_table(app, world, client, auth):
     page = client.get("/rosa/trappan?office=K1")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert 'role="img"' in html and "<table" in html and "100.0 %" in html
+    assert 'role="img"' in html and "<table" in html and "100\u00a0%" in html
     fragment = client.get("/rosa/trappan?case_type=PARK", headers={"HX-Request": "true"})
     assert "<html" not in fragment.get_data(as_text=True)
     assert 'id="stair-result"' in fragment.get_data(as_text=True)
@@ -356,7 +356,7 @@ def test_what_if_page(app, world, client, auth):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
     # 168 contacts; answered now: PARK 30 (<=3) + EKB 10 (<=2) + FKBARN 30 = 70, then +24.
-    assert "41.7 %" in html and "56.0 %" in html
+    assert "41,7\u00a0%" in html and "56\u00a0%" in html
     bad = client.post("/rosa/vad-om", data={"office": "K1", "target-PARK": "12"})
     assert bad.status_code == 422 and "Nivån ska vara 1–8." in bad.get_data(as_text=True)
 

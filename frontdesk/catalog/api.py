@@ -35,6 +35,7 @@ def list_case_types():
             joinedload(CaseType.organisation).selectinload(Organisation.queues),
             joinedload(CaseType.queue),
             undefer_group("guidance"),
+            undefer_group("delegation"),
         )
         .order_by(CaseType.code)
     ).all()

@@ -119,6 +119,9 @@ def import_catalog(data: Any, user: User | None = None) -> dict[str, int]:
             ]
         if item.get("guidance_keywords") is not None:
             values["guidance_keywords"] = [k.strip() for k in item["guidance_keywords"]]
+        # Present (a level, or null to clear it) sets it; absent keeps it.
+        if "max_delegable_level" in item:
+            values["max_delegable_level"] = item["max_delegable_level"]
         _, created = _upsert(case_types, CaseType, item["code"], **values)
         count(created)
     db.session.flush()
@@ -149,7 +152,9 @@ def export_catalog() -> dict[str, list[dict]]:
     queues = db.session.scalars(sa.select(Queue).order_by(Queue.code)).all()
     offices = db.session.scalars(sa.select(Office).order_by(Office.code)).all()
     case_types = db.session.scalars(
-        sa.select(CaseType).options(undefer_group("guidance")).order_by(CaseType.code)
+        sa.select(CaseType)
+        .options(undefer_group("guidance"), undefer_group("delegation"))
+        .order_by(CaseType.code)
     ).all()
     mandates = db.session.scalars(
         sa.select(Mandate)
@@ -182,6 +187,7 @@ def export_catalog() -> dict[str, list[dict]]:
                 "guidance_links": ct.guidance_links,
                 "guidance_keywords": ct.guidance_keywords,
                 **({"queue": ct.queue.code} if ct.queue else {}),
+                "max_delegable_level": ct.max_delegable_level,
                 "active": ct.active,
             }
             for ct in case_types

@@ -32,6 +32,10 @@ class CaseTypeOut(Out):
     guidance: str
     guidance_links: list[GuidanceLink] = Field(description="Links for further reading.")
     guidance_keywords: list[str] = Field(description="Words the guidance search finds it by.")
+    max_delegable_level: Level | None = Field(
+        description="The highest level the owner lets the citizen office decide; null: not "
+        "set (a state agency's case types are then capped at 3)."
+    )
     active: bool
 
     @classmethod
@@ -47,6 +51,7 @@ class CaseTypeOut(Out):
             guidance=case_type.guidance,
             guidance_links=[GuidanceLink(**link) for link in case_type.guidance_links],
             guidance_keywords=case_type.guidance_keywords,
+            max_delegable_level=case_type.max_delegable_level,
             active=case_type.active,
         )
 

@@ -246,6 +246,7 @@ def check_catalog(
         check_guidance_links(check, item, place)
         check_guidance_keywords(check, item, place)
         check.integer(item, "sla_hours", place, 1, 24 * 365, required=False)
+        check.integer(item, "max_delegable_level", place, 1, 8, required=False)
         if "active" in item and not isinstance(item["active"], bool):
             check.error(f"{place}.active", "ska vara true eller false")
     pairs: set[tuple] = set()

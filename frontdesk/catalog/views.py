@@ -85,6 +85,14 @@ SECTIONS = {
             ),  # fmt: skip
             Field("category", "Kategori", required=False),
             Field("sla_hours", "Svarstid (arbetstimmar)", "number"),
+            Field(
+                "max_delegable_level",
+                "Högsta nivå som får delegeras till kontoret",
+                "number",
+                required=False,
+                hint="1–8 enligt ägarens delegationsordning. Tom: ingen gräns angiven "
+                "(statliga myndigheters ärenden högst nivå 3).",
+            ),  # fmt: skip
             Field("active", "Aktiv (visas i disken)", "checkbox", required=False),
             Field("guidance", "Vägledning: vad disken får svara", "textarea", required=False),
             Field(
@@ -148,7 +156,11 @@ def _item_from_form(section: Section, code: str | None) -> dict:
             ]
         elif field.kind == "number":
             raw = request.form.get(field.name, "").strip()
-            item[field.name] = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 9 else raw
+            if not raw and not field.required:
+                item[field.name] = None  # an optional number left empty clears it
+            else:
+                digits = raw.isascii() and raw.isdigit() and len(raw) < 9
+                item[field.name] = int(raw) if digits else raw
         else:
             value = request.form.get(field.name, "")
             value = value if field.kind == "textarea" else value.strip()

@@ -536,6 +536,14 @@ for _item in CASE_TYPES:
         _item["guidance_links"] = [{"title": t, "url": u} for t, u in _links]
         _item["guidance_keywords"] = _keywords
 
+# The social services' delegation order: decisions on assistance (myndighetsutövning under
+# SoL and LSS) stay with the social welfare board's officers; the desk informs, guides and
+# routes. The state agencies' case types need no entry: they are capped at 3 by rule.
+DELEGATION = {"EKB": 3, "HEMTJ": 3, "LSS": 2}
+for _item in CASE_TYPES:
+    if _item["code"] in DELEGATION:
+        _item["max_delegable_level"] = DELEGATION[_item["code"]]
+
 MANDATES = [
     {"office": "K1", "case_type": "PARK", "max_level": 3},
     {"office": "K1", "case_type": "BOPARK", "max_level": 4},

@@ -97,6 +97,15 @@ class CaseType(db.Model):
     )
     sla_hours: Mapped[int] = mapped_column(default=72)
     active: Mapped[bool] = mapped_column(default=True)
+    # The highest ROSA level the owner lets the citizen office decide (delegation order);
+    # None: not set, which caps a state agency's case types at level 3 by rule
+    # (rosa.recommend.delegable_level). Deferred like the guidance columns.
+    max_delegable_level: Mapped[int | None] = mapped_column(
+        nullable=True,
+        server_default=sa.text("NULL"),  # so an insert leaves it out unless it is set
+        deferred=True,
+        deferred_group="delegation",
+    )
 
     organisation: Mapped[Organisation] = relationship()
     queue: Mapped[Queue | None] = relationship()

@@ -70,11 +70,11 @@ def recommendations():
         raise ApiError(422, "Ogiltigt filter.", {"office": "Välj ett känt kontor."})
     # Proposals always read the configured period (ROSA_PERIOD_MONTHS), the same one a
     # decision is checked against, so an id from this list can be decided.
-    views, _ = proposals_for(
+    views = proposals_for(
         office,
         months_back(current_app.config["ROSA_PERIOD_MONTHS"]),
         current_app.config["ROSA_CEILING"],
-    )
+    ).views
     return ProposalList([ProposalOut.of(v) for v in views])
 
 

@@ -14,13 +14,14 @@ from frontdesk.models import (
     ContactMonthTally,
     Mandate,
     Office,
+    Organisation,
     RecommendationDecision,
 )
 from frontdesk.models.process import ProposalStatus
 from frontdesk.periods import Period
 from frontdesk.processes.queries import latest_graphs
 from rosa import DEFAULT_MANDATE, Outcome
-from rosa.recommend import PairHistory, Proposal, rank
+from rosa.recommend import DelegationCap, PairHistory, Proposal, delegation_cap, rank
 from rosa.staircase import Staircase, staircase
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -42,6 +43,16 @@ def staircase_for(
     if case_type is not None:
         query = query.where(ContactDayTally.case_type_id == case_type.id)
     return staircase({level: int(n or 0) for level, n in db.session.execute(query)})
+
+
+def delegation_caps() -> dict[int, DelegationCap]:
+    """Per case type id, what may be delegated to a citizen office (rosa.recommend's rule)."""
+    rows = db.session.execute(
+        sa.select(CaseType.id, Organisation.kind, CaseType.max_delegable_level).join(
+            Organisation, Organisation.id == CaseType.organisation_id
+        )
+    )
+    return {id_: delegation_cap(kind, level) for id_, kind, level in rows}
 
 
 def pair_histories(office: Office, period: Period) -> list[PairHistory]:
@@ -77,6 +88,7 @@ def pair_histories(office: Office, period: Period) -> list[PairHistory]:
         .group_by(t.case_type_id, t.rosa_level, t.outcome)
     ).all()
     codes = dict(db.session.execute(sa.select(CaseType.id, CaseType.code)).all())
+    caps = delegation_caps()
     mandates = dict(
         db.session.execute(
             sa.select(Mandate.case_type_id, Mandate.max_level).where(Mandate.office_id == office.id)
@@ -91,6 +103,7 @@ def pair_histories(office: Office, period: Period) -> list[PairHistory]:
                 case_type=codes[case_type_id],
                 current_mandate=mandates.get(case_type_id, DEFAULT_MANDATE),
                 months=months,
+                cap=caps[case_type_id],
             )
         history.counts[(level, outcome)] = int(count)
         history.seconds_sum[level] = history.seconds_sum.get(level, 0.0) + float(seconds or 0)
@@ -114,9 +127,17 @@ class ProposalView:
         return ProposalStatus.AVSLAGEN
 
 
-def proposals_for(
-    office: Office, period: Period, ceiling: int
-) -> tuple[list[ProposalView], dict[str, nx.DiGraph]]:
+@dataclass
+class Proposals:
+    """The office's ranked proposals with their decisions, the maps used, and the case types
+    whose mandate today is above what may be delegated (flagged, never raised)."""
+
+    views: list[ProposalView]
+    graphs: dict[str, nx.DiGraph]
+    over_cap: list[PairHistory]
+
+
+def proposals_for(office: Office, period: Period, ceiling: int) -> Proposals:
     """The office's ranked proposals with any decisions taken on them, and the maps used."""
     histories = pair_histories(office, period)
     graphs = latest_graphs([h.case_type for h in histories])
@@ -129,9 +150,11 @@ def proposals_for(
             )
         )
     }
-    return [ProposalView(p, decided.get(p.key)) for p in proposals], {
-        code: g for code, (_, g) in graphs.items()
-    }
+    return Proposals(
+        [ProposalView(p, decided.get(p.key)) for p in proposals],
+        {code: g for code, (_, g) in graphs.items()},
+        [h for h in histories if h.over_cap],
+    )
 
 
 @dataclass
@@ -197,3 +220,51 @@ def effects_of_approvals(office: Office, now: datetime) -> list[Effect]:
             )
         )
     return effects
+
+
+@dataclass
+class ProposalGroup:
+    """Proposals of one owner that move the same step (e.g. 2 → 4): read and decided together."""
+
+    owner: str  # the owning organisation's name
+    current_mandate: int
+    target_mandate: int
+    views: list[ProposalView]
+
+    @property
+    def referrals_avoided_per_month(self) -> float:
+        return sum(v.proposal.referrals_avoided_per_month for v in self.views)
+
+    @property
+    def poor(self) -> bool:
+        return all(v.proposal.poor_candidate for v in self.views)
+
+
+def group_proposals(views: list[ProposalView], owners: dict[str, str]) -> list[ProposalGroup]:
+    """Near-identical proposals (same owner, same step) as one group, the ranking kept.
+
+    Groups come in the order of their best proposal, so the page still opens on the
+    moves that avoid the most referrals; poor candidates sink with their group.
+    """
+    groups: dict[tuple, ProposalGroup] = {}
+    for view in views:
+        p = view.proposal
+        key = (owners.get(p.case_type, ""), p.current_mandate, p.target_mandate, p.poor_candidate)
+        if key not in groups:
+            groups[key] = ProposalGroup(key[0], p.current_mandate, p.target_mandate, [])
+        groups[key].views.append(view)
+    return list(groups.values())
+
+
+def recent_decisions(office: Office, limit: int = 50) -> list[RecommendationDecision]:
+    """The office's decisions, newest first, whether or not their proposal still holds.
+
+    An approved proposal no longer appears among the proposals (the mandate moved), so
+    the decisions are read from their own table: a decision just made stays in view.
+    """
+    return db.session.scalars(
+        sa.select(RecommendationDecision)
+        .where(RecommendationDecision.office_id == office.id)
+        .order_by(RecommendationDecision.decided_at.desc(), RecommendationDecision.id.desc())
+        .limit(limit)
+    ).all()

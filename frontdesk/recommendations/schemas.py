@@ -50,6 +50,13 @@ class ProposalOut(Out):
     poor_candidate: bool
     contacts: Count
     warnings: list[str]
+    max_delegable_level: Level = Field(
+        description="What may be delegated to the office for the case type (8: no limit); "
+        "the target never exceeds it."
+    )
+    capped_because: str | None = Field(
+        description="Why the target stops at max_delegable_level, when that limit stopped it."
+    )
     status: ProposalStatus
 
     @classmethod
@@ -72,6 +79,8 @@ class ProposalOut(Out):
             poor_candidate=p.poor_candidate,
             contacts=p.contacts,
             warnings=p.warnings,
+            max_delegable_level=p.cap.level,
+            capped_because=p.cap.reason if p.capped else None,
             status=view.status,
         )
 

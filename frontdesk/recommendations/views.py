@@ -6,7 +6,8 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from frontdesk.auth import roles_required
 from frontdesk.catalog.queries import all_offices, office_to_show
 from frontdesk.extensions import db, htmx
-from frontdesk.models import CaseType, Office
+from frontdesk.models import CaseType, Office, Organisation, RecommendationDecision
+from frontdesk.models.process import ProposalStatus
 from frontdesk.office_access import manages_office
 from frontdesk.periods import FilterError, months_back, read_filters
 from frontdesk.recommendations.forms import DecisionForm
@@ -18,8 +19,10 @@ from frontdesk.recommendations.operations import (
 )
 from frontdesk.recommendations.queries import (
     effects_of_approvals,
+    group_proposals,
     pair_histories,
     proposals_for,
+    recent_decisions,
     staircase_for,
 )
 from frontdesk.roles import MANAGER_ROLES
@@ -63,36 +66,100 @@ def staircase():
     return render_template(template, **context), 422 if errors else 200
 
 
+# The status filter of the recommendations page (the proposals' ProposalStatus values).
+STATUS_FILTERS = {
+    "": "Att ta ställning till",
+    ProposalStatus.GODKAND.value: "Godkända",
+    ProposalStatus.AVSLAGEN.value: "Avslagna",
+    "alla": "Alla",
+}
+
+
+def _case_type_owners() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Case type code -> name, -> owner's name, -> owner's code."""
+    rows = db.session.execute(
+        sa.select(CaseType.code, CaseType.name, Organisation.name, Organisation.code).join(
+            Organisation, Organisation.id == CaseType.organisation_id
+        )
+    ).all()
+    return (
+        {code: name for code, name, _, _ in rows},
+        {code: owner for code, _, owner, _ in rows},
+        {code: owner_code for code, _, _, owner_code in rows},
+    )
+
+
 @bp.get("/rekommendationer")
 @roles_required(*MANAGER_ROLES)
 def recommendations():
-    """Proposals to raise mandates, ranked, with decisions and what earlier approvals did."""
+    """Proposals to raise mandates, grouped and filtered, with decisions and their effects."""
     office = _office_or_default(request.args.get("office"))
     period = months_back(current_app.config["ROSA_PERIOD_MONTHS"])
-    views, _ = proposals_for(office, period, current_app.config["ROSA_CEILING"])
+    found = proposals_for(office, period, current_app.config["ROSA_CEILING"])
+    names, owners, owner_codes = _case_type_owners()
+    organisations = db.session.scalars(sa.select(Organisation).order_by(Organisation.name)).all()
+    owner = request.args.get("owner") or ""
+    status = request.args.get("status") or ""
+    errors = {}
+    if owner and owner not in {o.code for o in organisations}:
+        errors["owner"] = "Okänd ägare."
+    if status not in STATUS_FILTERS:
+        errors["status"] = "Välj en status i listan."
+    if errors:
+        owner = status = ""
+
+    def shown(case_type: str) -> bool:
+        return not owner or owner_codes.get(case_type) == owner
+
+    views = [v for v in found.views if shown(v.proposal.case_type)]
+    open_views = [v for v in views if v.decision is None]
+    decisions = [d for d in recent_decisions(office) if shown(d.case_type.code)]
+    if status in (ProposalStatus.GODKAND.value, ProposalStatus.AVSLAGEN.value):
+        wanted = "approve" if status == ProposalStatus.GODKAND.value else "reject"
+        decisions = [d for d in decisions if d.decision == wanted]
+    just_decided = None
+    if request.args.get("beslutat", "").isdigit():
+        just_decided = db.session.get(RecommendationDecision, int(request.args["beslutat"]))
+        if just_decided is not None and just_decided.office_id != office.id:
+            just_decided = None
     return render_template(
         "recommendations/recommendations.html",
         office=office,
         offices=all_offices(),
+        organisations=organisations,
         period=period,
         can_decide=manages_office(g.user, office.id),
         ceiling=current_app.config["ROSA_CEILING"],
-        open_views=[v for v in views if v.decision is None],
-        decided_views=[v for v in views if v.decision is not None],
+        owner=owner,
+        status=status,
+        statuses=STATUS_FILTERS,
+        errors=errors,
+        show_open=status in ("", "alla"),
+        show_decided=status != "",
+        groups=group_proposals(open_views, owners),
+        open_count=len(open_views),
+        over_cap=[h for h in found.over_cap if shown(h.case_type)],
+        decisions=decisions,
+        just_decided=just_decided,
         effects=effects_of_approvals(office, utcnow()),
         form=DecisionForm(formdata=None),
-        names=dict(db.session.execute(sa.select(CaseType.code, CaseType.name)).all()),
+        names=names,
         levels=LEVELS,
-    )
+    ), 422 if errors else 200
 
 
 @bp.post("/rekommendationer/<path:key>/beslut")
 @roles_required(*MANAGER_ROLES)
 def decision(key: str):
-    """Approve or reject one proposal; an approval changes the mandate at once."""
+    """Approve or reject one proposal; an approval changes the mandate at once.
+
+    Back on the list, the decision just made is shown at the top (`beslutat`): an
+    approved proposal leaves the list of proposals, as the mandate it proposed now holds.
+    """
     form = DecisionForm()
     office_code = key.split(":", 1)[0]
-    back = redirect(url_for("recommendations.recommendations", office=office_code), 303)
+    filters = {k: v for k, v in request.args.items() if k in ("owner", "status")}
+    back = redirect(url_for("recommendations.recommendations", office=office_code, **filters), 303)
     if not form.validate():
         flash("; ".join(e for errors in form.errors.values() for e in errors), "error")
         return back
@@ -122,7 +189,16 @@ def decision(key: str):
         )
     else:
         flash(f"Avslaget: {row.case_type.name}.")
-    return back
+    return redirect(
+        url_for(
+            "recommendations.recommendations",
+            office=office_code,
+            beslutat=row.id,
+            **filters,
+            _anchor="beslutat-nyss",
+        ),
+        303,
+    )
 
 
 @bp.route("/vad-om", methods=["GET", "POST"])
@@ -144,9 +220,12 @@ def whatif():
                 errors[name] = "Okänd ärendetyp för kontoret."
             elif value not in {str(n) for n in range(1, 9)}:
                 errors[name] = "Nivån ska vara 1–8."
+            elif int(value) > max(known[code].cap.level, known[code].current_mandate):
+                errors[name] = known[code].cap.reason
             else:
                 targets[code] = int(value)
-    result = what_if(histories, targets)
+    # Nothing counted on a refused choice: the result stays today's until it is fixed.
+    result = what_if(histories, {} if errors else targets)
     context = dict(
         office=office,
         offices=all_offices(),
