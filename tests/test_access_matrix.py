@@ -370,6 +370,9 @@ MATRIX = {
         ),
     ],
     ("recommendations.whatif", "GET"): page("/rosa/vad-om", LOGIN, 403, 403, 403, 200, 200),
+    ("recommendations.follow_up_page", "GET"): page(
+        "/rosa/uppfoljning?office=K1", LOGIN, 403, 403, 403, 200, 200
+    ),
     ("recommendations.whatif", "POST"): page(
         "/rosa/vad-om", LOGIN, 403, 403, 403, 200, 200, data={"office": "K1"}
     ),
@@ -528,6 +531,9 @@ MATRIX = {
     ("api.staircase", "GET"): page("/api/v1/rosa/staircase", 401, 403, 403, 403, 200, 200),
     ("api.recommendations", "GET"): page(
         "/api/v1/rosa/recommendations?office=K1", 401, 403, 403, 403, 200, 200
+    ),
+    ("api.follow_up_moves", "GET"): page(
+        "/api/v1/rosa/follow-up?office=K1", 401, 403, 403, 403, 200, 200
     ),
     ("api.recommendation_decision", "POST"): [
         page(

@@ -293,7 +293,7 @@ def test_bad_decisions_change_nothing(app, world, api, body, field):
     assert one(app, Mandate).max_level == 3
 
 
-def test_recommendation_page_approves_and_shows_the_effect(app, world, client, auth, api):
+def test_recommendation_page_approves_and_the_follow_up_lists_it(app, world, client, auth, api):
     seed_history(app)
     auth.login("karin")
     page = client.get("/rosa/rekommendationer?office=K1")
@@ -311,8 +311,9 @@ def test_recommendation_page_approves_and_shows_the_effect(app, world, client, a
     api.post(
         "/contacts", json={"office": "K1", "channel": "besok", "case_type": "PARK", "rosa_level": 4}
     )
-    html = client.get("/rosa/rekommendationer?office=K1").get_data(as_text=True)
-    assert 'id="effects"' in html and "(26/56)" in html and "(0/1)" in html
+    html = client.get("/rosa/uppfoljning?office=K1").get_data(as_text=True)
+    move = html.split('id="move-')[1].split("</tr>")[0]
+    assert "3 → 4" in move and "rekommendation" in move and "För tidigt att säga" in move
     mandates = client.get("/mandat/?office=K1").get_data(as_text=True)
     assert "rekommendation</a>" in mandates
     # Without a note nothing is decided.

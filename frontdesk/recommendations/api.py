@@ -9,6 +9,7 @@ from frontdesk.api.spec import operation
 from frontdesk.extensions import db
 from frontdesk.models import Office
 from frontdesk.periods import FilterError, months_back, read_filters
+from frontdesk.recommendations.followup import follow_up
 from frontdesk.recommendations.operations import (
     ProposalDecided,
     ProposalNotFound,
@@ -19,6 +20,9 @@ from frontdesk.recommendations.queries import proposals_for, staircase_for
 from frontdesk.recommendations.schemas import (
     DecisionInput,
     DecisionOut,
+    FollowUpList,
+    FollowUpQuery,
+    MoveOut,
     ProposalConflict,
     ProposalList,
     ProposalOut,
@@ -27,6 +31,7 @@ from frontdesk.recommendations.schemas import (
     StaircaseQuery,
 )
 from frontdesk.roles import MANAGER_ROLES
+from frontdesk.timeutil import utcnow
 
 
 @bp.get("/rosa/staircase")
@@ -76,6 +81,30 @@ def recommendations():
         current_app.config["ROSA_CEILING"],
     ).views
     return ProposalList([ProposalOut.of(v) for v in views])
+
+
+@bp.get("/rosa/follow-up")
+@operation(
+    tag="rosa",
+    roles=MANAGER_ROLES,
+    query=FollowUpQuery,
+    out=FollowUpList,
+    ok_description="Newest first.",
+    errors=(403, 422),
+    refused="Ogiltigt filter.",
+)
+def follow_up_moves():
+    """What each mandate move of an office did
+
+    Every change of a mandate made in the app (approved recommendations and changes by
+    hand), with the contacts of equal windows before and after it and a plain verdict
+    against what the recommendation estimated. 422 without a known office.
+    """
+    query = request.context.query
+    office = db.session.scalar(sa.select(Office).where(Office.code == query.office))
+    if office is None:
+        raise ApiError(422, "Ogiltigt filter.", {"office": "Välj ett känt kontor."})
+    return FollowUpList([MoveOut.of(m) for m in follow_up(office, utcnow(), query.days)])
 
 
 @bp.post("/rosa/recommendations/<path:proposal_id>/decision")

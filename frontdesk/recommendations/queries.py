@@ -1,7 +1,6 @@
 """Reading the logged history the staircase, the recommendations and the what-if rest on."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 import networkx as nx
 import sqlalchemy as sa
@@ -9,7 +8,6 @@ import sqlalchemy as sa
 from frontdesk.extensions import db
 from frontdesk.models import (
     CaseType,
-    Contact,
     ContactDayTally,
     ContactMonthTally,
     Mandate,
@@ -20,13 +18,11 @@ from frontdesk.models import (
 from frontdesk.models.process import ProposalStatus
 from frontdesk.periods import Period
 from frontdesk.processes.queries import latest_graphs
-from rosa import DEFAULT_MANDATE, Outcome
+from rosa import DEFAULT_MANDATE
 from rosa.recommend import DelegationCap, PairHistory, Proposal, delegation_cap, rank
 from rosa.staircase import Staircase, staircase
 
 DAYS_PER_MONTH = 365.25 / 12
-# What-happened-after reads this many days before a decision, and since it up to as many.
-EFFECT_WINDOW_DAYS = 90
 
 
 def staircase_for(
@@ -155,71 +151,6 @@ def proposals_for(office: Office, period: Period, ceiling: int) -> Proposals:
         {code: g for code, (_, g) in graphs.items()},
         [h for h in histories if h.over_cap],
     )
-
-
-@dataclass
-class Effect:
-    """Referral rate of one approved move before and after the decision."""
-
-    decision: RecommendationDecision
-    days_before: int
-    days_after: int
-    contacts_before: int
-    referred_before: int
-    contacts_after: int
-    referred_after: int
-
-    @property
-    def rate_before(self) -> float | None:
-        return self.referred_before / self.contacts_before if self.contacts_before else None
-
-    @property
-    def rate_after(self) -> float | None:
-        return self.referred_after / self.contacts_after if self.contacts_after else None
-
-
-def effects_of_approvals(office: Office, now: datetime) -> list[Effect]:
-    """For each approval: the referral rate in the 90 days before it and since (up to 90 days).
-
-    Rates are shares of the contacts in each window, so the windows need not be equally
-    long: a fresh approval is compared on the contacts logged since.
-    """
-    approvals = db.session.scalars(
-        sa.select(RecommendationDecision)
-        .where(
-            RecommendationDecision.office_id == office.id,
-            RecommendationDecision.decision == "approve",
-        )
-        .order_by(RecommendationDecision.decided_at.desc())
-        .limit(50)
-    ).all()
-    effects = []
-    for decision in approvals:
-        elapsed = (now - decision.decided_at).total_seconds() / 86400
-        days_after = min(EFFECT_WINDOW_DAYS, int(elapsed) + 1)
-        start = decision.decided_at - timedelta(days=EFFECT_WINDOW_DAYS)
-        end = decision.decided_at + timedelta(days=days_after)
-        after = Contact.occurred_at >= decision.decided_at
-        referred = sa.func.sum(sa.case((Contact.outcome == Outcome.ESKALERAT.value, 1), else_=0))
-        rows = db.session.execute(
-            sa.select(after.label("after"), sa.func.count(), referred)
-            .where(
-                Contact.office_id == office.id,
-                Contact.case_type_id == decision.case_type_id,
-                Contact.occurred_at >= start,
-                Contact.occurred_at < end,
-            )
-            .group_by(after)
-        ).all()
-        figures = {bool(is_after): (count, int(ref or 0)) for is_after, count, ref in rows}
-        before_n, before_ref = figures.get(False, (0, 0))
-        after_n, after_ref = figures.get(True, (0, 0))
-        effects.append(
-            Effect(
-                decision, EFFECT_WINDOW_DAYS, days_after, before_n, before_ref, after_n, after_ref
-            )
-        )
-    return effects
 
 
 @dataclass

@@ -8,6 +8,7 @@ from frontdesk.api.spec import Body, Out, PeriodQuery, Query, text
 from frontdesk.catalog.schemas import Code, Level
 from frontdesk.counter.schemas import iso
 from frontdesk.models.process import DECISION_NOTE_MAX, DECISIONS, ProposalStatus
+from rosa.followup import DEFAULT_WINDOW_DAYS, Verdict
 
 Share = Annotated[float, Field(ge=0, le=1)]
 Count = Annotated[int, Field(ge=0)]
@@ -131,3 +132,77 @@ class ProposalConflict(Out):
         None, description="Stale: the proposal that replaces it, if any."
     )
     decision: DecisionOut | None = None
+
+
+class FollowUpQuery(Query):
+    office: str = Field(description="Office code.", examples=["K1"])
+    days: int = Field(
+        DEFAULT_WINDOW_DAYS,
+        ge=1,
+        le=365,
+        description="The windows' length before and after each move, in days (shorter "
+        "when the move is more recent: both windows are as long as it has been in force).",
+    )
+
+
+class WindowOut(Out):
+    contacts: Count
+    referral_share: Share | None
+    answered_at_desk_share: Share | None
+    repeat_share: Share | None
+    median_working_hours_to_answer: Annotated[float, Field(ge=0)] | None = Field(
+        description="Of the window's answered referrals, in the office's working hours."
+    )
+    within_sla_share: Share | None = Field(
+        description="Of the answered referrals: fewer working hours than the SLA."
+    )
+
+    @classmethod
+    def of(cls, figures) -> "WindowOut":
+        def rounded(value, digits=4):
+            return None if value is None else round(value, digits)
+
+        return cls(
+            contacts=figures.contacts,
+            referral_share=rounded(figures.referral_share),
+            answered_at_desk_share=rounded(figures.answered_at_desk_share),
+            repeat_share=rounded(figures.repeat_share),
+            median_working_hours_to_answer=rounded(figures.median_working_hours, 2),
+            within_sla_share=rounded(figures.within_sla_share),
+        )
+
+
+class MoveOut(Out):
+    case_type: Code
+    changed_at: str = Field(description="ISO 8601 with the local UTC offset.")
+    from_level: Level
+    to_level: Level
+    source: Literal["rekommendation", "manuell"]
+    window_days: float = Field(description="The length of each window, in days.")
+    before: WindowOut
+    after: WindowOut
+    expected_referral_share: Share | None = Field(
+        description="What the approved recommendation estimated (null for a manual change)."
+    )
+    verdict: Verdict
+    verdict_label: str
+
+    @classmethod
+    def of(cls, move) -> "MoveOut":
+        return cls(
+            case_type=move.case_type.code,
+            changed_at=iso(move.change.changed_at),
+            from_level=move.from_level,
+            to_level=move.change.new_level,
+            source=move.source,
+            window_days=round(move.windows.days, 2),
+            before=WindowOut.of(move.before),
+            after=WindowOut.of(move.after),
+            expected_referral_share=move.expected_referral_share,
+            verdict=move.verdict,
+            verdict_label=move.verdict.label,
+        )
+
+
+class FollowUpList(RootModel[list[MoveOut]]):
+    """The office's mandate moves, newest first."""

@@ -10,6 +10,7 @@ from frontdesk.models import CaseType, Office, Organisation, RecommendationDecis
 from frontdesk.models.process import ProposalStatus
 from frontdesk.office_access import manages_office
 from frontdesk.periods import FilterError, months_back, read_filters
+from frontdesk.recommendations.followup import follow_up
 from frontdesk.recommendations.forms import DecisionForm
 from frontdesk.recommendations.operations import (
     ProposalDecided,
@@ -18,7 +19,6 @@ from frontdesk.recommendations.operations import (
     decide,
 )
 from frontdesk.recommendations.queries import (
-    effects_of_approvals,
     group_proposals,
     pair_histories,
     proposals_for,
@@ -28,6 +28,7 @@ from frontdesk.recommendations.queries import (
 from frontdesk.roles import MANAGER_ROLES
 from frontdesk.timeutil import utcnow
 from rosa import LEVELS
+from rosa.followup import DEFAULT_WINDOW_DAYS, Verdict
 from rosa.recommend import what_if
 
 bp = Blueprint("recommendations", __name__, url_prefix="/rosa")
@@ -141,7 +142,6 @@ def recommendations():
         over_cap=[h for h in found.over_cap if shown(h.case_type)],
         decisions=decisions,
         just_decided=just_decided,
-        effects=effects_of_approvals(office, utcnow()),
         form=DecisionForm(formdata=None),
         names=names,
         levels=LEVELS,
@@ -199,6 +199,30 @@ def decision(key: str):
         ),
         303,
     )
+
+
+@bp.get("/uppfoljning")
+@roles_required(*MANAGER_ROLES)
+def follow_up_page():
+    """What each mandate move of the office did: equal windows before and after, a verdict."""
+    office = _office_or_default(request.args.get("office"))
+    raw = request.args.get("days", "").strip()
+    errors, days = {}, DEFAULT_WINDOW_DAYS
+    if raw:
+        if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 365:
+            days = int(raw)
+        else:
+            errors["days"] = "Ange ett antal dagar, 1–365."
+    return render_template(
+        "recommendations/followup.html",
+        office=office,
+        offices=all_offices(),
+        days=days,
+        errors=errors,
+        args=request.args,
+        moves=follow_up(office, utcnow(), days),
+        Verdict=Verdict,
+    ), 422 if errors else 200
 
 
 @bp.route("/vad-om", methods=["GET", "POST"])
