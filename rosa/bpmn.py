@@ -132,11 +132,29 @@ class _CountingBuilder(TreeBuilder):
         return super().start(tag, attrs)
 
 
-def _parse(data: bytes) -> Element:
+def _declared_encoding(data: bytes) -> str:
+    match = re.match(rb"\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)", data[:200])
+    return match.group(1).decode("ascii").lower() if match else "utf-8"
+
+
+def _parse(data: bytes, warnings: list[str] | None = None) -> Element:
+    """The document's root. A file declared (or defaulting to) UTF-8 whose bytes are not
+    valid UTF-8 (a tool that wrote Latin-1) is read with those bytes replaced by U+FFFD
+    and a warning, as bpmn.io reads it; any other fault refuses the file with its place."""
     if not isinstance(data, bytes | bytearray):
         raise TypeError("read_bpmn takes bytes")
     if not data.strip():
         raise ProcessMapError("fil", "filen är tom")
+    data = bytes(data)
+    if warnings is not None and _declared_encoding(data) in ("utf-8", "utf8"):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("utf-8", errors="replace")
+            warnings.append(
+                f"filen är inte giltig UTF-8: {text.count(chr(0xFFFD))} tecken ersattes med �"
+            )
+            data = text.encode("utf-8")
     parser = DefusedXMLParser(target=_CountingBuilder(), forbid_dtd=True)
 
     def line() -> str:
@@ -229,16 +247,30 @@ def _rosa_number(values, key, place, *, low, high, integer=False):
     return number
 
 
-def _rosa_step(values: dict[str, str], place: str) -> dict:
+def _lenient(warnings: list[str], what: str, read, *args, **kwargs):
+    """`read(...)`, or None with a warning naming the element when its value is unusable."""
+    try:
+        return read(*args, **kwargs)
+    except ProcessMapError as error:
+        warnings.append(f"{what}: {error.message}; värdet hoppades över")
+        return None
+
+
+def _rosa_step(values: dict[str, str], place: str, warnings: list[str], what: str) -> dict:
+    bounds = {
+        "level": {"low": MIN_LEVEL, "high": MAX_LEVEL, "integer": True},
+        "minutes": {"low": 0, "high": 100_000},
+        "share": {"low": 0, "high": 1},
+        "count": {"low": 0, "high": None, "integer": True},
+    }
     result: dict = {
-        "level": _rosa_number(values, "level", place, low=MIN_LEVEL, high=MAX_LEVEL, integer=True),
-        "minutes": _rosa_number(values, "minutes", place, low=0, high=100_000),
-        "share": _rosa_number(values, "share", place, low=0, high=1),
-        "count": _rosa_number(values, "count", place, low=0, high=None, integer=True),
+        key: _lenient(warnings, what, _rosa_number, values, key, place, **limits)
+        for key, limits in bounds.items()
     }
     actor = values.get("actor", "").strip().lower()
     if actor and actor not in ACTORS:
-        raise ProcessMapError(place, "rosa:actor ska vara front eller back")
+        warnings.append(f"{what}: rosa:actor ska vara front eller back; värdet hoppades över")
+        actor = ""
     result["actor"] = actor or None
     return result
 
@@ -337,21 +369,99 @@ def _lane_names(process: Element) -> dict[str, str]:
     return result
 
 
-def read_bpmn(data: bytes, process_id: str | None = None) -> nx.DiGraph:
-    """One process of a BPMN 2.0 file as a map; ProcessMapError names what is wrong."""
-    root = _parse(data)
-    info = _choose(_processes(root), process_id)
+# Children of a process that carry nothing a map uses: skipped without a word.
+IGNORED_TAGS = frozenset(
+    {
+        "laneSet",
+        "documentation",
+        "extensionElements",
+        "ioSpecification",
+        "property",
+        "dataObject",
+        "dataObjectReference",
+        "dataStoreReference",
+        "dataInputAssociation",
+        "dataOutputAssociation",
+        "textAnnotation",
+        "association",
+        "group",
+        "auditing",
+        "monitoring",
+        "resourceRole",
+        "performer",
+        "humanPerformer",
+        "potentialOwner",
+        "correlationSubscription",
+        "supports",
+    }
+)
+# At most this many warnings are listed; the rest are counted in a last line.
+MAX_WARNINGS = 50
+
+
+@dataclass
+class BpmnImport:
+    """A map read from BPMN, and what of the file was skipped (Swedish, naming elements)."""
+
+    graph: nx.DiGraph
+    warnings: list[str] = field(default_factory=list)
+
+
+def _describe(element: Element, local: str | None = None) -> str:
+    """ "<task id="X">": the element as a warning names it."""
+    local = local or _local(element.tag) or str(element.tag).rsplit("}", 1)[-1]
+    element_id = (element.get("id") or "").strip()[:ID_MAX]
+    return f'<{local[:40]} id="{element_id}">' if element_id else f"<{local[:40]}>"
+
+
+def _nested_owners(process: Element, step_of: dict[str, str]) -> dict[str, str]:
+    """Element id inside a collapsed sub-process -> the sub-process's step id.
+
+    Some tools wire a flow of the parent process to an element inside a sub-process; the
+    map keeps the sub-process as one step, so such a flow ends at the sub-process.
+    """
+    owners: dict[str, str] = {}
+    for child in process:
+        if _local(child.tag) in SUBPROCESS_TAGS:
+            owner = step_of.get((child.get("id") or "").strip())
+            if owner is None:
+                continue
+            for inner in child.iter():
+                inner_id = (inner.get("id") or "").strip()
+                if inner_id and inner is not child:
+                    owners.setdefault(inner_id, owner)
+    return owners
+
+
+def import_bpmn(data: bytes, process_id: str | None = None) -> BpmnImport:
+    """One process of a BPMN 2.0 file as a map, as tolerant as bpmn.io's own parser.
+
+    What cannot be used is skipped and listed in `warnings`, each naming the element: a
+    flow or boundary event whose other end is missing, an element without an id or with
+    one already taken, an unknown element, an unusable rosa:* value, no process or an
+    empty one (an empty map). Refused with ProcessMapError, as nothing can be read: XML
+    that is not well-formed (line and column), a DTD, a file over MAX_ELEMENTS, a root that
+    is not BPMN's <definitions>, an unknown `process_id`, more than MAX_STEPS steps.
+    """
+    warnings: list[str] = []
+    root = _parse(data, warnings)
+    found = _processes(root)
+    if not found:
+        warnings.append("filen innehåller ingen process (<process>): kartan är tom")
+        return BpmnImport(build([], [], name=_clean_text(root.get("name"))), warnings)
+    info = _choose(found, process_id)
     process = info.element
     if process is None or info.flow_nodes == 0:
-        raise ProcessMapError(
-            info.id or "process",
-            "processen innehåller inga flödesobjekt (aktiviteter, händelser eller gateways)",
+        warnings.append(
+            f"processen {_describe(process, 'process') if process is not None else ''} innehåller "
+            "inga flödesobjekt (aktiviteter, händelser eller gateways): kartan är tom"
         )
+        return BpmnImport(build([], [], name=info.name), _capped(warnings))
     lanes = _lane_names(process)
     steps: list[Step] = []
     step_of: dict[str, str] = {}  # element id -> step id
     step_ids: set[str] = set()
-    attached: list[tuple[str, str, str]] = []  # (event element id, activity element id, place)
+    attached: list[tuple[Element, str]] = []  # (boundary event, its attachedToRef)
     flows_raw: list[Element] = []
     for position, child in enumerate(process):
         local = _local(child.tag)
@@ -360,17 +470,27 @@ def read_bpmn(data: bytes, process_id: str | None = None) -> nx.DiGraph:
             continue
         kind = _kind(local or "")
         if kind is None:
+            if local is not None and local not in IGNORED_TAGS:
+                warnings.append(f"{_describe(child)}: okänt element, hoppades över")
             continue
+        what = _describe(child)
         element_id = (child.get("id") or "").strip()
         if not element_id:
-            raise ProcessMapError(f"{local}[{position}]", "elementet saknar id")
-        place = element_id[:ID_MAX]
+            element_id = f"{local}-{position + 1}"
+            warnings.append(f"{what} på plats {position + 1} saknar id: fick id {element_id}")
         if element_id in step_of:
-            raise ProcessMapError(place, "id förekommer flera gånger")
+            warnings.append(f"{what}: id förekommer redan, elementet hoppades över")
+            continue
+        place = element_id[:ID_MAX]
         values = _rosa_values(child)
         step_id = _step_id(_clean_text(values.get("stepId"), ID_MAX) or element_id)
         if step_id in step_ids:
-            raise ProcessMapError(place, f"steg-id förekommer flera gånger: {step_id}")
+            fallback = _step_id(element_id)
+            if fallback in step_ids:
+                warnings.append(f"{what}: steg-id {step_id} förekommer redan, hoppades över")
+                continue
+            warnings.append(f"{what}: rosa:stepId {step_id} förekommer redan, id används")
+            step_id = fallback
         step_of[element_id] = step_id
         step_ids.add(step_id)
         lane = _clean_text(values["lane"]) if "lane" in values else lanes.get(element_id, "")
@@ -380,18 +500,36 @@ def read_bpmn(data: bytes, process_id: str | None = None) -> nx.DiGraph:
                 name=_clean_text(child.get("name")) or step_id,
                 kind=kind,
                 lane=lane,
-                **_rosa_step(values, place),
+                **_rosa_step(values, place, warnings, what),
             )
         )
-        if local == "boundaryEvent" and child.get("attachedToRef"):
-            attached.append((element_id, child.get("attachedToRef", "").strip(), place))
+        if local == "boundaryEvent":
+            attached.append((child, (child.get("attachedToRef") or "").strip()))
+    nested = _nested_owners(process, step_of)
+
+    def end_of(ref: str, what: str, attribute: str) -> str | None:
+        if ref in step_of:
+            return step_of[ref]
+        if ref in nested:
+            warnings.append(
+                f"{what}: {attribute} pekar på {ref[:ID_MAX]} inuti delprocessen "
+                f"{nested[ref]}; flödet knöts till delprocessen"
+            )
+            return nested[ref]
+        shown = ref[:ID_MAX] if ref else "(tomt)"
+        warnings.append(
+            f"{what}: {attribute} pekar på {shown}, som inte finns i processen; hoppades över"
+        )
+        return None
 
     flows: list[Flow] = []
     seen: dict[tuple[str, str], Flow] = {}
 
-    def add(source: str, target: str, name: str, values: dict[str, str], place: str) -> None:
-        share = _rosa_number(values, "share", place, low=0, high=1)
-        count = _rosa_number(values, "count", place, low=0, high=None, integer=True)
+    def add(source: str, target: str, name: str, values: dict[str, str], place: str, what: str):
+        share = _lenient(warnings, what, _rosa_number, values, "share", place, low=0, high=1)
+        count = _lenient(
+            warnings, what, _rosa_number, values, "count", place, low=0, high=None, integer=True
+        )
         key = (source, target)
         if key in seen:  # a DiGraph keeps one flow per pair: merge what the second one adds
             flow = seen[key]
@@ -403,30 +541,42 @@ def read_bpmn(data: bytes, process_id: str | None = None) -> nx.DiGraph:
         flows.append(flow)
 
     # Boundary events first (element order), then the sequence flows in file order.
-    for event_id, activity_id, place in attached:
-        if activity_id not in step_of:
-            raise ProcessMapError(
-                place,
-                "attachedToRef pekar på en aktivitet som inte finns i processen: "
-                f"{activity_id[:ID_MAX]}",
-            )
-        add(step_of[activity_id], step_of[event_id], "", {}, place)
+    for event, activity_id in attached:
+        what = _describe(event)
+        activity = end_of(activity_id, what, "attachedToRef")
+        if activity is not None:
+            event_step = step_of[(event.get("id") or "").strip()] if event.get("id") else None
+            if event_step is not None:
+                add(activity, event_step, "", {}, event_step, what)
     for position, flow in enumerate(flows_raw):
+        what = _describe(flow)
         place = (flow.get("id") or f"sequenceFlow[{position}]").strip()[:ID_MAX]
-        ends = []
-        for attribute in ("sourceRef", "targetRef"):
-            ref = (flow.get(attribute) or "").strip()
-            if not ref:
-                raise ProcessMapError(place, f"{attribute} saknas")
-            if ref not in step_of:
-                raise ProcessMapError(
-                    place,
-                    f"{attribute} pekar på ett element som inte finns i processen: {ref[:ID_MAX]}",
-                )
-            ends.append(step_of[ref])
-        add(ends[0], ends[1], _clean_text(flow.get("name")), _rosa_values(flow), place)
+        source_ref = (flow.get("sourceRef") or "").strip()
+        target_ref = (flow.get("targetRef") or "").strip()
+        source = end_of(source_ref, what, "sourceRef")
+        target = end_of(target_ref, what, "targetRef")
+        if source is None or target is None:
+            continue
+        if source == target and (source_ref in nested or target_ref in nested):
+            # Both ends inside the same sub-process: a flow within the one step.
+            warnings.append(f"{what}: ligger inom delprocessen {source}; hoppades över")
+            continue
+        add(source, target, _clean_text(flow.get("name")), _rosa_values(flow), place, what)
 
-    return build(steps, flows, name=info.name or _clean_text(root.get("name")))
+    graph = build(steps, flows, name=info.name or _clean_text(root.get("name")))
+    return BpmnImport(graph, _capped(warnings))
+
+
+def _capped(warnings: list[str]) -> list[str]:
+    if len(warnings) <= MAX_WARNINGS:
+        return warnings
+    rest = len(warnings) - MAX_WARNINGS + 1
+    return warnings[: MAX_WARNINGS - 1] + [f"och {rest} varningar till"]
+
+
+def read_bpmn(data: bytes, process_id: str | None = None) -> nx.DiGraph:
+    """One process of a BPMN 2.0 file as a map (import_bpmn without its warnings)."""
+    return import_bpmn(data, process_id).graph
 
 
 # --- Writing ------------------------------------------------------------------
@@ -471,9 +621,10 @@ def _rosa_attrs(attrs: dict, keys: tuple[str, ...]) -> str:
 
 
 def write_bpmn(graph: nx.DiGraph, process_name: str = "") -> bytes:
-    """The map as BPMN 2.0 XML (UTF-8): one pool, the two office lanes and a diagram."""
-    if len(graph) == 0:
-        raise ProcessMapError("karta", "kartan har inga steg att exportera")
+    """The map as BPMN 2.0 XML (UTF-8): one pool, the two office lanes and a diagram.
+
+    An empty map (imported from a file without a process) is an empty pool.
+    """
     name = _clean_text(process_name or graph.graph.get("name") or "")
     ids = xml_ids(graph)
     flow_ids = {edge: f"Flow_{i}" for i, edge in enumerate(graph.edges, start=1)}

@@ -133,12 +133,16 @@ def build(steps: list[Step], flows: list[Flow], name: str = "") -> nx.DiGraph:
     return graph
 
 
-def from_dict(data: Any) -> nx.DiGraph:
-    """The JSON form {"steps": [...], "flows": [{"from","to","share"}]} as a map."""
+def from_dict(data: Any, *, allow_empty: bool = False) -> nx.DiGraph:
+    """The JSON form {"steps": [...], "flows": [{"from","to","share"}]} as a map.
+
+    A map sent in needs a step; a stored one may be empty (a BPMN file without a process
+    imports as an empty map, with a warning), so reading it back allows that.
+    """
     if not isinstance(data, dict):
         raise ProcessMapError("body", "ska vara ett JSON-objekt")
     raw_steps, raw_flows = data.get("steps"), data.get("flows", [])
-    if not isinstance(raw_steps, list) or not raw_steps:
+    if not isinstance(raw_steps, list) or not (raw_steps or allow_empty):
         raise ProcessMapError("steps", "ska vara en lista med minst ett steg")
     if not isinstance(raw_flows, list):
         raise ProcessMapError("flows", "ska vara en lista")

@@ -351,3 +351,63 @@ def test_a_failed_request_leaves_no_half_stored_map(app, world):
         db.session.rollback()
     assert count(app, ProcessMap) == 0
     assert count(app, AuditEvent, AuditEvent.action == "process_map.stored") == 0
+
+
+DANGLING = b"""<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">
+<process id="P"><startEvent id="S" /><task id="A" name="Ta emot" />
+<sequenceFlow id="F1" sourceRef="S" targetRef="A" />
+<sequenceFlow id="F2" sourceRef="A" targetRef="Borta" /></process></definitions>"""
+
+
+def test_put_bpmn_skips_what_it_cannot_use_and_lists_it(app, world, api):
+    response = api.put(
+        "/process-maps/PARK", data=DANGLING, headers={"Content-Type": "application/xml"},
+        as_user="karin",
+    )  # fmt: skip
+    assert response.status_code == 201
+    assert response.json["warnings"] == [
+        '<sequenceFlow id="F2">: targetRef pekar på Borta, som inte finns i processen; '
+        "hoppades över"
+    ]
+    assert {(f["from"], f["to"]) for f in response.json["flows"]} == {("S", "A")}
+    clean = api.put(
+        "/process-maps/PARK",
+        data=DANGLING.replace(b'targetRef="Borta"', b'targetRef="S"'),
+        headers={"Content-Type": "application/xml"},
+        as_user="karin",
+    )
+    assert clean.status_code == 201 and clean.json["warnings"] == []
+    assert api.get("/process-maps/PARK", as_user="karin").json["warnings"] == []
+
+
+def test_a_file_without_a_process_imports_as_an_empty_map_the_page_can_show(
+    app, world, api, client, auth
+):
+    empty = b"""<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" />"""
+    response = api.put(
+        "/process-maps/PARK", data=empty, headers={"Content-Type": "application/xml"},
+        as_user="karin",
+    )  # fmt: skip
+    assert response.status_code == 201 and response.json["steps"] == []
+    assert "ingen process" in response.json["warnings"][0]
+    auth.login("karin")
+    assert client.get("/processer/PARK").status_code == 200
+    # Nothing to export: a clear answer, not an error page.
+    download = client.get("/processer/PARK/bpmn")
+    assert download.status_code in (200, 404, 409, 422), download.status_code
+    xml = api.get("/process-maps/PARK", headers={"Accept": "application/xml"}, as_user="karin")
+    assert xml.status_code in (200, 404, 409, 422), xml.status_code
+
+
+def test_the_upload_page_lists_what_was_skipped(app, world, client, auth):
+    auth.login("karin")
+    response = client.post(
+        "/processer/PARK/bpmn",
+        data={"file": (io.BytesIO(DANGLING), "skev.bpmn")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    assert "hoppades över:" in html and "&lt;sequenceFlow id=&#34;F2&#34;&gt;" in html
+    assert "version 1" in html

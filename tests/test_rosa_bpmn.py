@@ -11,7 +11,9 @@ from rosa.bpmn import (
     BACK_LANE,
     FRONT_LANE,
     MAX_ELEMENTS,
+    MAX_WARNINGS,
     ROSA_NS,
+    import_bpmn,
     list_processes,
     read_bpmn,
     write_bpmn,
@@ -368,25 +370,26 @@ def test_rosa_attributes_and_extension_elements():
 @pytest.mark.parametrize(
     ("attrs", "message"),
     [
-        ('rosa:level="9"', "Task_1: rosa:level ska vara 1–8"),
-        ('rosa:level="0"', "Task_1: rosa:level ska vara 1–8"),
-        ('rosa:level="tre"', "Task_1: rosa:level ska vara 1–8"),
-        ('rosa:level="2.5"', "Task_1: rosa:level ska vara 1–8"),
-        ('rosa:actor="mitten"', "Task_1: rosa:actor ska vara front eller back"),
-        ('rosa:minutes="-1"', "Task_1: rosa:minutes ska vara 0–100000"),
-        ('rosa:minutes="mycket"', "Task_1: rosa:minutes ska vara ett tal"),
-        ('rosa:minutes="nan"', "Task_1: rosa:minutes ska vara 0–100000"),
-        ('rosa:share="1.5"', "Task_1: rosa:share ska vara 0–1"),
+        ('rosa:level="9"', "rosa:level ska vara 1–8"),
+        ('rosa:level="0"', "rosa:level ska vara 1–8"),
+        ('rosa:level="tre"', "rosa:level ska vara 1–8"),
+        ('rosa:level="2.5"', "rosa:level ska vara 1–8"),
+        ('rosa:actor="mitten"', "rosa:actor ska vara front eller back"),
+        ('rosa:minutes="-1"', "rosa:minutes ska vara 0–100000"),
+        ('rosa:minutes="mycket"', "rosa:minutes ska vara ett tal"),
+        ('rosa:minutes="nan"', "rosa:minutes ska vara 0–100000"),
+        ('rosa:share="1.5"', "rosa:share ska vara 0–1"),
     ],
 )
-def test_bad_rosa_values_name_the_element(attrs, message):
-    with pytest.raises(ProcessMapError) as error:
-        read_bpmn(bpmn(SIMPLE.format(attrs=attrs)))
-    assert str(error.value) == message
-    assert error.value.place == "Task_1"
+def test_bad_rosa_values_are_skipped_and_named(attrs, message):
+    result = import_bpmn(bpmn(SIMPLE.format(attrs=attrs)))
+    assert result.warnings == [f'<task id="Task_1">: {message}; värdet hoppades över']
+    task = result.graph.nodes["Task_1"]
+    assert task["name"] == "Ta emot"  # the step is kept, without the bad value
+    assert task["level"] is None or "level" not in attrs
 
 
-def test_bad_level_in_extension_elements():
+def test_bad_level_in_extension_elements_is_skipped():
     data = bpmn(
         SIMPLE.format(attrs="").replace(
             '<task id="Task_1" name="Ta emot"  />',
@@ -394,8 +397,9 @@ def test_bad_level_in_extension_elements():
             "<rosa:level>12</rosa:level></extensionElements></task>",
         )
     )
-    with pytest.raises(ProcessMapError, match="^Task_1: rosa:level ska vara 1–8$"):
-        read_bpmn(data)
+    result = import_bpmn(data)
+    assert result.graph.nodes["Task_1"]["level"] is None
+    assert result.warnings == ['<task id="Task_1">: rosa:level ska vara 1–8; värdet hoppades över']
 
 
 # --- Hostile and broken input ---------------------------------------------------
@@ -438,12 +442,6 @@ EXTERNAL_DTD = b"""<?xml version="1.0"?>
             "fel namnrymd",
             id="wrong-namespace",
         ),
-        pytest.param(bpmn('<collaboration id="C" />'), "ingen process", id="no-process"),
-        pytest.param(
-            bpmn('<process id="Tom"><laneSet id="LS" /></process>'),
-            "inga flödesobjekt",
-            id="no-flow-nodes",
-        ),
     ],
 )
 def test_hostile_and_broken_files_give_clear_errors(data, expected):
@@ -460,41 +458,94 @@ def test_dtd_error_gives_the_line():
         read_bpmn(EXTERNAL_ENTITY)
 
 
-def test_process_without_flow_nodes_is_named():
-    with pytest.raises(ProcessMapError) as error:
-        read_bpmn(bpmn('<process id="Tom"><laneSet id="LS" /></process>'))
-    assert error.value.place == "Tom"
+@pytest.mark.parametrize(
+    ("data", "warning"),
+    [
+        (bpmn('<collaboration id="C" />'), "filen innehåller ingen process"),
+        (bpmn('<process id="Tom"><laneSet id="LS" /></process>'), '<process id="Tom">'),
+    ],
+)
+def test_no_process_or_an_empty_one_gives_an_empty_map_and_says_so(data, warning):
+    result = import_bpmn(data)
+    assert result.graph.number_of_nodes() == 0
+    assert len(result.warnings) == 1 and warning in result.warnings[0]
+    assert "kartan är tom" in result.warnings[0]
 
 
-def test_sequence_flow_to_a_missing_node():
+def test_a_flow_to_a_missing_node_is_skipped_and_named():
     data = bpmn(
         """<process id="P">
   <task id="A" name="A" />
+  <task id="B" name="B" />
+  <sequenceFlow id="Flow_1" sourceRef="A" targetRef="B" />
   <sequenceFlow id="Flow_9" sourceRef="A" targetRef="Borta" />
 </process>"""
     )
-    with pytest.raises(ProcessMapError) as error:
-        read_bpmn(data)
-    assert error.value.place == "Flow_9"
-    assert "targetRef" in error.value.message and "Borta" in error.value.message
+    result = import_bpmn(data)
+    assert list(result.graph.edges) == [("A", "B")]
+    assert result.warnings == [
+        '<sequenceFlow id="Flow_9">: targetRef pekar på Borta, som inte finns i processen; '
+        "hoppades över"
+    ]
 
 
-def test_sequence_flow_into_a_sub_process_is_refused():
+def test_a_flow_into_a_sub_process_ends_at_the_sub_process():
     data = bpmn(
         """<process id="P">
   <task id="A" name="A" />
-  <subProcess id="S"><task id="Inner" /></subProcess>
+  <subProcess id="S"><task id="Inner" /><task id="Inner2" />
+    <sequenceFlow id="FI" sourceRef="Inner" targetRef="Inner2" /></subProcess>
   <sequenceFlow id="F" sourceRef="A" targetRef="Inner" />
+  <sequenceFlow id="G" sourceRef="Inner" targetRef="Inner2" />
 </process>"""
     )
-    with pytest.raises(ProcessMapError, match="^F: targetRef pekar"):
-        read_bpmn(data)
+    result = import_bpmn(data)
+    assert set(result.graph.edges) == {("A", "S")}
+    assert result.warnings[0].startswith('<sequenceFlow id="F">: targetRef pekar på Inner inuti')
+    assert '<sequenceFlow id="G">: ligger inom delprocessen S' in result.warnings[-1]
 
 
-def test_duplicate_ids_are_refused():
-    data = bpmn('<process id="P"><task id="A" /><task id="A" /></process>')
-    with pytest.raises(ProcessMapError, match="^A: id förekommer flera gånger"):
-        read_bpmn(data)
+def test_a_boundary_event_on_a_missing_activity_is_kept_without_its_flow():
+    data = bpmn(
+        """<process id="P"><task id="A" name="A" />
+  <boundaryEvent id="B" attachedToRef="Borta" /></process>"""
+    )
+    result = import_bpmn(data)
+    assert set(result.graph.nodes) == {"A", "B"} and not result.graph.edges
+    assert result.warnings == [
+        '<boundaryEvent id="B">: attachedToRef pekar på Borta, som inte finns i processen; '
+        "hoppades över"
+    ]
+
+
+def test_duplicate_ids_missing_ids_and_unknown_elements_are_named():
+    data = bpmn(
+        '<process id="P"><task id="A" name="Först" /><task id="A" name="Sen" />'
+        '<task name="Utan id" /><choreographyTask id="CT" /></process>'
+    )
+    result = import_bpmn(data)
+    assert result.graph.nodes["A"]["name"] == "Först"
+    assert "task-3" in result.graph and result.graph.nodes["task-3"]["name"] == "Utan id"
+    assert result.warnings == [
+        '<task id="A">: id förekommer redan, elementet hoppades över',
+        "<task> på plats 3 saknar id: fick id task-3",
+        '<choreographyTask id="CT">: okänt element, hoppades över',
+    ]
+
+
+def test_bytes_that_are_not_utf8_are_replaced_with_a_warning():
+    data = bpmn('<process id="P"><task id="A" name="Rechnung kl\u00e4ren" /></process>')
+    latin = data.replace("kl\u00e4ren".encode(), "kl\u00e4ren".encode("latin-1"))
+    result = import_bpmn(latin)
+    assert result.graph.nodes["A"]["name"] == "Rechnung kl\ufffdren"
+    assert result.warnings == ["filen är inte giltig UTF-8: 1 tecken ersattes med �"]
+
+
+def test_many_warnings_are_capped():
+    flows = "".join(f'<sequenceFlow id="F{i}" sourceRef="A" targetRef="X{i}" />' for i in range(80))
+    result = import_bpmn(bpmn(f'<process id="P"><task id="A" />{flows}</process>'))
+    assert len(result.warnings) == MAX_WARNINGS
+    assert result.warnings[-1] == f"och {80 - MAX_WARNINGS + 1} varningar till"
 
 
 def test_too_many_elements():
@@ -660,9 +711,9 @@ def test_ids_are_unique_ncnames_even_when_sanitising_collides():
     assert_same(read_bpmn(data), graph)
 
 
-def test_empty_map_cannot_be_exported():
-    with pytest.raises(ProcessMapError):
-        write_bpmn(nx.DiGraph(name=""))
+def test_an_empty_map_exports_as_an_empty_pool():
+    again = import_bpmn(write_bpmn(nx.DiGraph(name="")))
+    assert again.graph.number_of_nodes() == 0 and "kartan är tom" in again.warnings[0]
 
 
 def test_export_of_odd_characters_is_well_formed():

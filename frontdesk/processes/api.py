@@ -24,7 +24,7 @@ from frontdesk.processes.schemas import (
     ProcessQuery,
 )
 from frontdesk.roles import MANAGER_ROLES
-from rosa.bpmn import read_bpmn, write_bpmn
+from rosa.bpmn import import_bpmn, write_bpmn
 from rosa.discovery import discover
 from rosa.processmap import ProcessMapError, from_dict, to_dict
 
@@ -53,7 +53,7 @@ def _case_type(code: str) -> CaseType:
     return case_type
 
 
-def map_out(process_map, graph) -> ProcessMapOut:
+def map_out(process_map, graph, warnings: list[str] | None = None) -> ProcessMapOut:
     return ProcessMapOut.model_validate(
         {
             "case_type": process_map.case_type.code,
@@ -61,6 +61,7 @@ def map_out(process_map, graph) -> ProcessMapOut:
             "source": process_map.source,
             "created_at": iso(process_map.created_at),
             **to_dict(graph),
+            "warnings": warnings or [],
         }
     )
 
@@ -102,15 +103,19 @@ def _json_map():
 def put_process_map(code: str):
     """Store a new version of the case type's process map
 
-    BPMN 2.0 XML, or the JSON form. 422 names the field or BPMN element at fault; 409
-    when someone stored a version at the same moment.
+    BPMN 2.0 XML, or the JSON form. A BPMN file is read as tolerantly as bpmn.io reads
+    it: what cannot be used is skipped and listed in `warnings`. 422 names the field or
+    the fault when nothing can be read (XML that is not well-formed: its line and column);
+    409 when someone stored a version at the same moment.
     """
     user = g.user
     case_type = _case_type(code)
     mimetype = request.mimetype
+    warnings: list[str] = []
     try:
         if mimetype in XML_TYPES:
-            graph = read_bpmn(_body(), request.context.query.process)
+            imported = import_bpmn(_body(), request.context.query.process)
+            graph, warnings = imported.graph, imported.warnings
             source = "bpmn"
         elif mimetype == "application/json":
             graph = _json_map()
@@ -123,7 +128,7 @@ def put_process_map(code: str):
         process_map = store_map(case_type, graph, source, user, f"API ({source})")
     except MapVersionConflict as error:
         raise ApiError(409, "Någon sparade kartan samtidigt. Försök igen.") from error
-    return map_out(process_map, graph), 201
+    return map_out(process_map, graph, warnings), 201
 
 
 @bp.get("/process-maps/<code>")

@@ -10,7 +10,7 @@ from rosa.processmap import from_dict
 
 def graph_of(process_map: ProcessMap) -> nx.DiGraph:
     """The stored JSON form back as a graph (it was validated when stored)."""
-    return from_dict(process_map.graph)
+    return from_dict(process_map.graph, allow_empty=True)
 
 
 def latest_map(case_type: CaseType) -> ProcessMap | None:

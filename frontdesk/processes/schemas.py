@@ -87,6 +87,12 @@ class ProcessMapOut(Out):
     name: str
     steps: list[Step]
     flows: list[Flow]
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What of a BPMN file the import skipped (a dangling reference, an "
+        "unknown element, an empty process …), each naming the element; empty when "
+        "nothing was skipped, and for every other answer.",
+    )
 
 
 class MapQuery(Query):

@@ -45,7 +45,7 @@ from frontdesk.processes.queries import (
 from frontdesk.roles import MANAGER_ROLES
 from frontdesk.web import as_download
 from rosa import LEVELS
-from rosa.bpmn import read_bpmn, write_bpmn
+from rosa.bpmn import import_bpmn, write_bpmn
 from rosa.diagram import LEVEL_COLOURS, render_svg
 from rosa.discovery import discover
 from rosa.processmap import (
@@ -308,11 +308,18 @@ def upload_bpmn(code: str):
         return _back(case_type)
     upload = form.file.data
     try:
-        graph = read_bpmn(upload.read(), form.process_id.data or None)
+        imported = import_bpmn(upload.read(), form.process_id.data or None)
     except ProcessMapError as error:
         flash(f"BPMN-filen kunde inte läsas: {error}", "error")
         return _back(case_type)
-    return _store_new(case_type, graph, "bpmn", f"Importerad från {upload.filename or 'BPMN'}")
+    if imported.warnings:
+        # What the import skipped, one message each, before the "saved" message.
+        flash("Delar av filen kunde inte användas och hoppades över:", "warning")
+        for warning in imported.warnings:
+            flash(warning, "warning")
+    return _store_new(
+        case_type, imported.graph, "bpmn", f"Importerad från {upload.filename or 'BPMN'}"
+    )
 
 
 @bp.post("/upptack")

@@ -69,10 +69,10 @@ def staircase():
 
 # The status filter of the recommendations page (the proposals' ProposalStatus values).
 STATUS_FILTERS = {
-    "": "Att ta ställning till",
+    "": "Alla",
+    ProposalStatus.NY.value: "Att ta ställning till",
     ProposalStatus.GODKAND.value: "Godkända",
     ProposalStatus.AVSLAGEN.value: "Avslagna",
-    "alla": "Alla",
 }
 
 
@@ -135,8 +135,8 @@ def recommendations():
         status=status,
         statuses=STATUS_FILTERS,
         errors=errors,
-        show_open=status in ("", "alla"),
-        show_decided=status != "",
+        show_open=status in ("", ProposalStatus.NY.value),
+        show_decided=status != ProposalStatus.NY.value,
         groups=group_proposals(open_views, owners),
         open_count=len(open_views),
         over_cap=[h for h in found.over_cap if shown(h.case_type)],
