@@ -28,7 +28,13 @@ declarations, so no "billion laughs", and no external references). Each
 <trace> is a case, also when two traces share a name. An event without a time
 keeps its place after the event before it in the trace.
 
-Memory stays bounded for large logs; no list of all events is kept:
+A clean CSV (no bad rows; see "Reading CSV column by column") is read by pyarrow a
+block at a time into compact integer columns and counted with numpy: about 30 bytes an
+event, whatever the order of the rows. Medians are then exact. Any other CSV, and XES,
+go through the row-by-row reader below.
+
+For the row-by-row reader, memory stays bounded for large logs; no list of all events is
+kept:
 
 - Events normally arrive in time order per case (XES traces, CSV grouped by
   case or sorted by time). Then only each open case's state is kept: last
@@ -128,8 +134,9 @@ class Discovery:
     skipped: list[tuple[int, str]] = field(default_factory=list)
     skipped_total: int = 0
     warnings: list[str] = field(default_factory=list)
-    # True when the events were sorted through a temporary database (out of time order
-    # within a case, or too many cases open at once).
+    # True when the events had to be sorted (out of time order within a case, or too
+    # many cases open at once for the row reader): through a temporary database by the
+    # row reader, in memory by the columnar one.
     external_sort: bool = False
 
 
@@ -220,7 +227,19 @@ def _lines(text: io.TextIOWrapper, first: int) -> Iterator[str]:
         yield line
 
 
-def _csv_events(text: io.TextIOWrapper, report: _Report) -> Iterator[Event]:
+@dataclass
+class _CsvHeader:
+    lines_before: int  # lines up to and including the header
+    delimiter: str
+    names: list[str]  # as written
+    case_at: int
+    activity_at: int
+    time_at: int | None
+    resource_at: int | None
+
+
+def _csv_header(text: io.TextIOWrapper, report: _Report) -> _CsvHeader:
+    """The first non-blank line: the delimiter and where the columns are."""
     header_line, lines_before = "", 0
     while not header_line.strip():
         header_line = next(_lines(text, lines_before + 1), "")
@@ -253,6 +272,14 @@ def _csv_events(text: io.TextIOWrapper, report: _Report) -> Iterator[Event]:
             "och handläggningstider kan inte räknas."
         )
     report.has_resources = resource_at is not None
+    return _CsvHeader(lines_before, delimiter, header, case_at, activity_at, time_at, resource_at)
+
+
+def _csv_events(text: io.TextIOWrapper, report: _Report) -> Iterator[Event]:
+    head = _csv_header(text, report)
+    lines_before, delimiter = head.lines_before, head.delimiter
+    case_at, activity_at = head.case_at, head.activity_at
+    time_at, resource_at = head.time_at, head.resource_at
     needed = max(at for at in (case_at, activity_at, time_at) if at is not None)
     reader = csv.reader(_lines(text, lines_before + 1), delimiter=delimiter)
     try:
@@ -293,6 +320,260 @@ def _csv_events(text: io.TextIOWrapper, report: _Report) -> Iterator[Event]:
         raise ProcessMapError(
             f"rad {lines_before + reader.line_num}", f"kan inte läsas som CSV ({error})"
         ) from error
+
+
+# --- Reading CSV column by column ------------------------------------------------------
+#
+# A clean CSV (the common case, and every export of a system) is read a block at a time by
+# pyarrow's CSV reader in C into compact integer columns (case, activity and resource
+# numbers, the time in seconds: about 30 bytes an event, under 10 MB for the largest log the
+# app takes, 32 MB), then counted with numpy: sorted by case, time and place in the file,
+# the directly-follows pairs are the neighbours within a case. Anything the row-by-row
+# reader must judge and report line by line (a blank or over-long value, a bad time, a row
+# with too few columns, a line break inside a value, blank lines before the header, more
+# than MAX_RESOURCES resources for an activity) sends the whole file to that reader instead,
+# so every skipped row is still reported with its line.
+
+# Switch for the tests that check the row-by-row reader's own mechanics.
+COLUMNAR_CSV = True
+CHUNK_ROWS_BYTES = 1 << 20
+
+
+class _NotColumnar(Exception):
+    """The file needs the row-by-row reader."""
+
+
+def _trimmed(column, limit: int | None = None):
+    import pyarrow.compute as pc
+
+    column = pc.utf8_trim_whitespace(column)
+    if pc.any(pc.equal(column, "")).as_py():
+        raise _NotColumnar
+    if limit is not None and pc.max(pc.utf8_length(column)).as_py() > limit:
+        raise _NotColumnar
+    return column
+
+
+def _encode(column, known: dict[str, int], name=None, on_new=None):
+    """Global numbers for a block's strings (`known` grows); `name` maps a value first."""
+    import numpy as np
+
+    encoded = column.dictionary_encode()
+    numbers = []
+    for value in encoded.dictionary.to_pylist():
+        value = name(value) if name else value
+        number = known.get(value)
+        if number is None:
+            if on_new is not None:
+                on_new(len(known))
+            number = known[value] = len(known)
+        numbers.append(number)
+    lookup = np.asarray(numbers, dtype=np.int32)
+    return lookup[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+def _seconds(column, report: _Report):
+    """A block's times as float seconds: UTC for times with a zone, as written without."""
+    import numpy as np
+    import pyarrow as pa
+
+    for zoned in (True, False):
+        try:
+            stamps = column.cast(pa.timestamp("us", tz="UTC") if zoned else pa.timestamp("us"))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        if zoned:
+            report.aware_times = True
+        else:
+            report.naive_times = True
+        return stamps.cast(pa.int64()).to_numpy(zero_copy_only=False).astype(np.float64) / 1e6
+    raise _NotColumnar
+
+
+def _cases_with(c, a, first, count: int) -> list[int]:
+    """Per activity, the cases it occurs in (events sorted by case; `first` marks each
+    case's first event): a bit mask per case OR-ed together for up to 63 activities."""
+    import numpy as np
+
+    if count > 63:
+        seen = np.unique(c.astype(np.int64) * count + a) % count
+        return np.bincount(seen, minlength=count).tolist()
+    masks = np.bitwise_or.reduceat(
+        np.left_shift(np.int64(1), a.astype(np.int64)), np.flatnonzero(first)
+    )
+    return [int(np.count_nonzero(masks & (1 << j))) for j in range(count)]
+
+
+def _columnar_csv(stream: BinaryIO, report: _Report) -> tuple["_Miner", bool]:
+    """The miner's counts of a clean CSV, and whether events were out of order in a case."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pa_csv
+
+    start = stream.tell()
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        head = _csv_header(text, report)
+    except UnicodeDecodeError:
+        raise _NotColumnar from None
+    finally:
+        text.detach()
+    if head.lines_before != 1:
+        raise _NotColumnar
+    wanted = [head.case_at, head.activity_at, head.time_at, head.resource_at]
+    columns = [head.names[at] for at in wanted if at is not None]
+    if len(set(columns)) != len(columns) or len(set(head.names)) != len(head.names):
+        raise _NotColumnar
+    stream.seek(start)
+    if stream.read(3) != b"\xef\xbb\xbf":
+        stream.seek(start)
+    stream.readline(LINE_MAX)  # the header, read above
+    # Blocks of whole lines parsed one at a time: pyarrow's own streaming reader held
+    # about the whole file in memory. A value with a line break in it fails to parse and
+    # sends the file to the row reader.
+    read_options = pa_csv.ReadOptions(column_names=head.names, use_threads=False)
+    parse_options = pa_csv.ParseOptions(delimiter=head.delimiter)
+    convert_options = pa_csv.ConvertOptions(
+        include_columns=columns,
+        column_types=dict.fromkeys(columns, pa.string()),
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+
+    def batches():
+        rest = b""
+        while True:
+            chunk = stream.read(CHUNK_ROWS_BYTES)
+            data = rest + chunk
+            if chunk:
+                cut = data.rfind(b"\n") + 1
+                if not cut:
+                    if len(data) >= LINE_MAX:
+                        raise _NotColumnar  # the row reader names the line
+                    rest = data
+                    continue
+                data, rest = data[:cut], data[cut:]
+            if data.strip():
+                table = pa_csv.read_csv(
+                    io.BytesIO(data),
+                    read_options=read_options,
+                    parse_options=parse_options,
+                    convert_options=convert_options,
+                )
+                yield from table.combine_chunks().to_batches()
+                del table
+                # Give the block's memory back, or the allocator keeps a file's worth.
+                pool.release_unused()
+            if not chunk:
+                return
+
+    pool = pa.default_memory_pool()
+    reader = batches()
+    cases: dict[str, int] = {}
+    activities: dict[str, int] = {}
+    resources: dict[str | None, int] = {}
+
+    def new_activity(count: int) -> None:
+        if count >= MAX_ACTIVITIES:
+            raise _too_many_activities()
+
+    parts: dict[str, list] = {"case": [], "activity": [], "key": [], "resource": []}
+    names = {"case": head.names[head.case_at], "activity": head.names[head.activity_at]}
+    try:
+        for batch in reader:
+            if not batch.num_rows:
+                continue
+            report.rows += batch.num_rows
+            if any(pc.max(pc.utf8_length(column)).as_py() >= LINE_MAX for column in batch.columns):
+                raise _NotColumnar  # the row reader says which line is too long
+            case = _trimmed(batch.column(names["case"]), CASE_ID_MAX)
+            activity = _trimmed(batch.column(names["activity"]), NAME_MAX)
+            if pc.any(pc.match_substring(activity, "\x00")).as_py():
+                raise _NotColumnar
+            parts["case"].append(_encode(case, cases))
+            parts["activity"].append(_encode(activity, activities, on_new=new_activity))
+            if head.time_at is not None:
+                times = _trimmed(batch.column(head.names[head.time_at]))
+                parts["key"].append(_seconds(times, report))
+            if head.resource_at is not None:
+                raw = pc.utf8_trim_whitespace(batch.column(head.names[head.resource_at]))
+                parts["resource"].append(_encode(raw, resources, name=_resource_name))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
+        raise _NotColumnar from None
+    if report.naive_times and report.aware_times:
+        # The row reader compares them on wall-clock time and warns; let it.
+        raise _NotColumnar
+    miner = _Miner(report)
+    if not parts["case"]:
+        return miner, False
+    # Sorted by case, time and place in the file; each column is taken in that order once
+    # and the unsorted one dropped, so the peak is a few arrays of 4-8 bytes an event.
+    case = np.concatenate(parts.pop("case"))
+    events = len(case)
+    timed = head.time_at is not None
+    key = np.concatenate(parts.pop("key")) if timed else np.zeros(events)
+    order = np.lexsort((np.arange(events, dtype=np.int32), key, case))
+    c = case[order]
+    del case
+    k = key[order]
+    del key
+    a = np.concatenate(parts.pop("activity"))[order]
+    same = c[1:] == c[:-1]
+    # Out of order: within a case, a later row of the file comes first in time.
+    unsorted = bool(np.any((order[1:] < order[:-1]) & same))
+    count = len(activities)
+    miner.names = list(activities)
+    miner.index = dict(activities)
+    miner.event_count = np.bincount(a, minlength=count).tolist()
+    first = np.ones(events, dtype=bool)
+    first[1:] = ~same
+    last = np.ones(events, dtype=bool)
+    last[:-1] = ~same
+    miner.starts = Counter(dict(enumerate(np.bincount(a[first], minlength=count).tolist())))
+    miner.ends = Counter(dict(enumerate(np.bincount(a[last], minlength=count).tolist())))
+    miner.starts = +miner.starts  # drop the zeros
+    miner.ends = +miner.ends
+    # Counted with bincount over small codes (at most MAX_ACTIVITIES² pairs), not sorted.
+    pair_counts = np.bincount(
+        a[:-1][same].astype(np.int64) * count + a[1:][same], minlength=count * count
+    )
+    miner.follows = Counter(
+        {
+            (int(p) // count) << 16 | int(p) % count: int(pair_counts[p])
+            for p in np.flatnonzero(pair_counts)
+        }
+    )
+    miner.case_count = _cases_with(c, a, first, count)
+    miner.cases = int(first.sum())
+    miner.events = events
+    miner.medians = [None] * count
+    if timed:
+        minutes = (k[1:] - k[:-1])[same] / 60
+        of = a[1:][same]
+        by_activity = np.argsort(of, kind="stable")
+        groups = np.split(minutes[by_activity], np.cumsum(np.bincount(of, minlength=count))[:-1])
+        miner.medians = [float(np.median(g)) if len(g) else None for g in groups]
+    if head.resource_at is not None:
+        res = np.concatenate(parts.pop("resource"))[order]
+        names_of = list(resources)
+        none = resources.get(None)
+        keep = res != none if none is not None else np.ones(events, dtype=bool)
+        pair = a[keep].astype(np.int64) * len(names_of) + res[keep]
+        if count * len(names_of) <= 1 << 22:
+            counts = np.bincount(pair, minlength=count * len(names_of))
+            codes = np.flatnonzero(counts)
+            counts = counts[codes]
+        else:
+            codes, counts = np.unique(pair, return_counts=True)
+        miner.resources = [Counter() for _ in range(count)]
+        for code, n in zip(codes.tolist(), counts.tolist(), strict=True):
+            miner.resources[code // len(names_of)][names_of[code % len(names_of)]] = n
+        if any(len(counter) > MAX_RESOURCES for counter in miner.resources):
+            raise _NotColumnar
+    else:
+        miner.resources = [Counter() for _ in range(count)]
+    return miner, unsorted
 
 
 # --- Reading XES ------------------------------------------------------------------------
@@ -449,6 +730,8 @@ class _Miner:
         self.cases = 0
         self.events = 0
         self.random = random.Random(SEED)
+        # Exact medians per activity, when the columnar reader counted them.
+        self.medians: list[float | None] | None = None
 
     def activity(self, name: str) -> int:
         number = self.index.get(name)
@@ -704,7 +987,14 @@ def _result(miner: _Miner, report: _Report, fmt: str, name: str, external: bool)
             else {}
         ),
         median_minutes={
-            ids[n]: statistics.median(miner.samples[n]) if miner.samples[n] else None for n in order
+            ids[n]: (
+                miner.medians[n]
+                if miner.medians is not None
+                else statistics.median(miner.samples[n])
+                if miner.samples[n]
+                else None
+            )
+            for n in order
         },
         skipped=list(report.skipped),
         skipped_total=report.skipped_total,
@@ -762,6 +1052,14 @@ def discover(stream: BinaryIO, fmt: str | None = None, filename: str = "") -> Di
             stream = copy
         start = stream.tell()
         fmt = _format(stream, fmt, filename)
+        if fmt == "csv" and COLUMNAR_CSV:
+            report = _Report()
+            try:
+                miner, unsorted = _columnar_csv(stream, report)
+            except _NotColumnar:
+                stream.seek(start)
+            else:
+                return _result(miner, report, fmt, _map_name(filename), unsorted)
         read = _read_csv if fmt == "csv" else _read_xes
         report = _Report()
         miner = _Miner(report)

@@ -203,6 +203,8 @@ def test_the_caller_s_stream_stays_open():
 
 
 def test_too_many_open_cases_switch_to_the_external_sort(monkeypatch):
+    # The row-by-row reader's own mechanics (the columnar one has no open cases).
+    monkeypatch.setattr(rosa.discovery, "COLUMNAR_CSV", False)
     monkeypatch.setattr(rosa.discovery, "MAX_OPEN_CASES", 2)
     result = read(CSV_LOG)
     assert result.external_sort
@@ -494,3 +496,60 @@ def test_a_line_without_end_is_refused(monkeypatch):
     with pytest.raises(ProcessMapError) as error:
         from_text("case,activity\n1," + "a" * 100)
     assert error.value.place == "rad 2"
+
+
+def _both_readers(data: bytes, monkeypatch) -> tuple:
+    columnar = discover(io.BytesIO(data), filename="log.csv")
+    monkeypatch.setattr(rosa.discovery, "COLUMNAR_CSV", False)
+    rows = discover(io.BytesIO(data), filename="log.csv")
+    monkeypatch.undo()
+    return columnar, rows
+
+
+def _variants() -> dict[str, bytes]:
+    plain = CSV_LOG.read_bytes()
+    header, *rows = plain.decode().splitlines(keepends=True)
+    return {
+        "as is": plain,
+        "shuffled": shuffled_csv(3),
+        "byte order mark": b"\xef\xbb\xbf" + plain,
+        "semicolons": plain.decode().replace(",", ";").encode(),
+        "no time column": b"case,activity\n1,a\n1,b\n2,a\n2,c\n2,b\n",
+        "times without zone": b"case,activity,timestamp\n1,a,2024-01-01 09:00\n"
+        b"1,b,2024-01-01 10:30\n2,a,2024-01-02 09:00\n2,b,2024-01-02 09:45\n",
+        "quoted values": b'case,activity,timestamp\n"1","Ta emot, registrera",2024-01-01T09:00Z\n'
+        b'"1","Besluta",2024-01-01T10:00Z\n',
+        "spaces around": b" case , activity \n 1 , a \n 1 , b \n",
+    }
+
+
+@pytest.mark.parametrize("name", list(_variants()))
+def test_the_columnar_and_the_row_reader_agree(name, monkeypatch):
+    columnar, rows = _both_readers(_variants()[name], monkeypatch)
+    assert to_dict(columnar.graph) == to_dict(rows.graph)
+    assert columnar.median_minutes == rows.median_minutes
+    assert columnar.resources == rows.resources
+    assert columnar.warnings == rows.warnings
+    assert (columnar.cases, columnar.events, columnar.activities) == (
+        rows.cases,
+        rows.events,
+        rows.activities,
+    )
+    assert columnar.external_sort == rows.external_sort
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "case,activity,timestamp\n1,a,2024-01-01T09:00Z\n,b,2024-01-01T10:00Z\n1,c,2024-01-01T11:00Z\n",
+        "case,activity,timestamp\n1,a,2024-01-01T09:00Z\n1,b,igår\n1,c,2024-01-01T11:00Z\n",
+        "case,activity,timestamp\n1,a,2024-01-01T09:00Z\n1,b\n1,c,2024-01-01T11:00Z\n",
+        'case,activity\n1,"två\nrader"\n1,b\n',
+        "case,activity,timestamp\n1,a,2024-01-01T09:00Z\n1,b,2024-01-01 10:00\n",
+    ],
+    ids=["blank case", "bad time", "short row", "line break in a value", "mixed zones"],
+)
+def test_files_the_columnar_reader_cannot_judge_get_the_row_reader_s_report(text, monkeypatch):
+    columnar, rows = _both_readers(text.encode(), monkeypatch)
+    assert to_dict(columnar.graph) == to_dict(rows.graph)
+    assert columnar.skipped == rows.skipped and columnar.warnings == rows.warnings
