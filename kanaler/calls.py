@@ -20,6 +20,8 @@ from functools import lru_cache
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
+import svformat
+
 # Naive times in an export are local time at the office.
 LOCAL_ZONE = ZoneInfo("Europe/Stockholm")
 
@@ -205,7 +207,7 @@ def _read(text: io.TextIOWrapper, result: CallsFile) -> None:
             rows += 1
             if rows > MAX_ROWS:
                 errors.finish()
-                limit = f"{MAX_ROWS:,}".replace(",", " ")
+                limit = svformat.number(MAX_ROWS, 0)
                 result.errors.append((line, f"filen har fler än {limit} rader; dela upp den"))
                 return
             record = _record(row, columns, errors, line, queues)

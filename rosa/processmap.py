@@ -179,6 +179,44 @@ def steps_of(graph: nx.DiGraph) -> list[Step]:
     return [Step(id=node, **attrs) for node, attrs in graph.nodes(data=True)]
 
 
+def flow_order(graph: nx.DiGraph) -> list[str]:
+    """The steps in the order a case meets them: from the starts along the flows.
+
+    A depth-first walk from each start (start events, else steps nothing leads to), the
+    most travelled flow first (count, then share, then the map's own order), listing each
+    step after the steps before it where loops allow (reverse post-order); steps no start
+    reaches come last, in the map's order. Deterministic for a given map.
+    """
+    position = {node: place for place, node in enumerate(graph)}
+
+    def weight(source: str, target: str) -> tuple:
+        attrs = graph.edges[source, target]
+        return (-(attrs.get("count") or 0), -(attrs.get("share") or 0), position[target])
+
+    starts = [n for n, a in graph.nodes(data=True) if a.get("kind") == "start"]
+    starts = starts or [n for n in graph if graph.in_degree(n) == 0] or list(graph)[:1]
+    done: set[str] = set()
+    finished: list[str] = []
+    for start in starts:
+        if start in done:
+            continue
+        done.add(start)
+        stack = [(start, iter(sorted(graph.successors(start), key=lambda t: weight(start, t))))]
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if child not in done:
+                    done.add(child)
+                    ordered = sorted(graph.successors(child), key=lambda t, c=child: weight(c, t))
+                    stack.append((child, iter(ordered)))
+                    break
+            else:
+                finished.append(node)
+                stack.pop()
+    reached = finished[::-1]
+    return reached + [n for n in graph if n not in done]
+
+
 def step(graph: nx.DiGraph, step_id: str) -> Step:
     return Step(id=step_id, **graph.nodes[step_id])
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+import svformat
 from rosa.levels import MAX_LEVEL
 from rosa.processmap import analyse_move
 from rosa.routing import Outcome
@@ -175,7 +176,7 @@ def propose(
     poor = share_still >= POOR_CANDIDATE_SHARE
     if poor:
         warnings.append(
-            f"Domineras av värderande arbete: {share_still:.0%} av kontakterna ligger över "
+            f"Domineras av värderande arbete: {svformat.percent(share_still, 0)} av kontakterna ligger över "
             f"nivå {target} och skulle fortfarande remitteras."
         )
 

@@ -389,19 +389,11 @@ MATRIX = {
               "after": "a"},
         writes=True,
     ),
-    ("processes.change", "POST"): page(
-        "/processer/PARK/steg/andra", LOGIN, 403, 403, 403, 303, 303,
-        data={"version": "{map_version}", "step": "b", "name": "Besluta", "level": "3",
-              "actor": "back"},
+    ("processes.save_steps", "POST"): page(
+        "/processer/PARK/steg/spara", LOGIN, 403, 403, 403, 303, 303,
+        data={"version": "{map_version}", "rows-0-step": "b", "rows-0-name": "Besluta",
+              "rows-0-level": "3", "rows-0-actor": "back", "action": "earlier:b"},
         writes=True,
-    ),
-    ("processes.earlier", "POST"): page(
-        "/processer/PARK/steg/tidigare", LOGIN, 403, 403, 403, 303, 303,
-        data={"version": "{map_version}", "step": "b"}, writes=True,
-    ),
-    ("processes.remove", "POST"): page(
-        "/processer/PARK/steg/ta-bort", LOGIN, 403, 403, 403, 303, 303,
-        data={"version": "{map_version}", "step": "b"}, writes=True,
     ),
     ("processes.map_lanes", "POST"): page(
         "/processer/PARK/banor", LOGIN, 403, 403, 403, 303, 303,

@@ -145,6 +145,24 @@ def test_manager_maps_a_process_and_sees_the_diagram(rosa_server, page):
     page.locator("#move-analysis", has_text="Flytten hjälper").wait_for()
     shot(page, "rosa-process-map.png")
     assert axe_violations(page) == []
+    # The step table is one form: an edit is marked as unsaved until "Spara stegen".
+    note = page.locator("#unsaved-note")
+    expect(note).to_have_text("")
+    page.fill("#rows-1-name", "Kontrollera allt underlag")
+    page.select_option("#rows-2-level", "5")
+    expect(note).to_have_text("2 rader har osparade ändringar.")
+    expect(page.locator("#row-2")).to_have_class("row-changed")
+    shot(page, "rosa-process-steps-unsaved.png")
+    # Leaving now asks first.
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    page.close(run_before_unload=True)
+    expect(page.locator("#unsaved-note")).to_have_text("2 rader har osparade ändringar.")
+    assert dialogs == ["beforeunload"]
+    page.get_by_role("button", name="Spara stegen").click()
+    page.locator(".flash", has_text="ny version").wait_for()
+    expect(page.locator("#rows-1-name")).to_have_value("Kontrollera allt underlag")
+    expect(page.locator("#unsaved-note")).to_have_text("")
 
 
 def test_what_if_updates_in_place(rosa_server, page):

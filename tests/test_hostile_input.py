@@ -142,6 +142,14 @@ EVENT_LOG = (
     b"case,activity,timestamp\n1,Ta emot,2026-01-05T09:00:00\n1,Besluta,2026-01-05T10:00:00\n"
 )
 STEP = {"version": "{map_version}", "step": "b", "name": "Besluta", "level": "3", "actor": "back"}
+# The step table saves as one form: row 0 of it, naming step b.
+STEP_ROW = {
+    "version": "{map_version}",
+    "rows-0-step": "b",
+    "rows-0-name": "Besluta",
+    "rows-0-level": "3",
+    "rows-0-actor": "back",
+}
 
 PAGE_FORMS = {
     "counter": PageForm(
@@ -280,18 +288,18 @@ PAGE_FORMS = {
         shows=("/processer/PARK",),
     ),
     "process_step_change": PageForm(
-        "/processer/PARK/steg/andra",
+        "/processer/PARK/steg/spara",
         "karin",
-        STEP,
-        ("name", "step"),
-        free_text=("name",),
+        STEP_ROW,
+        ("rows-0-name", "rows-0-step", "rows-0-level"),
+        free_text=("rows-0-name",),
         shows=("/processer/PARK",),
     ),
     "process_step_remove": PageForm(
-        "/processer/PARK/steg/ta-bort",
+        "/processer/PARK/steg/spara",
         "karin",
-        {"version": "{map_version}", "step": "b"},
-        ("step",),
+        {"version": "{map_version}", "action": "remove:b"},
+        ("action",),
     ),
     "process_lanes": PageForm(
         "/processer/PARK/banor",
@@ -427,7 +435,7 @@ REQUIRED_TEXT = {
     "mandate": ("reason",),
     "decision": ("note",),
     "process_step_add": ("name",),
-    "process_step_change": ("name",),
+    "process_step_change": ("rows-0-name",),
 }
 
 

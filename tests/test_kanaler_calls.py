@@ -348,7 +348,7 @@ def test_row_cap_figure_is_written_the_swedish_way(monkeypatch):
     monkeypatch.setattr(calls, "MAX_ROWS", 1_000)
     result = parse_text(HEADER + "2024-03-04 08:00;Växel;ja;5;9\n" * 1_001)
     assert len(result.records) == 1_000
-    assert result.errors == [(1_002, "filen har fler än 1 000 rader; dela upp den")]
+    assert result.errors == [(1_002, "filen har fler än 1\u00a0000 rader; dela upp den")]
 
 
 def test_error_list_is_capped(monkeypatch):

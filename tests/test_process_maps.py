@@ -159,40 +159,58 @@ def test_manager_builds_and_edits_a_map_in_the_browser_forms(app, world, client,
     assert "Registrera" in html and "överlämningar" in html.lower()
     # Under mandate 3, "Registrera" comes after the level-6 step: the page says so.
     assert "kommer efter" in client.get("/processer/PARK?mandat=3").get_data(as_text=True)
-    # Move it before the assessment, relevel and rename the first step.
-    client.post("/processer/PARK/steg/tidigare", data={"version": "3", "step": "steg-3"})
+    # Steps are listed in flow order, each row of the one form named rows-N-....
+    page = client.get("/processer/PARK").get_data(as_text=True)
+    assert page.index('value="steg-1"') < page.index('value="steg-2"') < page.index('value="steg-3"')
+    table = {
+        "version": "3",
+        **{f"rows-{i}-step": f"steg-{i + 1}" for i in range(3)},
+        "rows-0-name": "Ta emot", "rows-0-level": "1", "rows-0-actor": "front", "rows-0-minutes": "3",
+        "rows-1-name": "Bedöma", "rows-1-level": "6", "rows-1-actor": "back", "rows-1-minutes": "30",
+        "rows-2-name": "Registrera", "rows-2-level": "3", "rows-2-actor": "back",
+    }  # fmt: skip
+    # Move "Registrera" before the assessment and rename and relevel the first step: one save.
     client.post(
-        "/processer/PARK/steg/andra",
-        data={
-            "version": "4",
-            "step": "steg-1",
-            "name": "Ta emot ansökan",
-            "level": "2",
-            "actor": "front",
-        },
-    )
+        "/processer/PARK/steg/spara",
+        data={**table, "rows-0-name": "Ta emot ansökan", "rows-0-level": "2",
+              "action": "earlier:steg-3"},
+    )  # fmt: skip
+    assert count(app, ProcessMap) == 4
     html = client.get("/processer/PARK?mandat=3").get_data(as_text=True)
     assert "Flytten hjälper" in html and "Ta emot ansökan" in html
+    assert html.index('value="steg-3"') < html.index('value="steg-2"')  # the new flow order
+    # Saving what is there stores nothing.
+    same = {**table, "version": "4", "rows-0-name": "Ta emot ansökan", "rows-0-level": "2",
+            "rows-1-step": "steg-3", "rows-1-name": "Registrera", "rows-1-level": "3",
+            "rows-1-minutes": "", "rows-2-step": "steg-2", "rows-2-name": "Bedöma",
+            "rows-2-level": "6", "rows-2-minutes": "30"}  # fmt: skip
+    unchanged = client.post("/processer/PARK/steg/spara", data=same, follow_redirects=True)
+    assert "Inga ändringar att spara" in unchanged.get_data(as_text=True)
+    assert count(app, ProcessMap) == 4
+    # A bad value in one row: nothing is stored, the error sits at that row's field, and
+    # the other rows keep what was typed.
+    bad = client.post(
+        "/processer/PARK/steg/spara",
+        data={**same, "rows-0-name": "Nytt namn", "rows-2-level": "9"},
+    )
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and count(app, ProcessMap) == 4
+    assert 'id="rows-2-level-error"' in text and "Nivån ska vara 1–8" in text
+    assert 'value="Nytt namn"' in text
     # An edit based on an old version is refused and stores nothing.
     stale = client.post(
-        "/processer/PARK/steg/ta-bort",
-        data={"version": "2", "step": "steg-2"},
+        "/processer/PARK/steg/spara",
+        data={**same, "version": "2", "action": "remove:steg-2"},
         follow_redirects=True,
     )
     assert "har ändrats av någon annan" in stale.get_data(as_text=True)
-    assert count(app, ProcessMap) == 5
+    assert count(app, ProcessMap) == 4
     removed = client.post(
-        "/processer/PARK/steg/ta-bort",
-        data={"version": "5", "step": "steg-2"},
+        "/processer/PARK/steg/spara",
+        data={**same, "action": "remove:steg-2"},
         follow_redirects=True,
     )
-    assert "ny version" in removed.get_data(as_text=True) and count(app, ProcessMap) == 6
-    bad = client.post(
-        "/processer/PARK/steg/andra",
-        data={"version": "6", "step": "steg-1", "name": "x", "level": "9"},
-        follow_redirects=True,
-    )
-    assert "Nivån ska vara 1–8" in bad.get_data(as_text=True) and count(app, ProcessMap) == 6
+    assert "ny version" in removed.get_data(as_text=True) and count(app, ProcessMap) == 5
     # Old versions stay readable; the BPMN download is a file.
     assert "äldre version" in client.get("/processer/PARK?version=1").get_data(as_text=True)
     download = client.get("/processer/PARK/bpmn")
@@ -319,7 +337,9 @@ def test_odd_requests_on_map_pages_never_fail(app, world, client, auth, api):
     api.put("/process-maps/EKB", json=loop, as_user="karin")
     auth.login("karin")
     moved = client.post(
-        "/processer/EKB/steg/tidigare", data={"version": "1", "step": "s"}, follow_redirects=True
+        "/processer/EKB/steg/spara",
+        data={"version": "1", "action": "earlier:s"},
+        follow_redirects=True,
     )
     assert moved.status_code == 200 and "leder tillbaka" in moved.get_data(as_text=True)
     for version in ("99999999999999999999", "²", "0", "7"):

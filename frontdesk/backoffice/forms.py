@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, ValidationError
 
+import svformat
 from frontdesk.backoffice.operations import (
     NOTE_MAX,
     AnswerDelivery,
@@ -97,7 +98,7 @@ class AnswerForm(_Form):
             DataRequired("Skriv svaret."),
             Length(
                 max=ANSWER_MAX_LENGTH,
-                message=f"Svaret får vara högst {ANSWER_MAX_LENGTH:,} tecken.".replace(",", " "),
+                message=f"Svaret får vara högst {svformat.number(ANSWER_MAX_LENGTH, 0)} tecken.",
             ),
         ],
     )

@@ -1,9 +1,18 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import FloatField, HiddenField, IntegerField, StringField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import FieldList, FloatField, Form, FormField, HiddenField, IntegerField, StringField
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 from frontdesk.forms import strip_text
+from rosa.processmap import MAX_STEPS
 
 LEVEL_CHOICES = [("", "okänd")] + [(str(n), str(n)) for n in range(1, 9)]
 ACTOR_CHOICES = [("", "ej angiven"), ("front", "Främre ledet"), ("back", "Bakre ledet")]
@@ -18,11 +27,10 @@ class _Base(FlaskForm):
     )
 
 
-class StepForm(_Base):
-    """A step's fields as the editor sets them; `step` is empty when adding."""
+class StepFields(Form):
+    """A step's fields as the editor sets them: declared once for one step and for a row
+    of the step table (no CSRF of their own: the form they are part of has it)."""
 
-    step = HiddenField()
-    after = HiddenField()
     name = StringField(
         "Namn",
         filters=[strip_text],
@@ -51,10 +59,23 @@ class StepForm(_Base):
     )
 
 
-class StepActionForm(_Base):
-    """Move or remove one step."""
+class StepForm(_Base, StepFields):
+    """One step: added (`after` it) or, with `step`, changed."""
 
-    step = HiddenField(validators=[InputRequired("Välj ett steg.")])
+    step = HiddenField()
+    after = HiddenField()
+
+
+class StepRow(StepFields):
+    step = HiddenField(validators=[InputRequired("Steget saknas.")])
+
+
+class StepsForm(_Base):
+    """The whole step table, saved at once; `action` may also move or remove one step
+    ("earlier:ID", "remove:ID") in the same new version."""
+
+    rows = FieldList(FormField(StepRow), max_entries=MAX_STEPS)
+    action = StringField(validators=[Optional(), Regexp(r"^(earlier|remove):.+$")])
 
 
 class LanesForm(_Base):

@@ -26,8 +26,8 @@ from frontdesk.processes.forms import (
     BpmnUploadForm,
     DiscoverForm,
     LanesForm,
-    StepActionForm,
     StepForm,
+    StepsForm,
 )
 from frontdesk.processes.operations import (
     MapVersionConflict,
@@ -49,6 +49,7 @@ from rosa.bpmn import import_bpmn, write_bpmn
 from rosa.diagram import LEVEL_COLOURS, render_svg
 from rosa.discovery import discover
 from rosa.processmap import (
+    WORK_KINDS,
     ProcessMapError,
     Step,
     add_step,
@@ -56,10 +57,12 @@ from rosa.processmap import (
     analyse_move,
     assign_lanes,
     build,
+    flow_order,
     lanes,
     move_earlier,
     remove_step,
     steps_of,
+    to_dict,
     update_step,
 )
 
@@ -121,12 +124,41 @@ def index():
     )
 
 
-@bp.get("/<code>")
-@roles_required(*MANAGER_ROLES)
-def show(code: str):
-    """The map drawn as a diagram, its analysis under a mandate, and the step editor."""
-    case_type = _case_type(code)
-    process_map = _requested_map(case_type)
+def _step_rows(graph, form: StepsForm | None) -> list[dict]:
+    """The step table's rows in flow order: from the map, or as sent with their errors."""
+    work = [n for n in flow_order(graph) if graph.nodes[n].get("kind") in WORK_KINDS]
+    if form is None:
+        return [{"id": node, **graph.nodes[node], "errors": {}} for node in work]
+    rows = []
+    for entry in form.rows:
+        row = entry.form
+        node = row.step.data
+        attrs = graph.nodes[node] if node in graph else {}
+        level = row.level.data
+        rows.append(
+            {
+                **attrs,
+                "id": node,
+                "name": row.name.data,
+                "level": int(level) if level and level.isdigit() else None,
+                "actor": row.actor.data or None,
+                # A refused number is shown as typed, so the guide can correct it.
+                "minutes": row.minutes.data
+                if row.minutes.data is not None
+                else (row.minutes.raw_data or [None])[0],
+                "errors": {name: errors[0] for name, errors in row.errors.items()},
+            }
+        )
+    return rows
+
+
+def _in_flow_order(graph) -> list:
+    by_id = {step.id: step for step in steps_of(graph)}
+    return [by_id[node] for node in flow_order(graph)]
+
+
+def _show(case_type: CaseType, process_map, steps_form: StepsForm | None = None):
+    """The map page; with `steps_form` the step table as sent, its errors at their rows."""
     office, _known = office_to_show(request.args.get("office"), g.user)
     current = mandate_level(office, case_type)
     raw_mandate = request.args.get("mandat", "")
@@ -145,13 +177,15 @@ def show(code: str):
         actor_choices=ACTOR_CHOICES,
         actor_labels=ACTOR_LABELS,
         upload_form=BpmnUploadForm(formdata=None),
+        steps_errors=bool(steps_form and steps_form.errors),
     )
     if process_map is not None:
         graph = graph_of(process_map)
         latest = latest_map(case_type)
         context.update(
             graph=graph,
-            steps=steps_of(graph),
+            steps=_in_flow_order(graph),
+            step_rows=_step_rows(graph, steps_form),
             svg=render_svg(graph, f"Processkarta: {case_type.name}"),
             analysis=analyse(graph),
             move=analyse_move(graph, mandate),
@@ -159,6 +193,14 @@ def show(code: str):
             editable=latest is not None and latest.version == process_map.version,
         )
     return render_template("processes/show.html", **context)
+
+
+@bp.get("/<code>")
+@roles_required(*MANAGER_ROLES)
+def show(code: str):
+    """The map drawn as a diagram, its analysis under a mandate, and the step editor."""
+    case_type = _case_type(code)
+    return _show(case_type, _requested_map(case_type))
 
 
 @bp.get("/<code>/bpmn")
@@ -190,12 +232,15 @@ def _edit(case_type: CaseType, version: int, edit, note: str, *, may_create: boo
         flash(f"Ändringen kunde inte sparas: {error.message}", "error")
     except nx.NetworkXError:  # a shape the edit functions did not foresee: refuse, don't fail
         flash("Ändringen kunde inte göras på kartans form.", "error")
+    except NothingChanged:
+        flash("Inga ändringar att spara.")
     else:
         flash("Kartan är sparad som en ny version.")
     return _back(case_type)
 
 
-def _step_values(form: StepForm) -> dict:
+def _step_values(form) -> dict:
+    """A step's values from a StepFields form (one step, or one row of the table)."""
     return {
         "name": form.name.data.strip(),
         "level": int(form.level.data) if form.level.data else None,
@@ -226,46 +271,37 @@ def add(code: str):
     )
 
 
-@bp.post("/<code>/steg/andra")
+class NothingChanged(Exception):
+    """A save that would store the same map again."""
+
+
+@bp.post("/<code>/steg/spara")
 @roles_required(*MANAGER_ROLES)
-def change(code: str):
-    """Rename, relevel a step or set its actor and minutes."""
+def save_steps(code: str):
+    """Save the whole step table at once (names, levels, actors, minutes), and move a step
+    earlier or remove one if a row's button said so: one new version, all or nothing."""
     case_type = _case_type(code)
-    form = StepForm()
-    if not form.validate() or not form.step.data:
-        flash(_form_errors(form) or "Välj ett steg.", "error")
-        return _back(case_type)
-    values = _step_values(form)
-    return _edit(
-        case_type,
-        form.version.data,
-        lambda graph: update_step(graph, form.step.data, **values),
-        f"Ändrade steget {values['name']}",
-    )
-
-
-def _step_action(code: str, action, note: str):
-    """Move or remove the step the form names, on the version the form was made from."""
-    case_type = _case_type(code)
-    form = StepActionForm()
+    form = StepsForm()
     if not form.validate():
-        flash(_form_errors(form), "error")
-        return _back(case_type)
-    return _edit(case_type, form.version.data, lambda graph: action(graph, form.step.data), note)
+        return _show(case_type, latest_map(case_type), form), 422
+    rows = [(row.form.step.data, _step_values(row.form)) for row in form.rows]
+    action, _, target = (form.action.data or "").partition(":")
 
+    def edit(graph):
+        before = to_dict(graph)
+        for step_id, values in rows:
+            graph = update_step(graph, step_id, **values)
+        if action == "earlier":
+            graph = move_earlier(graph, target)
+        elif action == "remove":
+            graph = remove_step(graph, target)
+        if to_dict(graph) == before:
+            raise NothingChanged
+        return graph
 
-@bp.post("/<code>/steg/tidigare")
-@roles_required(*MANAGER_ROLES)
-def earlier(code: str):
-    """Move a step one place earlier in its sequence."""
-    return _step_action(code, move_earlier, "Flyttade ett steg")
-
-
-@bp.post("/<code>/steg/ta-bort")
-@roles_required(*MANAGER_ROLES)
-def remove(code: str):
-    """Remove a step; the steps before and after it are joined."""
-    return _step_action(code, remove_step, "Tog bort ett steg")
+    notes = {"earlier": "flyttade ett steg", "remove": "tog bort ett steg"}
+    note = "Ändrade stegen" + (f", {notes[action]}" if action in notes else "")
+    return _edit(case_type, form.version.data, edit, note)
 
 
 @bp.post("/<code>/banor")
