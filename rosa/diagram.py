@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape, quoteattr
 import networkx as nx
 
 import svformat
-from rosa.layout import LANE_HEADER, POOL_HEADER, Box, layout
+from rosa.layout import LANE_HEADER, POOL_HEADER, TASK_WIDTH, Box, layout
 from rosa.processmap import unique_ids
 
 # ColorBrewer "Blues", light to dark. Dark text on 1-5, white on 6-8: every pair
@@ -187,15 +187,73 @@ def _routing_step(out: list[str], box: Box, kind: str, name: str) -> None:
         )
 
 
-def _label_point(points: list[tuple[float, float]]) -> tuple[float, float]:
-    """Just before the arrowhead, above the segment entering the target.
+# Flow labels: 10 px text, about this wide a character (a little more than the average
+# of system-ui, so an estimate errs on the side of room), and this much air around them.
+LABEL_CHAR_WIDTH = 6.0
+LABEL_HEIGHT = 12.0
+LABEL_AIR = 4.0
+# The widest gap between columns made for labels; longer labels may still need another spot.
+LABEL_GAP_MAX = 150
 
-    Flows leaving a gateway share their first segment; their last ones differ.
-    """
-    (_, ay), (bx, by) = points[-2], points[-1]
-    if ay == by:
-        return bx - 6, by - 5
-    return bx + 4, (ay + by) / 2
+
+def label_width(text: str) -> float:
+    return len(text) * LABEL_CHAR_WIDTH
+
+
+def _overlaps(a: tuple, b: tuple) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _label_spots(points, source_box: Box, target_box: Box, width: float):
+    """Where a flow's label may go, best first, as (x, y, anchor, bounding box)."""
+    spots = []
+    # Above the middle of its longest horizontal stretch, if the label fits on it.
+    runs = [
+        (abs(bx - ax), ax, bx, ay)
+        for (ax, ay), (bx, by) in zip(points, points[1:], strict=False)
+        if ay == by
+    ]
+    for length, ax, bx, y in sorted(runs, reverse=True):
+        if length >= width + 2 * LABEL_AIR:
+            middle = (ax + bx) / 2
+            spots.append(
+                (
+                    middle,
+                    y - 5,
+                    "middle",
+                    (middle - width / 2, y - 5 - LABEL_HEIGHT + 2, middle + width / 2, y - 3),
+                )
+            )
+            spots.append(
+                (middle, y + 13, "middle", (middle - width / 2, y + 3, middle + width / 2, y + 15))
+            )
+    # Just before the target, above or below the flow; then just after the source.
+    tx, ty = target_box.x - 6, target_box.cy
+    spots.append((tx, ty - 5, "end", (tx - width, ty - 5 - LABEL_HEIGHT + 2, tx, ty - 3)))
+    spots.append((tx, ty + 13, "end", (tx - width, ty + 3, tx, ty + 15)))
+    sx, sy = source_box.right + 6, source_box.cy
+    spots.append((sx, sy - 5, "start", (sx, sy - 5 - LABEL_HEIGHT + 2, sx + width, sy - 3)))
+    spots.append((sx, sy + 13, "start", (sx, sy + 3, sx + width, sy + 15)))
+    return spots
+
+
+def place_labels(graph: nx.DiGraph, geometry, texts: dict) -> dict:
+    """Per flow with a label: (x, y, anchor, bounding box) clear of every step and of the
+    labels placed before it, where such a spot exists (else its first choice)."""
+    taken = [
+        (b.x - LABEL_AIR, b.y - LABEL_AIR, b.right + LABEL_AIR, b.bottom + LABEL_AIR)
+        for b in geometry.boxes.values()
+    ]
+    placed = {}
+    for edge, text in texts.items():
+        source, target = edge
+        spots = _label_spots(
+            geometry.edges[edge], geometry.boxes[source], geometry.boxes[target], label_width(text)
+        )
+        spot = next((s for s in spots if not any(_overlaps(s[3], t) for t in taken)), spots[0])
+        placed[edge] = spot
+        taken.append(spot[3])
+    return placed
 
 
 def render_svg(
@@ -212,7 +270,16 @@ def render_svg(
     of the title, description and definitions; give each SVG on a page its own.
     """
     labels = labels or {}
-    geometry = layout(graph)
+    texts = {}
+    for source, target, attrs in graph.edges(data=True):
+        label = labels.get((source, target))
+        label = _edge_label(attrs) if label is None else str(label)
+        if label:
+            texts[(source, target)] = label[:60]
+    # Room for the labels between the columns (a discovered map's "38 % · n=1 443").
+    widest = max((label_width(t) for t in texts.values()), default=0)
+    geometry = layout(graph, TASK_WIDTH + min(widest, LABEL_GAP_MAX) + 4 * LABEL_AIR)
+    spots = place_labels(graph, geometry, texts)
     prefix = _ID_BAD.sub("_", dom_id) or "processkarta"
     arrow, hatch = f"{prefix}-arrow", f"{prefix}-hatch"
     title_id, desc_id = f"{prefix}-title", f"{prefix}-desc"
@@ -258,16 +325,6 @@ def render_svg(
             f'<g class="flow"><polyline points="{path}" fill="none" stroke="{_LINE}"'
             f' stroke-width="1.5" marker-end="url(#{arrow})"/>'
         )
-        label = labels.get((source, target))
-        label = _edge_label(attrs) if label is None else str(label)
-        if label:
-            x, y = _label_point(points)
-            anchor = "end" if points[-2][1] == points[-1][1] else "start"
-            out.append(
-                f'<text x="{_n(x)}" y="{_n(y)}" font-size="10" text-anchor="{anchor}"'
-                f' fill="{DARK_TEXT}" stroke="#ffffff" stroke-width="3"'
-                f' paint-order="stroke">{_text(label[:60])}</text>'
-            )
         out.append("</g>")
     out += ["</g>", '<g class="steps">']
     dom_ids = step_dom_ids(graph)
@@ -289,5 +346,15 @@ def render_svg(
             # An unnamed gateway or event got its id as name on import: not worth a label.
             _routing_step(out, box, kind, "" if name == str(node) else name)
         out.append("</g>")
+    # Flow labels last, over everything, each clear of the steps and of each other where
+    # the map leaves room (place_labels); a white halo keeps crossing lines off the text.
+    out += ["</g>", '<g class="flow-labels">']
+    for edge, text in texts.items():
+        x, y, anchor, _ = spots[edge]
+        out.append(
+            f'<text x="{_n(x)}" y="{_n(y)}" font-size="10" text-anchor="{anchor}"'
+            f' fill="{DARK_TEXT}" stroke="#ffffff" stroke-width="3"'
+            f' paint-order="stroke">{_text(text)}</text>'
+        )
     out += ["</g>", "</svg>"]
     return "\n".join(out)

@@ -212,8 +212,12 @@ def _columns(succ: dict, order: list[str], back: set[tuple[str, str]]) -> dict[s
     return column
 
 
-def layout(graph: nx.DiGraph) -> Layout:
-    """Boxes, lanes and flow waypoints for `graph`; the same graph gives the same layout."""
+def layout(graph: nx.DiGraph, column_width: float = COLUMN_WIDTH) -> Layout:
+    """Boxes, lanes and flow waypoints for `graph`; the same graph gives the same layout.
+
+    `column_width` widens the gaps between columns (rosa.diagram: room for flow labels).
+    """
+    column_width = max(column_width, COLUMN_WIDTH)
     order = list(graph)
     index = {n: i for i, n in enumerate(order)}
     lane_of = actor_lanes(graph)
@@ -238,7 +242,7 @@ def layout(graph: nx.DiGraph) -> Layout:
         rows[node] = row
 
     columns_count = max(column.values(), default=0) + 1
-    width = POOL_HEADER + LANE_HEADER + 2 * MARGIN + columns_count * COLUMN_WIDTH
+    width = POOL_HEADER + LANE_HEADER + 2 * MARGIN + columns_count * column_width
     lanes: dict[str, Lane] = {}
     top = 0.0
     for actor in LANE_ORDER:
@@ -249,9 +253,9 @@ def layout(graph: nx.DiGraph) -> Layout:
 
     def cell(node: str) -> Box:
         lane = lanes[lane_of[node]].box
-        x = POOL_HEADER + LANE_HEADER + MARGIN + column[node] * COLUMN_WIDTH
+        x = POOL_HEADER + LANE_HEADER + MARGIN + column[node] * column_width
         y = lane.y + LANE_PADDING + rows[node] * ROW_HEIGHT
-        return Box(x, y, COLUMN_WIDTH, ROW_HEIGHT)
+        return Box(x, y, column_width, ROW_HEIGHT)
 
     cells = {n: cell(n) for n in order}
     boxes = {}

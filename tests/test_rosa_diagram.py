@@ -12,6 +12,8 @@ from rosa.bpmn import read_bpmn
 from rosa.diagram import (
     LEVEL_COLOURS,
     LEVEL_TEXT_COLOURS,
+    _overlaps,
+    label_width,
     render_svg,
     step_dom_ids,
 )
@@ -304,3 +306,57 @@ def test_palette_is_light_to_dark_with_readable_text():
     assert shades == sorted(shades, reverse=True)
     for level, fill in LEVEL_COLOURS.items():
         assert _contrast(fill, LEVEL_TEXT_COLOURS[level]) >= 4.5, level
+
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+EVENTLOG = Path(__file__).resolve().parents[2] / "shared" / "data" / "eventlogs"
+
+
+def _discovered() -> list[nx.DiGraph]:
+    from rosa.discovery import discover
+
+    maps = []
+    with (EVENTLOG / "running-example.csv").open("rb") as stream:
+        maps.append(discover(stream).graph)
+    # A busier log: 40 cases over 8 activities with loops and choices.
+    rng = random.Random(5)
+    rows = ["case,activity,timestamp"]
+    for case in range(40):
+        steps = ["Ta emot"] + rng.sample(["Kontrollera", "Utreda", "Komplettera", "Remiss"], 3)
+        steps += rng.choice(
+            [["Besluta", "Bevilja"], ["Besluta", "Avslå"], ["Återremittera", "Besluta", "Bevilja"]]
+        )
+        rows += [f"{case},{s},2026-01-{1 + i:02d}T09:00:00Z" for i, s in enumerate(steps)]
+    maps.append(discover(__import__("io").BytesIO("\n".join(rows).encode()), fmt="csv").graph)
+    return maps
+
+
+@pytest.mark.parametrize("index", range(2))
+def test_a_discovered_maps_labels_sit_clear_of_steps_and_of_each_other(index):
+    graph = _discovered()[index]
+    svg = render_svg(graph, "Upptäckt karta")
+    root = SafeET.fromstring(svg)
+    groups = {g.get("class"): g for g in root.iter(f"{SVG_NS}g") if g.get("class")}
+    order = [g.get("class") for g in root if g.tag == f"{SVG_NS}g"]
+    assert order[-1] == "flow-labels"  # drawn last: nothing covers a label
+    boxes = [
+        (float(r.get("x")), float(r.get("y")), float(r.get("x")) + float(r.get("width")),
+         float(r.get("y")) + float(r.get("height")))
+        for r in groups["steps"].iter(f"{SVG_NS}rect")
+    ]  # fmt: skip
+    labels = []
+    for text in groups["flow-labels"].iter(f"{SVG_NS}text"):
+        width = label_width(text.text)
+        x, y = float(text.get("x")), float(text.get("y"))
+        left = {"start": x, "middle": x - width / 2, "end": x - width}[text.get("text-anchor")]
+        labels.append((left, y - 10, left + width, y + 2, text.text))
+    assert len(labels) == graph.number_of_edges()
+    for label in labels:
+        hits = [b for b in boxes if _overlaps(label[:4], b)]
+        assert not hits, f"label {label[4]!r} on a step"
+    for i, a in enumerate(labels):
+        for b in labels[i + 1 :]:
+            assert not _overlaps(a[:4], b[:4]), f"labels {a[4]!r} and {b[4]!r} overlap"
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not _overlaps(a, b) or a == b
