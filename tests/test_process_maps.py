@@ -161,7 +161,9 @@ def test_manager_builds_and_edits_a_map_in_the_browser_forms(app, world, client,
     assert "kommer efter" in client.get("/processer/PARK?mandat=3").get_data(as_text=True)
     # Steps are listed in flow order, each row of the one form named rows-N-....
     page = client.get("/processer/PARK").get_data(as_text=True)
-    assert page.index('value="steg-1"') < page.index('value="steg-2"') < page.index('value="steg-3"')
+    assert (
+        page.index('value="steg-1"') < page.index('value="steg-2"') < page.index('value="steg-3"')
+    )
     table = {
         "version": "3",
         **{f"rows-{i}-step": f"steg-{i + 1}" for i in range(3)},
