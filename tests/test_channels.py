@@ -103,7 +103,8 @@ def test_channel_page_shows_parity_shift_and_service(app, world, client, auth):
     assert page.status_code == 200
     assert 'id="parity"' in html and 'id="parity-flags"' in html and "Brev" in html
     assert "Ekonomiskt bistånd" in html  # the flag names the case type
-    assert "75.0 %" in html and "50.0 %" in html  # calls answered, e-mail within a day
+    # calls answered, e-mail within a day: Swedish shares
+    assert "<strong>75\u00a0%</strong>" in html and "<strong>50\u00a0%</strong>" in html
     assert 'id="shift"' in html and "Parkeringstillstånd" in html
     assert client.get("/kanaler/?to=2026-02-30").status_code == 422
     auth.logout()

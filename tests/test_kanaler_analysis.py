@@ -141,7 +141,8 @@ def test_skewed_channel_is_flagged():
     assert flag.others_rate == pytest.approx(0.1)
     assert flag.p_value < 1e-20
     assert (
-        flag.message == "Brev remitteras oftare än andra kanaler för Bygglov nivå 2 (60 % mot 10 %)"
+        flag.message
+        == "Brev remitteras oftare än andra kanaler för Bygglov nivå 2 (60\u00a0% mot 10\u00a0%)"
     )
 
 
@@ -164,7 +165,7 @@ def test_lower_rate_is_worded_as_less_often():
     (flag,) = parity(counts, {}).flags
     assert flag.channel == "webb"
     assert flag.message == (
-        "Webb remitteras mer sällan än andra kanaler för Parkering nivå 1 (5 % mot 40 %)"
+        "Webb remitteras mer sällan än andra kanaler för Parkering nivå 1 (5\u00a0% mot 40\u00a0%)"
     )
 
 
@@ -188,10 +189,10 @@ def test_small_channel_is_not_flagged():
         + cell("brev", "Bygglov", 2, 15, 15)
     )
     assert parity(counts, {}).flags == []
-    # With min_contacts lowered to 15, brev is compared and flagged (100 % mot 10 %).
+    # With min_contacts lowered to 15, brev is compared and flagged (100\u00a0% mot 10\u00a0%).
     (flag,) = parity(counts, {}, min_contacts=15).flags
     assert flag.channel == "brev"
-    assert flag.message.endswith("(100 % mot 10 %)")
+    assert flag.message.endswith("(100\u00a0% mot 10\u00a0%)")
 
 
 def test_significant_but_small_difference_is_not_flagged():
@@ -225,7 +226,8 @@ def test_bonferroni_correction_over_the_comparisons():
     # alpha = 0.02: 0.0061 < 0.02 / 2 = 0.01, flagged.
     (flag,) = parity(counts, {}, alpha=0.02).flags
     assert (
-        flag.message == "Brev remitteras oftare än andra kanaler för Bygglov nivå 3 (40 % mot 20 %)"
+        flag.message
+        == "Brev remitteras oftare än andra kanaler för Bygglov nivå 3 (40\u00a0% mot 20\u00a0%)"
     )
     # Another case type with two comparable channels makes four comparisons:
     # 0.0061 > 0.02 / 4 = 0.005, no longer flagged.
