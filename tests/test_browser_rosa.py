@@ -106,7 +106,10 @@ def test_approval_changes_how_the_counter_routes(rosa_server, page, playwright_b
     page.keyboard.type("Rutinbeslut, enligt avtal med TEK")
     page.keyboard.press("Enter")
     page.locator(".flash", has_text="har nu mandat 4").wait_for()
-    page.locator("#effects").wait_for()
+    # The decision just made stays in view, at the top.
+    expect(page.locator("#beslutat-nyss")).to_contain_text("Parkeringstillstånd")
+    expect(page.locator("#beslutat-nyss")).to_be_in_viewport()
+    shot(page, "rosa-recommendation-decided.png")
 
     # The guide's counter, open all along, learns the new mandate by itself (it polls),
     # and the next level-4 parking contact is previewed and answered at the desk.
