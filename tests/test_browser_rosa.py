@@ -101,13 +101,14 @@ def test_approval_changes_how_the_counter_routes(rosa_server, page, playwright_b
     # Keyboard only: the radio, the note, Enter.
     proposal.get_by_label("Godkänn").focus()
     page.keyboard.press("Space")
-    page.keyboard.press("Tab")
-    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # past the checked radio's group, into the note
+    expect(proposal.get_by_label("Motivering")).to_be_focused()
     page.keyboard.type("Rutinbeslut, enligt avtal med TEK")
     page.keyboard.press("Enter")
     page.locator(".flash", has_text="har nu mandat 4").wait_for()
     # The decision just made stays in view, at the top.
     expect(page.locator("#beslutat-nyss")).to_contain_text("Parkeringstillstånd")
+    expect(page.locator("#beslutat-nyss")).to_contain_text("Rutinbeslut, enligt avtal med TEK")
     expect(page.locator("#beslutat-nyss")).to_be_in_viewport()
     shot(page, "rosa-recommendation-decided.png")
 
