@@ -47,6 +47,20 @@ def _migrate(step, revision: str | None = None) -> None:
         step()
 
 
+def _referred_contact(office, case_type) -> int:
+    """A referred level-5 call, written with Core: the model has columns later revisions add."""
+    return db.session.execute(
+        sa.insert(Contact.__table__).returning(Contact.__table__.c.id),
+        {
+            "office_id": office.id,
+            "channel": "telefon",
+            "case_type_id": case_type.id,
+            "rosa_level": 5,
+            "outcome": "eskalerat",
+        },
+    ).scalar_one()
+
+
 def _revision() -> str:
     return db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
 
@@ -81,17 +95,7 @@ def test_upgrade_from_0007_and_downgrade_keep_the_data(empty_url):
         db.session.add(handler)
         referrals = []
         for status, until in (("ny", None), ("vantar", date(2027, 1, 4))):
-            # Core, not the ORM: the model has columns later revisions add.
-            contact_id = db.session.execute(
-                sa.insert(Contact.__table__).returning(Contact.__table__.c.id),
-                {
-                    "office_id": office.id,
-                    "channel": "telefon",
-                    "case_type_id": park.id,
-                    "rosa_level": 5,
-                    "outcome": "eskalerat",
-                },
-            ).scalar_one()
+            contact_id = _referred_contact(office, park)
             referral = Referral(
                 contact_id=contact_id,
                 queue=queue,
@@ -200,16 +204,7 @@ def test_0017_recounts_lead_times_in_working_hours_and_back(empty_url):
         # Tuesday 2026-09-08 14:50 local (12:50 UTC), answered ten calendar hours later.
         created = datetime(2026, 9, 8, 12, 50)
         for answered in (created + timedelta(hours=10), None):
-            contact_id = db.session.execute(
-                sa.insert(Contact.__table__).returning(Contact.__table__.c.id),
-                {
-                    "office_id": office.id,
-                    "channel": "telefon",
-                    "case_type_id": park.id,
-                    "rosa_level": 5,
-                    "outcome": "eskalerat",
-                },
-            ).scalar_one()
+            contact_id = _referred_contact(office, park)
             db.session.execute(
                 sa.insert(Referral.__table__),
                 {
