@@ -79,7 +79,10 @@ def log_with_keyboard(page, search: str, level: int, question: str | None = None
     """Letters of the case type, Enter, the level's digit, Enter: the counter's whole flow.
 
     A referral needs the question: Enter on the level goes to it, Ctrl+Enter sends.
+    Waits for counter.js to have set the form up (its deferred script): typed before
+    that, the digit lands in the case-type field and the contact is refused (seen in CI).
     """
+    expect(page.locator("form[data-counter-form][data-ready]")).to_have_count(1)
     page.keyboard.type(search)
     page.keyboard.press("Enter")
     page.keyboard.press(str(level))
