@@ -62,10 +62,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from frontdesk.channels import views as channels_views
     from frontdesk.cli import register_commands
     from frontdesk.counter import views as counter_views
+    from frontdesk.feedback import views as feedback_views
     from frontdesk.inbox import views as inbox_views
     from frontdesk.overview import views as overview_views
     from frontdesk.processes import views as processes_views
     from frontdesk.recommendations import views as recommendations_views
+    from frontdesk.staffing import views as staffing_views
+    from frontdesk.visitors import views as visitors_views
 
     templating.init_app(app)
     errors.init_app(app)
@@ -81,6 +84,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(catalog_views.bp)
     app.register_blueprint(overview_views.bp)
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(visitors_views.bp)
+    app.register_blueprint(feedback_views.bp)
+    app.register_blueprint(staffing_views.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates each request with a bearer token, not a cookie
     register_commands(app)

@@ -407,6 +407,7 @@ PURGE_LABELS = {
     "inbox_messages": "Inkorgsmeddelanden (avsändare, adress, ämne, text, svar, bilagor)",
     "mails": "Utgående e-post (mottagare, ämne, text)",
     "audit_events": "Händelser i granskningsloggen med fritext",
+    "feedback_comments": "Kommentarer i medborgarnas NKI-svar",
     "attachment_folders": "Bilagemappar på disk",
 }
 

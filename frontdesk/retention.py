@@ -1,6 +1,7 @@
 """Retention: the free text of closed matters is removed once they are old enough.
 
-What a citizen told the office (notes, messages, addresses, the back office's answers)
+What a citizen told the office (notes, messages, addresses, the back office's answers,
+the comments of NKI answers)
 is needed while the matter is open and for a while after, when the citizen comes back
 about it; statistics never need it. `purge` blanks it for closed matters older than a
 limit and leaves every row, status, time stamp and tally in place, so every figure of
@@ -23,7 +24,15 @@ import sqlalchemy as sa
 
 from frontdesk.audit import record
 from frontdesk.extensions import db
-from frontdesk.models import AuditEvent, Contact, InboxMessage, MailState, OutgoingMail, Referral
+from frontdesk.models import (
+    AuditEvent,
+    Contact,
+    FeedbackAnswer,
+    InboxMessage,
+    MailState,
+    OutgoingMail,
+    Referral,
+)
 from frontdesk.models.referral import ReferralStatus
 from frontdesk.timeutil import LOCAL_TZ, utcnow
 
@@ -80,6 +89,7 @@ class PurgeResult:
     mails: int = 0
     inbox_messages: int = 0
     audit_events: int = 0
+    feedback_comments: int = 0
     attachment_folders: int = 0
     # The attachment folders to delete once the transaction has committed.
     folders: list[Path] = field(default_factory=list, repr=False)
@@ -297,6 +307,8 @@ def purge(
     messages = sa.and_(_message_closed(limit), _MESSAGE_HAS_TEXT)
     citizens = sa.and_(_contact_closed(limit), _CITIZEN_HAS_TEXT)
     mails = _mail_closed(limit)
+    # A citizen's NKI comment is tied to no matter: it ages from when it was written.
+    comments = sa.and_(FeedbackAnswer.answered_at < limit, FeedbackAnswer.comment != "")
     events = list(_events_with_text(limit))
     result.contact_notes = _count(Contact, contacts)
     result.citizen_details = _count(Contact, citizens)
@@ -304,6 +316,7 @@ def purge(
     result.referral_texts = _count(Referral, referrals)
     result.inbox_messages = _count(InboxMessage, messages)
     result.audit_events = len(events)
+    result.feedback_comments = _count(FeedbackAnswer, comments)
     result.folders = _attachment_folders(limit, attachments_dir)
     result.attachment_folders = len(result.folders)
     if dry_run:
@@ -322,6 +335,10 @@ def purge(
     )
     db.session.execute(
         sa.update(Contact).where(citizens).values(**_CITIZEN_BLANK),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        sa.update(FeedbackAnswer).where(comments).values(comment=""),
         execution_options={"synchronize_session": False},
     )
     # The mail's row, kind, state and times stay; to whom and what it said do not.

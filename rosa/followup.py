@@ -60,6 +60,9 @@ class WindowFigures:
     answered_referrals: int = 0
     within_sla: int = 0
     median_working_hours: float | None = None
+    # What citizens said (NKI 0-100) about the window's contacts, and how many said it.
+    nki_respondents: int = 0
+    nki: float | None = None
 
     def _share(self, part: int, whole: int) -> float | None:
         return part / whole if whole else None

@@ -19,6 +19,7 @@ from frontdesk.models import (
     AuditEvent,
     CaseType,
     Contact,
+    FeedbackAnswer,
     InboxMessage,
     MailState,
     Office,
@@ -39,6 +40,7 @@ TIMES = {
     "inbox_messages": ("received_at", "handled_at"),
     "audit_events": ("at",),
     "outgoing_mail": ("created_at", "next_attempt_at", "claimed_at", "sent_at"),
+    "feedback_answers": ("answered_at",),
 }
 CITIZEN = {"name": "Anna Svensson", "phone": "070-123 45 67", "email": "anna@example.se"}
 QUESTION = "Kan jag få kortet skickat hem? Mitt personnummer är 811228-9874."
@@ -60,6 +62,14 @@ def age_everything(app) -> None:
                 connection.execute(sa.update(table).where(table.c.id == row.id).values(values))
         rebuild()
         db.session.commit()
+
+
+def answer_feedback(client, created: dict, comment: str) -> None:
+    """The citizen answers the NKI questions of a contact just logged (its 201 answer)."""
+    response = client.post(
+        created["feedback_url"], json={"q1": 8, "q2": 7, "q3": 6, "comment": comment}
+    )
+    assert response.status_code == 201, response.json
 
 
 def referral_action(api, referral_id, action, as_user="erik", **json):
@@ -107,9 +117,11 @@ def attachments(app, tmp_path):
 
 @pytest.fixture
 def matters(app, world, api, client, auth, attachments) -> Matters:
-    desk = api.post(
+    desk_created = api.post(
         "/contacts", json={**CONTACT, "rosa_level": 1, "note": TEXT, "citizen": CITIZEN}
-    ).json["id"]
+    ).json
+    desk = desk_created["id"]
+    answer_feedback(client, desk_created, TEXT)
     closed = api.post(
         "/contacts",
         json={**CONTACT, "rosa_level": 5, "note": TEXT, "citizen": CITIZEN, "question": QUESTION},
@@ -165,6 +177,7 @@ def matters(app, world, api, client, auth, attachments) -> Matters:
     (attachments / spam["receipt"] / "1-ansokan.pdf").write_bytes(b"%PDF")
     age_everything(app)
     recent_contact = api.post("/contacts", json={**CONTACT, "rosa_level": 1, "note": TEXT})
+    answer_feedback(client, recent_contact.json, TEXT)
     recent_spam = new_message(api, "Köp igen")
     with app.app_context():
         anna = db.session.get(User, world.users["anna"])
@@ -194,7 +207,14 @@ def snapshot(app) -> dict:
     """Every row of the tables the purge may touch, as plain values."""
     with app.app_context():
         connection = db.session.connection()
-        tables = ("contacts", "referrals", "inbox_messages", "audit_events", "outgoing_mail")
+        tables = (
+            "contacts",
+            "referrals",
+            "inbox_messages",
+            "audit_events",
+            "outgoing_mail",
+            "feedback_answers",
+        )
         return {
             name: [
                 tuple(row)
@@ -231,6 +251,7 @@ LABELS = {
     "mails": "Utgående e-post (mottagare, ämne, text)",
     "inbox_messages": "Inkorgsmeddelanden (avsändare, adress, ämne, text, svar, bilagor)",
     "audit_events": "Händelser i granskningsloggen med fritext",
+    "feedback_comments": "Kommentarer i medborgarnas NKI-svar",
     "attachment_folders": "Bilagemappar på disk",
 }
 EXPECTED = {
@@ -242,6 +263,7 @@ EXPECTED = {
     "inbox_messages": 2,  # replied and spam
     # closed: parked, answered; corrected: contact.corrected; deleted: contact.deleted
     "audit_events": 4,
+    "feedback_comments": 1,  # the old one; the recent contact's comment stays
     "attachment_folders": 1,  # the old spam's
 }
 
@@ -252,7 +274,7 @@ def test_dry_run_says_what_would_go_and_changes_nothing(app, runner, matters, at
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("Ärenden avslutade före ") and "(24 månader)" in lines[0]
-    assert lines[1:8] == purged_output(EXPECTED)
+    assert lines[1:9] == purged_output(EXPECTED)
     assert lines[-1] == "Provkörning: inget ändrades."
     assert snapshot(app) == before
     assert len(list(attachments.iterdir())) == 2
@@ -270,7 +292,7 @@ def test_purge_removes_the_text_of_closed_matters_and_keeps_open_ones(
     figures_before = figures(api)
     result = runner.invoke(args=["purge"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[1:8] == purged_output(EXPECTED)
+    assert result.output.splitlines()[1:9] == purged_output(EXPECTED)
     with app.app_context():
         notes = dict(db.session.execute(sa.select(Contact.id, Contact.note)).all())
         for gone in (matters.desk, matters.closed, matters.corrected):
@@ -291,6 +313,10 @@ def test_purge_removes_the_text_of_closed_matters_and_keeps_open_ones(
         assert open_matter.question == QUESTION.replace("811228-9874", "XXXXXX-9874")
         # The later contact of the same citizen and case type still points at the first.
         assert contacts[matters.closed].repeat_of_id == matters.desk
+        comments = db.session.scalars(
+            sa.select(FeedbackAnswer.comment).order_by(FeedbackAnswer.id)
+        ).all()
+        assert comments == ["", TEXT]
         (mail,) = db.session.scalars(sa.select(OutgoingMail)).all()
         assert (mail.to_address, mail.subject, mail.body) == ("", "", "")
         assert mail.state == MailState.SENT and mail.sent_at is not None
@@ -340,7 +366,7 @@ def test_a_second_run_finds_nothing_and_changes_nothing(app, runner, matters):
     before = snapshot(app)
     again = runner.invoke(args=["purge"])
     assert again.exit_code == 0, again.output
-    assert again.output.splitlines()[1:8] == purged_output(dict.fromkeys(EXPECTED, 0))
+    assert again.output.splitlines()[1:9] == purged_output(dict.fromkeys(EXPECTED, 0))
     after = snapshot(app)
     # Only the second run's own audit event was added.
     assert {k: v for k, v in after.items() if k != "audit_events"} == {
@@ -354,7 +380,7 @@ def test_a_longer_limit_keeps_what_is_younger(app, runner, matters):
     result = runner.invoke(args=["purge", "--older-than", "36"])
     assert result.exit_code == 0, result.output
     assert "(36 månader)" in result.output
-    assert result.output.splitlines()[1:8] == purged_output(dict.fromkeys(EXPECTED, 0))
+    assert result.output.splitlines()[1:9] == purged_output(dict.fromkeys(EXPECTED, 0))
     with app.app_context():
         assert db.session.get(Contact, matters.desk).note == TEXT
 

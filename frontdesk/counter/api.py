@@ -27,9 +27,11 @@ from frontdesk.counter.schemas import (
     ContactInput as ContactBody,
 )
 from frontdesk.extensions import db
+from frontdesk.feedback.links import feedback_url
 from frontdesk.models import Contact
 from frontdesk.models.contact import SUBMISSION_KEY_MAX, SUBMISSION_KEY_PATTERN
 from frontdesk.roles import DESK_ROLES
+from frontdesk.visitors.queries import ticket_exists
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
 IDEMPOTENCY_PARAMETER = {
@@ -65,7 +67,12 @@ def logged_response(logged: LoggedContact):
     if logged.referral_id is not None:
         referral = ReferralSummary(id=logged.referral_id, queue=logged.queue.code)
     location = url_for("api.get_contact", contact_id=logged.id)
-    body = ContactCreated(id=logged.id, outcome=logged.outcome.value, referral=referral)
+    body = ContactCreated(
+        id=logged.id,
+        outcome=logged.outcome.value,
+        referral=referral,
+        feedback_url=feedback_url(logged.id),
+    )
     return body, 201, {"Location": location}
 
 
@@ -95,7 +102,7 @@ def create_contact():
 
     The same routing as the counter page: above the office's mandate the contact is
     referred to the case type's queue. 409 when it cannot be routed (the case type has
-    no queue). `citizen` and `question` go with the referral to the handler; a wrong
+    no queue) or its `ticket` was served by another contact. `citizen` and `question` go with the referral to the handler; a wrong
     value is 422 naming `citizen.phone`, `citizen.email`, `citizen.name`,
     `citizen.reach_by` or `question`, and nothing is written.
     """
@@ -111,6 +118,8 @@ def create_contact():
         unknown["office"] = "Okänt kontor."
     if case_type is None:
         unknown["case_type"] = UNKNOWN_CASE_TYPE
+    if body.ticket is not None and office is not None and not ticket_exists(body.ticket, office.id):
+        unknown["ticket"] = "Kontoret har ingen sådan kölapp."
     if unknown:
         raise ApiError(422, "Kontakten kunde inte tas emot.", unknown)
     data = ContactInput(
@@ -124,6 +133,7 @@ def create_contact():
         put_through=body.outcome == "kopplat",
         is_repeat=bool(body.repeat),
         submission_key=submission_key,
+        ticket_id=body.ticket,
         **body.citizen_values(),
     )
     try:

@@ -246,6 +246,9 @@ class ContactForm(_ContactFields):
         value = self.submission.data
         return value if value and re.fullmatch(SUBMISSION_KEY_PATTERN, value) else None
 
+    # The visitor's queue ticket, set by the queue panel's Nästa (frontdesk.visitors).
+    ticket = WholeNumberField(validators=[Optional()])
+
     duration_minutes = IntegerField(
         "Tid (min)",
         validators=[Optional(), NumberRange(0, 480, "Ange tiden i minuter, 0–480.")],

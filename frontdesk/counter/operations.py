@@ -30,6 +30,7 @@ from frontdesk.models.contact import NOTE_MAX_LENGTH, QUESTION_MAX_LENGTH
 from frontdesk.roles import Role
 from frontdesk.tallies import CONTACT_FIELDS, contact_changed, tally_fields
 from frontdesk.timeutil import local_today, to_local, utcnow
+from frontdesk.visitors import operations as visitor_operations
 from kanaler import mask_personnummer
 from kanaler.citizen import NAME_MAX, citizen_key
 from rosa import Outcome, route
@@ -93,6 +94,11 @@ class ContactInput:
     # The submission's key (SUBMISSION_KEY_PATTERN): the same key from the same person
     # again is the same contact, answered as the first time (a double click, a retry).
     submission_key: str | None = None
+    # The visitor's queue ticket (frontdesk.visitors): the contact serves it, once.
+    ticket_id: int | None = None
+
+
+TICKET_USED = "Kölappen har redan en registrerad kontakt."
 
 
 def _referral_queue(case_type: CaseType):
@@ -206,6 +212,16 @@ _CONTACTS = Contact.__table__
 _INSERT_CONTACT = sa.insert(_CONTACTS).returning(_CONTACTS.c.id)
 
 
+def _key_used(staff: User, key: str) -> bool:
+    return bool(
+        db.session.scalar(
+            sa.select(
+                sa.exists().where(Contact.staff_id == staff.id, Contact.submission_key == key)
+            )
+        )
+    )
+
+
 def _logged_before(data: ContactInput, staff: User) -> LoggedContact:
     """The first answer to a submission sent again; refused if the key named another contact."""
     first = db.session.scalars(
@@ -251,6 +267,15 @@ def log_contact(data: ContactInput, staff: User) -> LoggedContact:
     occurred_at = data.occurred_at or now
     _link_repeat(values, occurred_at)
     row = {**values, "occurred_at": occurred_at, "created_at": now, "staff_id": staff.id}
+    if data.ticket_id is not None:
+        if data.submission_key is not None and _key_used(staff, data.submission_key):
+            return _logged_before(data, staff)
+        # Served before the contact is written: a second contact for the ticket waits
+        # here for the first to commit, then finds it served.
+        wait = visitor_operations.serve(data.ticket_id, data.office.id, now)
+        if wait is None:
+            raise ContactError(TICKET_USED, field="ticket")
+        row.update(ticket_id=data.ticket_id, wait_seconds=wait)
     if data.submission_key is None:
         contact_id = db.session.execute(_INSERT_CONTACT, row).scalar_one()
     else:

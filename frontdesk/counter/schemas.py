@@ -19,7 +19,7 @@ from pydantic import (
     field_validator,
 )
 
-from frontdesk.api.spec import Body, Out, text
+from frontdesk.api.spec import Body, Id, Out, text
 from frontdesk.models import Contact
 from frontdesk.models.contact import MAX_DURATION_SECONDS, NOTE_MAX_LENGTH, QUESTION_MAX_LENGTH
 from frontdesk.models.referral import REFERRAL_STATUSES
@@ -178,6 +178,15 @@ class ContactInput(Body):
         | None
     ) = None
 
+    ticket: Id | None = Field(
+        None,
+        description=(
+            "The visitor's queue ticket (`POST /queue/tickets`): the contact serves it and "
+            "records the wait. 422 `ticket` when the office has no such ticket, 409 when "
+            "another contact served it."
+        ),
+    )
+
     def citizen_values(self) -> dict:
         """The citizen's details and question as the operation takes them."""
         citizen = self.citizen or CitizenInput()
@@ -214,6 +223,12 @@ class ContactCreated(Out):
     id: int
     outcome: OutcomeCode
     referral: ReferralSummary | None
+    feedback_url: str = Field(
+        description=(
+            "The citizen's own link to the three NKI questions (no login; it answers once). "
+            "Give it on the receipt, in the e-mail answer or as the desk's QR code."
+        )
+    )
 
 
 class Citizen(Out):
@@ -263,6 +278,9 @@ class ContactOut(Out):
     question: str | None
     staff: str | None = Field(description="The user who logged it.")
     referral: ContactReferral | None
+    wait_seconds: int | None = Field(
+        description="How long the visitor waited for their queue ticket to be called, if any."
+    )
 
     @classmethod
     def of(cls, contact: Contact) -> "ContactOut":
@@ -290,4 +308,5 @@ class ContactOut(Out):
                 status=referral.status,
                 due_at=iso(referral.due_at),
             ),
+            wait_seconds=contact.wait_seconds,
         )

@@ -34,6 +34,7 @@ from frontdesk.mandates.operations import mandate_level
 from frontdesk.models import CaseType, Contact, Office
 from frontdesk.roles import DESK_ROLES, Role
 from frontdesk.templating import render_partial
+from frontdesk.visitors import queries as visitor_queries
 from rosa import LEVELS
 from rosa.levels import MAX_LEVEL, MIN_LEVEL
 
@@ -81,6 +82,7 @@ def _input_from(form: ContactForm, office: Office) -> ContactInput:
         is_repeat=form.repeat.data,
         question_required_if_referred=True,
         submission_key=form.submission_key,
+        ticket_id=form.ticket.data,
         **form.citizen_input(),
     )
 
@@ -89,6 +91,16 @@ def _callbacks_context(office: Office) -> dict:
     """The answers waiting at the desk, and where each could be e-mailed instead."""
     callbacks = backoffice_queries.callbacks(office)
     return {"callbacks": callbacks, "addresses": backoffice_queries.reply_addresses(callbacks)}
+
+
+def desk_context(office: Office) -> dict:
+    """The queue panel's figures: the waiting room, the visitor called to this desk."""
+    desk_queue = visitor_queries.desk_queue(office.id, g.user)
+    return {
+        "queue": desk_queue,
+        "called_ticket": desk_queue.called,
+        "desk": session.get("desk", ""),
+    }
 
 
 def _form_preview(form: ContactForm, office: Office) -> queries.RoutePreview | None:
@@ -120,6 +132,7 @@ def _page_context(office: Office, form: ContactForm, decision: Contact | None = 
         "catalogue_version": queries.catalogue_version(office),
         **queries.today(office),
         **_callbacks_context(office),
+        **desk_context(office),
         "decision": decision,
     }
 

@@ -229,7 +229,7 @@ def reply(message: InboxMessage, data: ContactInput, text: str, user: User) -> L
     )
     db.session.expire(message)
     record("inbox.answered", "inbox_message", message.id, user, contact_id=logged.id)
-    subject, body = texts.reply_to_message(message, text)
+    subject, body = texts.reply_to_message(message, text, logged.id)
     enqueue(
         MailKind.REPLY,
         address,

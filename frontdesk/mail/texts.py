@@ -6,6 +6,7 @@ again whatever the source (frontdesk.mail.outbox.enqueue).
 
 from flask import current_app
 
+from frontdesk.feedback.links import feedback_url
 from frontdesk.models import Contact, InboxMessage, Office, Referral
 from frontdesk.timeutil import to_local
 
@@ -17,6 +18,16 @@ def matter_reference(contact: Contact | None, message: InboxMessage | None = Non
     if message is not None:
         return message.receipt
     return f"K-{contact.id}" if contact is not None else ""
+
+
+def _feedback(contact_id: int | None) -> str:
+    """The invitation to the three NKI questions, with the citizen's own link."""
+    if contact_id is None:
+        return ""
+    return (
+        "Vad tyckte du om vår hjälp? Svara gärna på tre korta frågor, det tar en minut:\n"
+        f"{feedback_url(contact_id)}\n\n"
+    )
 
 
 def _signature(office: Office | None) -> str:
@@ -36,18 +47,22 @@ def answer_to_citizen(
         f"Här är svaret på din fråga om {contact.case_type.name.lower()}.\n\n"
         f"{answer}\n\n"
         f"Ärendenummer: {reference}. Ange det om du hör av dig igen.\n\n"
+        f"{_feedback(contact.id)}"
         f"{_signature(contact.office)}\n"
     )
     return subject, body
 
 
-def reply_to_message(message: InboxMessage, reply: str) -> tuple[str, str]:
+def reply_to_message(
+    message: InboxMessage, reply: str, contact_id: int | None = None
+) -> tuple[str, str]:
     """The inbox's direct reply to the sender."""
     subject = f"Svar: {message.subject}" if message.subject else f"Svar ({message.receipt})"
     body = (
         "Hej!\n\n"
         f"{reply}\n\n"
         f"Ärendenummer: {message.receipt}. Ange det om du hör av dig igen.\n\n"
+        f"{_feedback(contact_id)}"
         f"{_signature(message.office)}\n"
     )
     return f"{subject} ({message.receipt})" if message.subject else subject, body

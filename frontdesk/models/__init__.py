@@ -15,6 +15,12 @@ from frontdesk.models.mail import MailKind, MailState, OutgoingMail
 from frontdesk.models.process import ProcessMap, RecommendationDecision
 from frontdesk.models.referral import Referral, ReferralMonthStat
 from frontdesk.models.user import ApiToken, LoginThrottle, PasswordReset, User, UserSession
+from frontdesk.models.visit import (
+    FeedbackAnswer,
+    QueueTicket,
+    StaffingTarget,
+    TicketStatus,
+)
 
 __all__ = [
     "ApiToken",
@@ -25,6 +31,7 @@ __all__ = [
     "ContactDayStat",
     "ContactDayTally",
     "ContactMonthTally",
+    "FeedbackAnswer",
     "Mandate",
     "InboxMessage",
     "LoginThrottle",
@@ -39,9 +46,12 @@ __all__ = [
     "PasswordReset",
     "ProcessMap",
     "Queue",
+    "QueueTicket",
     "RecommendationDecision",
     "Referral",
     "ReferralMonthStat",
+    "StaffingTarget",
+    "TicketStatus",
     "User",
     "UserSession",
 ]

@@ -56,6 +56,13 @@ class Contact(db.Model):
             sqlite_where=sa.text("submission_key IS NOT NULL"),
             postgresql_where=sa.text("submission_key IS NOT NULL"),
         ),
+        sa.Index(
+            "ux_contacts_ticket",
+            "ticket_id",
+            unique=True,
+            sqlite_where=sa.text("ticket_id IS NOT NULL"),
+            postgresql_where=sa.text("ticket_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,6 +95,10 @@ class Contact(db.Model):
     repeat_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id"))
     # The key the submission came with (SUBMISSION_KEY_PATTERN), unique per staff member.
     submission_key: Mapped[str | None] = mapped_column(sa.String(SUBMISSION_KEY_MAX))
+    # The visitor's queue ticket (a ticket serves one contact) and how long they waited
+    # for it to be called: copied here so the contact says it after the ticket is gone.
+    ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("queue_tickets.id"))
+    wait_seconds: Mapped[int | None]
 
     office: Mapped[Office] = relationship()
     case_type: Mapped[CaseType] = relationship()

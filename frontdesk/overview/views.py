@@ -41,6 +41,9 @@ from frontdesk.overview.filters import (
     read_narrowing,
     read_overview_filters,
 )
+from frontdesk.overview.filters import (
+    bucket_start as bucket_start_of,
+)
 from frontdesk.roles import MANAGER_ROLES
 from frontdesk.timeutil import local_today
 from kanaler import CHANNELS, channel_label
@@ -62,7 +65,7 @@ FIELD_LABELS = {
 }
 
 
-def _choices() -> dict:
+def filter_choices() -> dict:
     return {
         "offices": all_offices(),
         "organisations": db.session.scalars(
@@ -84,7 +87,7 @@ def _page(template: str, figures_of):
         filters = read_overview_filters(request.args)
     except FilterError as error:
         return render_template(
-            template, filters=None, errors=error.fields, args=request.args, **_choices()
+            template, filters=None, errors=error.fields, args=request.args, **filter_choices()
         ), 422
     return render_template(
         template,
@@ -92,7 +95,7 @@ def _page(template: str, figures_of):
         errors={},
         args=request.args,
         **figures_of(filters),
-        **_choices(),
+        **filter_choices(),
     )
 
 
@@ -276,7 +279,7 @@ def contacts():
     except FilterError as error:
         return render_template(
             "overview/contacts.html", filters=None, errors=error.fields, args=request.args,
-            **_choices(),
+            **filter_choices(),
         ), 422  # fmt: skip
     # A busy-hours cell is read as its windows (one local hour a week, all inside the
     # period): with the period's own bounds beside them the database would scan it whole.
@@ -301,7 +304,7 @@ def contacts():
         total=total,
         download_args=narrowing.query_args(),
         next_before=rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None,
-        **_choices(),
+        **filter_choices(),
     )
 
 
@@ -318,7 +321,7 @@ def referral_list():
     except FilterError as error:
         return render_template(
             "overview/referral_list.html", filters=None, errors=error.fields, args=request.args,
-            **_choices(),
+            **filter_choices(),
         ), 422  # fmt: skip
     rows = queries.newest_referrals(referral_conditions(filters, state), before, PAGE_SIZE + 1)
     return render_template(
@@ -331,7 +334,7 @@ def referral_list():
         download_args={"state": state} if state else {},
         rows=rows[:PAGE_SIZE],
         next_before=rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None,
-        **_choices(),
+        **filter_choices(),
     )
 
 
@@ -362,9 +365,51 @@ def download(name: str):
     except FilterError as error:
         return render_template(
             "overview/contacts.html", filters=None, errors=error.fields, args=request.args,
-            **_choices(),
+            **filter_choices(),
         ), 422  # fmt: skip
     kind = DOWNLOADS[name]
     extra = narrowing_conditions(narrowing, filters.period)
     record_download(name, filters, state, dialect)
     return streamed(name, download_body(kind, filters, extra, state, dialect))
+
+
+@bp.get("/vantetider")
+@roles_required(*MANAGER_ROLES)
+def waiting():
+    """The waiting room: visitors' waits per period and per hour of the day, by the
+    counter's target, next to the visits logged."""
+    from frontdesk.staffing.queries import targets
+    from frontdesk.visitors import queries as visitor_queries
+
+    def figures(filters):
+        target = targets()["besok"].within_seconds
+        tickets = visitor_queries.called_tickets(
+            filters.period.first, filters.period.last, filters.office.id if filters.office else None
+        )
+        starts = _buckets(filters)
+        labels = _labels(filters, starts)
+        by_bucket = visitor_queries.waits_by(
+            tickets, lambda local: bucket_start_of(local.date(), filters.bucket)
+        )
+        visits = queries.volumes(replace(filters, channel="besok")).by_channel.get("besok", [])
+        periods = [
+            (
+                label,
+                visitor_queries.wait_figures(by_bucket.get(start, []), target),
+                visits[i] if i < len(visits) else 0,
+            )
+            for i, (start, label) in enumerate(zip(starts, labels, strict=True))
+        ]
+        by_hour = visitor_queries.waits_by(tickets, lambda local: local.hour)
+        hours = [
+            (hour, visitor_queries.wait_figures(by_hour[hour], target)) for hour in sorted(by_hour)
+        ]
+        return {
+            "target_seconds": target,
+            "periods": periods,
+            "by_hour": hours,
+            "total": visitor_queries.wait_figures([w for _, w in tickets], target),
+            "partial": any(label.endswith(PARTIAL_MARK) for label in labels),
+        }
+
+    return _page("overview/waiting.html", figures)

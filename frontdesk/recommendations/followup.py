@@ -7,15 +7,17 @@ the verdict are rosa.followup's; this module reads the figures.
 """
 
 import statistics
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from frontdesk.extensions import db
+from frontdesk.feedback import queries as feedback_queries
 from frontdesk.models import CaseType, Contact, MandateChange, Office, Referral
 from frontdesk.tallies import working_hours
+from frontdesk.timeutil import to_local
 from rosa import DEFAULT_MANDATE, Outcome
 from rosa.calendar import working_time_between
 from rosa.followup import Verdict, WindowFigures, Windows, verdict, windows
@@ -88,6 +90,26 @@ def window_figures(
     )
 
 
+def _with_nki(before: WindowFigures, after: WindowFigures, office, case_type, span: Windows):
+    """The windows' NKI, by contact day: answers keep the day of their contact, not its
+    time, so the day of the change belongs to neither window."""
+    change_day = to_local(span.change).date()
+    ranges = (
+        (to_local(span.before_start).date(), change_day - timedelta(days=1)),
+        (change_day + timedelta(days=1), to_local(span.after_end).date()),
+    )
+    result = []
+    for figures, (first, last) in zip((before, after), ranges, strict=True):
+        if last < first:
+            result.append(figures)
+            continue
+        row = feedback_queries.overall(
+            feedback_queries.Scope(first, last, office.id, case_type_ids=[case_type.id])
+        )
+        result.append(replace(figures, nki_respondents=row.respondents, nki=row.nki))
+    return result
+
+
 def follow_up(office: Office, now: datetime, days: int) -> list[MoveFollowUp]:
     """Every move of the office's mandates, newest first, with its windows and verdict."""
     changes = db.session.scalars(
@@ -118,6 +140,7 @@ def follow_up(office: Office, now: datetime, days: int) -> list[MoveFollowUp]:
         span = windows(change.changed_at, now, days)
         before = window_figures(office, case_type, span.before_start, span.change)
         after = window_figures(office, case_type, span.change, span.after_end)
+        before, after = _with_nki(before, after, office, case_type, span)
         expected = None
         if change.recommendation is not None:
             expected = (change.recommendation.figures or {}).get("share_still_referred")

@@ -156,6 +156,11 @@ class WindowOut(Out):
     within_sla_share: Share | None = Field(
         description="Of the answered referrals: fewer working hours than the SLA."
     )
+    nki: Annotated[float, Field(ge=0, le=100)] | None = Field(
+        description="What citizens answered about the window's contacts (NKI 0–100), by "
+        "contact day; the day of the move belongs to neither window."
+    )
+    nki_respondents: Count
 
     @classmethod
     def of(cls, figures) -> "WindowOut":
@@ -169,6 +174,8 @@ class WindowOut(Out):
             repeat_share=rounded(figures.repeat_share),
             median_working_hours_to_answer=rounded(figures.median_working_hours, 2),
             within_sla_share=rounded(figures.within_sla_share),
+            nki=rounded(figures.nki, 1),
+            nki_respondents=figures.nki_respondents,
         )
 
 
