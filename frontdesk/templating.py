@@ -5,6 +5,7 @@ from datetime import datetime
 from flask import Flask, render_template, request, url_for
 
 import svformat
+from frontdesk.feedback.links import feedback_url, qr_svg
 from frontdesk.models.contact import ReachBy
 from frontdesk.models.referral import ReferralAction, ReferralStatus
 from frontdesk.roles import DESK_ROLES, HANDLER_ROLES, MANAGER_ROLES, Role
@@ -72,6 +73,8 @@ def init_app(app: Flask) -> None:
         LEVELS=LEVELS,
         url_with=url_with,
         fmt=svformat.number,
+        feedback_url=feedback_url,
+        qr_svg=qr_svg,
         pct=svformat.percent,
         REACH_BY_CHOICES=[("", "Inget särskilt")] + [(r.value, r.label) for r in ReachBy],
         # The vocabulary, so templates compare with names instead of spelling the values.

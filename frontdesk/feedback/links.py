@@ -9,8 +9,10 @@ Rotating SECRET_KEY retires every link not yet answered.
 import hashlib
 import hmac
 
+import segno
 from flask import current_app, has_request_context, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import Markup
 
 _SALT = "nki-feedback"
 
@@ -50,3 +52,9 @@ def contact_key(contact_id: int) -> str:
     secret = current_app.config["SECRET_KEY"]
     secret = secret.encode() if isinstance(secret, str) else secret
     return hmac.new(secret, f"nki-answered:{contact_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def qr_svg(url: str) -> Markup:
+    """The link as a QR code the citizen scans at the desk (inline SVG, no styles)."""
+    code = segno.make(url, error="m")
+    return Markup(code.svg_inline(scale=4, title="QR-kod till frågorna", border=2))

@@ -17,7 +17,7 @@ class TargetRow(FlaskForm):
         places=0,
         validators=[
             InputRequired("Ange en andel i procent."),
-            NumberRange(1, 99, "Ange en andel mellan 1 och 99 %."),
+            NumberRange(1, 99, "Ange en andel mellan 1 och 99 %%."),
         ],
     )
     within_seconds = IntegerField(
