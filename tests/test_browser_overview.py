@@ -17,6 +17,9 @@ PAGES = {
     "/oversikt/remisser": "overview-referrals.png",
     "/oversikt/uppdrag": "overview-breadth.png",
     "/oversikt/kontakter": "overview-contacts.png",
+    "/oversikt/vantetider": "overview-waiting.png",
+    "/oversikt/nki": "overview-nki.png",
+    "/bemanning/": "staffing.png",
 }
 
 

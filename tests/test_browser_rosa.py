@@ -1,6 +1,7 @@
 """The manager's ROSA pages in a real browser: staircase, approval that changes the counter,
 process-map editing and the what-if, each checked with axe-core and photographed."""
 
+import re
 import shutil
 from datetime import timedelta
 
@@ -181,6 +182,12 @@ def test_what_if_updates_in_place(rosa_server, page):
     # page's Content-Security-Policy refuses as eval.)
     expect(page.locator("#whatif-summary")).not_to_have_text(before)
     assert "1 → 1" not in page.locator("#whatif-result").inner_text()
+    # The result column holds its per-case-type table: the page is no wider than the
+    # window at 1366 px (it once was 1444 px wide).
+    expect(page.locator("#whatif-rows")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    # The moved hours lead on to the staffing they need.
+    expect(page.locator("#whatif-staffing")).to_have_attribute("href", re.compile("flytt_timmar="))
     shot(page, "rosa-what-if.png")
     assert axe_violations(page) == []
 

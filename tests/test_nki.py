@@ -107,6 +107,8 @@ def test_the_nki_page_shows_the_index_per_channel_and_the_comments(api, client, 
     assert page.status_code == 200
     assert 'id="nki-total">100<' in page.text and "Trevligt bemötande" in page.text
     assert "Per kanal" in page.text and "Besök" in page.text
+    per_period = page.text.split("Per period", 1)[1].split("</table>", 1)[0]
+    assert per_period.count("<tr>") == 2  # the header and this week
 
 
 def test_the_desk_shows_a_qr_code_and_the_tablet_asks_right_after_the_visit(

@@ -187,3 +187,25 @@ def test_the_overview_shows_waits_per_period_and_hour(app, api, client, auth):
     assert "3 inropade, median 5 min, 90:e percentilen 13 min, 66,7 % inom målet" in text
     bad = client.get("/oversikt/vantetider?from=igår")
     assert bad.status_code == 422
+
+
+def test_a_deleted_contact_gives_its_ticket_back(app, api, client, auth):
+    api.post("/queue/tickets", json=K1)
+    ticket = api.post("/queue/call-next", json={**K1, "desk": "2"}).json
+    auth.login("anna")
+    client.post(
+        "/disk/kontakter",
+        data={"channel": "besok", "case_type": "PARK", "rosa_level": "1", "ticket": ticket["id"]},
+    )
+    with app.app_context():
+        contact = db.session.scalars(sa.select(Contact)).one()
+        assert contact.ticket_id == ticket["id"]
+        assert db.session.get(QueueTicket, ticket["id"]).status == TicketStatus.BETJANAD
+    client.post(f"/disk/kontakter/{contact.id}/ta-bort")
+    with app.app_context():
+        assert db.session.get(QueueTicket, ticket["id"]).status == TicketStatus.INROPAD
+    again = client.post(
+        "/disk/kontakter",
+        data={"channel": "besok", "case_type": "PARK", "rosa_level": "1", "ticket": ticket["id"]},
+    )
+    assert again.status_code == 303

@@ -469,8 +469,12 @@ def delete_contact(contact: Contact, user: User) -> None:
     contact_changed(tally_fields(contact), None)
     if contact.referral is not None:
         _drop_referral(contact, contact.referral)
+    ticket_id = contact.ticket_id
     db.session.delete(contact)
     db.session.flush()
+    if ticket_id is not None:
+        # The visitor is still at the desk: the ticket waits for the contact logged instead.
+        visitor_operations.unserve(ticket_id)
 
 
 def set_repeat(contact: Contact, is_repeat: bool, user: User) -> Contact:

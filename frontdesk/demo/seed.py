@@ -12,6 +12,7 @@ from frontdesk.demo.catalog import CATALOG, USERS
 from frontdesk.demo.generate import CaseTypeInfo, OfficeInfo, generate_contacts
 from frontdesk.demo.inbox import seed_inbox
 from frontdesk.demo.maps import MAPS
+from frontdesk.demo.waiting_room import seed_waiting_room
 from frontdesk.extensions import db
 from frontdesk.mandates.operations import mandate_levels
 from frontdesk.models import CaseType, Contact, Office, Organisation, Referral, User
@@ -264,6 +265,7 @@ def seed_demo(contacts: int) -> dict[str, int | str]:
     else:
         result.update(load_contacts(contacts))
         result["open_matters"] = _seed_open_matters(utcnow())
+        result.update(seed_waiting_room(utcnow()))
     record("demo.seeded", "demo", None, None, **{k: v for k, v in result.items() if k != "note"})
     db.session.flush()
     return result

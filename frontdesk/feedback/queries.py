@@ -85,6 +85,7 @@ GROUPS = {
     "channel": (FeedbackAnswer.channel, ContactDayStat.channel),
     "case_type": (FeedbackAnswer.case_type_id, ContactDayStat.case_type_id),
     "level": (FeedbackAnswer.rosa_level, ContactDayStat.rosa_level),
+    "day": (FeedbackAnswer.contact_day, ContactDayStat.day),
 }
 
 
@@ -122,6 +123,27 @@ def nki_rows(scope: Scope, by: str | None = None) -> list[NkiRow]:
         )
         for key in sorted(set(answers) | set(contacts), key=str)
     ]
+
+
+def combined(rows: list[NkiRow], key) -> list[NkiRow]:
+    """Rows merged by `key(row.key)` (days into weeks or months). NKI is linear in the
+    answers, so a group's NKI is its rows' NKI weighted by their respondents."""
+    groups: dict = {}
+    for row in rows:
+        groups.setdefault(key(row.key), []).append(row)
+    merged = []
+    for group_key, members in sorted(groups.items()):
+        respondents = sum(r.respondents for r in members)
+        weighted = sum(r.nki * r.respondents for r in members if r.nki is not None)
+        merged.append(
+            NkiRow(
+                group_key,
+                respondents,
+                sum(r.contacts for r in members),
+                weighted / respondents if respondents else None,
+            )
+        )
+    return merged
 
 
 def overall(scope: Scope) -> NkiRow:

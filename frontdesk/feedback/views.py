@@ -17,10 +17,16 @@ from frontdesk.feedback.links import feedback_token
 from frontdesk.feedback.operations import FeedbackRefused
 from frontdesk.feedback.schemas import FeedbackBody
 from frontdesk.models import CaseType, Contact
-from frontdesk.overview.filters import FilterError, read_overview_filters
+from frontdesk.overview.filters import (
+    FilterError,
+    bucket_labels,
+    bucket_start,
+    bucket_starts,
+    read_overview_filters,
+)
 from frontdesk.overview.views import filter_choices
 from frontdesk.roles import DESK_ROLES, MANAGER_ROLES
-from frontdesk.timeutil import utcnow
+from frontdesk.timeutil import local_today, utcnow
 from kanaler import channel_label
 
 bp = Blueprint("feedback", __name__)
@@ -162,6 +168,17 @@ def nki():
         filters.case_type_ids(),
     )
     case_types = {c.id: c for c in db.session.scalars(sa.select(CaseType))}
+    starts = bucket_starts(filters.period, filters.bucket)
+    labels = dict(
+        zip(
+            starts,
+            bucket_labels(filters.period, filters.bucket, starts, local_today()),
+            strict=True,
+        )
+    )
+    by_period = queries.combined(
+        queries.nki_rows(scope, "day"), lambda day: bucket_start(day, filters.bucket)
+    )
     offices = {o.id: o for o in all_offices()}
     return render_template(
         "feedback/nki.html",
@@ -178,6 +195,7 @@ def nki():
             ),
             ("Per kanal", "Kanal", queries.nki_rows(scope, "channel"), channel_label),
             ("Per ROSA-nivå", "Nivå", queries.nki_rows(scope, "level"), lambda key: f"Nivå {key}"),
+            ("Per period", "Period", by_period, lambda start: labels.get(start, str(start))),
             (
                 "Per ärendetyp",
                 "Ärendetyp",
@@ -186,7 +204,6 @@ def nki():
             ),
         ],
         comments=queries.comments(scope),
-        questions=queries.QUESTIONS,
         few=queries.FEW_RESPONDENTS,
         **filter_choices(),
     )

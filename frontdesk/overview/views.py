@@ -404,7 +404,20 @@ def waiting():
         hours = [
             (hour, visitor_queries.wait_figures(by_hour[hour], target)) for hour in sorted(by_hour)
         ]
+        minutes = [
+            (
+                name,
+                [
+                    None if getattr(f, field) is None else getattr(f, field) / 60
+                    for _, f, _ in periods
+                ],
+            )
+            for name, field in (("Median", "median"), ("90:e percentilen", "p90"))
+        ]
         return {
+            "wait_chart": charts.line_chart(
+                "vantetider", "Väntan i minuter", labels, minutes, y_label="Minuter"
+            ),
             "target_seconds": target,
             "periods": periods,
             "by_hour": hours,

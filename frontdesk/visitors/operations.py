@@ -200,3 +200,12 @@ def serve(ticket_id: int, office_id: int, now) -> int | None:
     if row is None:
         return None
     return max(0, int((row.called_at - row.issued_at).total_seconds()))
+
+
+def unserve(ticket_id: int) -> None:
+    """The contact that served the ticket was deleted: the ticket is called again."""
+    db.session.execute(
+        sa.update(_TICKETS)
+        .where(_TICKETS.c.id == ticket_id, _TICKETS.c.status == TicketStatus.BETJANAD.value)
+        .values(status=TicketStatus.INROPAD.value)
+    )
