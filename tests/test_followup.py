@@ -7,6 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from frontdesk.extensions import db
+from frontdesk.feedback.links import feedback_token
+from frontdesk.feedback.operations import answer
 from frontdesk.mandates.operations import set_mandate
 from frontdesk.models import CaseType, Contact, MandateChange, Office, Referral, User
 from frontdesk.timeutil import LOCAL_TZ, utcnow
@@ -133,3 +135,22 @@ def test_the_page_shows_each_move_with_its_verdict(client, auth, moved):
 def test_catalogue_imports_are_not_moves(api, world):
     # The test catalogue set PARK's mandate at K1 by import (no person): nothing to follow.
     assert api.get("/rosa/follow-up?office=K1", as_user="karin").json == []
+
+
+def test_each_move_shows_what_citizens_said_before_and_after(app, api, client, auth, moved):
+    with app.test_request_context():
+        changed_at = db.session.scalar(sa.select(MandateChange.changed_at))
+        contacts = db.session.scalars(sa.select(Contact).order_by(Contact.id)).all()
+        before = [c for c in contacts if c.occurred_at < changed_at]
+        after = [c for c in contacts if c.occurred_at > changed_at]
+        answer(feedback_token(before[0].id), 5, 5, 5)
+        answer(feedback_token(before[1].id), 7, 7, 7)
+        answer(feedback_token(after[0].id), 10, 10, 10)
+        db.session.commit()
+    (move,) = api.get("/rosa/follow-up?office=K1&days=14", as_user="karin").json
+    # (5-1)/9 and (7-1)/9 of 100 before, (10-1)/9 after.
+    assert (move["before"]["nki"], move["before"]["nki_respondents"]) == (55.6, 2)
+    assert (move["after"]["nki"], move["after"]["nki_respondents"]) == (100.0, 1)
+    auth.login("karin")
+    row = client.get("/rosa/uppfoljning?office=K1&days=14").text.split('id="move-')[1]
+    assert "56 (2) → <strong>100 (1)</strong>" in row.split("</tr>")[0]

@@ -8,6 +8,7 @@ office's device key (an HMAC of the office code with SECRET_KEY, shown to staff 
 import hashlib
 import hmac
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -46,7 +47,7 @@ def device_key(office_code: str) -> str:
 
 def _device_office(code: str) -> Office:
     """The office of a kiosk or screen address, if its key is right; 404 otherwise."""
-    office = db.session.query(Office).filter_by(code=code).one_or_none()
+    office = db.session.scalar(sa.select(Office).where(Office.code == code))
     key = request.values.get("nyckel", "")
     if office is None or not hmac.compare_digest(key.encode(), device_key(office.code).encode()):
         abort(404)
