@@ -120,7 +120,8 @@ def main() -> None:
     with app.app_context():
         runner = app.test_cli_runner()
         runner.invoke(args=["db", "upgrade"])  # the seeded copy may predate a migration
-        token = runner.invoke(args=["create-token", "anna"]).output.strip()
+        # The token is the first line; its expiry follows (standard error, mixed in here).
+        token = runner.invoke(args=["create-token", "anna"]).output.strip().splitlines()[0]
     headers = {"Authorization": f"Bearer {token}"}
     client = app.test_client()
     floor = create_floor().test_client()
