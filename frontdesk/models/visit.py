@@ -44,6 +44,11 @@ class TicketStatus(StrEnum):
         }[self.value]
 
 
+def seconds_waited(issued_at: datetime, called_at: datetime) -> int:
+    """A visitor's wait: from taking the ticket to its first call, never negative."""
+    return max(0, int((called_at - issued_at).total_seconds()))
+
+
 class QueueTicket(db.Model):
     """A numbered ticket (kölapp) a visitor took at an office's kiosk."""
 
@@ -80,7 +85,7 @@ class QueueTicket(db.Model):
     def wait_seconds(self) -> int | None:
         if self.called_at is None:
             return None
-        return max(0, int((self.called_at - self.issued_at).total_seconds()))
+        return seconds_waited(self.issued_at, self.called_at)
 
 
 class FeedbackAnswer(db.Model):

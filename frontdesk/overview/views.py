@@ -45,7 +45,9 @@ from frontdesk.overview.filters import (
     bucket_start as bucket_start_of,
 )
 from frontdesk.roles import MANAGER_ROLES
+from frontdesk.staffing.queries import targets
 from frontdesk.timeutil import local_today
+from frontdesk.visitors import queries as visitor_queries
 from kanaler import CHANNELS, channel_label
 
 bp = Blueprint("overview", __name__, url_prefix="/oversikt")
@@ -378,8 +380,6 @@ def download(name: str):
 def waiting():
     """The waiting room: visitors' waits per period and per hour of the day, by the
     counter's target, next to the visits logged."""
-    from frontdesk.staffing.queries import targets
-    from frontdesk.visitors import queries as visitor_queries
 
     def figures(filters):
         target = targets()["besok"].within_seconds

@@ -14,7 +14,7 @@ from frontdesk.cache import OfficeInfo, catalogue
 from frontdesk.database import lock_for_the_transaction
 from frontdesk.extensions import db
 from frontdesk.models import Office, QueueTicket, TicketStatus, User
-from frontdesk.models.visit import CATEGORY_MAX, DESK_MAX
+from frontdesk.models.visit import CATEGORY_MAX, DESK_MAX, seconds_waited
 from frontdesk.roles import Role
 from frontdesk.timeutil import LOCAL_TZ, UTCDateTime, utcnow
 
@@ -199,7 +199,7 @@ def serve(ticket_id: int, office_id: int, now) -> int | None:
     ).first()
     if row is None:
         return None
-    return max(0, int((row.called_at - row.issued_at).total_seconds()))
+    return seconds_waited(row.issued_at, row.called_at)
 
 
 def unserve(ticket_id: int) -> None:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from frontdesk.extensions import db
 from frontdesk.models import QueueTicket, TicketStatus, User
+from frontdesk.models.visit import seconds_waited
 from frontdesk.timeutil import LOCAL_TZ, local_day_bounds, local_today, utcnow
 
 # How many calls the waiting-room screen lists (the newest first, large).
@@ -126,8 +127,7 @@ def called_tickets(first: date, last: date, office_id: int | None) -> list[tuple
     if office_id is not None:
         query = query.where(QueueTicket.office_id == office_id)
     return [
-        (issued, max(0, int((called - issued).total_seconds())))
-        for issued, called in db.session.execute(query)
+        (issued, seconds_waited(issued, called)) for issued, called in db.session.execute(query)
     ]
 
 
